@@ -1,0 +1,1 @@
+"""Producers: async tasks that turn exchange data into events (see DESIGN.md)."""

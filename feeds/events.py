@@ -1,0 +1,228 @@
+"""The one data model: small immutable events, shared by every layer.
+
+Every producer (live venue feeds, the replay of a recording, the demo) emits
+these, the indicator layer consumes them, and a recording is a file of them,
+one JSON object per line.  Field names and meanings are a public format
+(see docs/recording-format.md): never rename a field, only add optional ones.
+
+Events are ``NamedTuple`` subclasses rather than frozen dataclasses because a
+report replays millions of them and tuple construction is several times
+cheaper than a frozen dataclass ``__init__``; they are just as immutable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Union
+
+# Liquidation sides, from the position's point of view: ``long`` means a long
+# position was liquidated (a forced SELL), ``short`` that a short was.
+LONG = "long"
+SHORT = "short"
+SIDES = (LONG, SHORT)
+
+FEED_STATES = ("connecting", "live", "stale", "down")
+TIMEFRAMES = ("1m", "1h", "1d")
+
+
+class Liquidation(NamedTuple):
+    """One forced order on a derivatives venue, normalised.
+
+    ``usd`` is the notional in USD computed per venue (DESIGN.md, "Exchange
+    facts"); ``qty`` is in base units.
+    """
+
+    ts: int
+    exchange: str
+    symbol: str
+    side: str
+    price: float
+    qty: float
+    usd: float
+    KIND = "liquidation"
+
+
+class Volume(NamedTuple):
+    """Rolling 24 h quote volume as the venue reports it (``symbol`` may be ``*``)."""
+
+    ts: int
+    exchange: str
+    symbol: str
+    usd_24h: float
+    KIND = "volume"
+
+
+class OpenInterest(NamedTuple):
+    ts: int
+    exchange: str
+    symbol: str
+    usd: float
+    KIND = "open_interest"
+
+
+class Candle(NamedTuple):
+    """A closed bar; ``ts`` is the bar's open time."""
+
+    ts: int
+    exchange: str
+    symbol: str
+    tf: str
+    open: float
+    high: float
+    low: float
+    close: float
+    volume_usd: float
+    KIND = "candle"
+
+
+class Price(NamedTuple):
+    """The live last price between candles."""
+
+    ts: int
+    exchange: str
+    symbol: str
+    last: float
+    KIND = "price"
+
+
+class MarketCap(NamedTuple):
+    """A total crypto market-cap sample from one source."""
+
+    ts: int
+    source: str
+    usd: float
+    KIND = "market_cap"
+
+
+class FeedStatus(NamedTuple):
+    """The health of one feed: ``connecting``, ``live``, ``stale`` or ``down``."""
+
+    ts: int
+    feed: str
+    state: str
+    detail: str = ""
+    KIND = "feed_status"
+
+
+Event = Union[Liquidation, Volume, OpenInterest, Candle, Price, MarketCap, FeedStatus]
+EVENT_TYPES: tuple[type, ...] = (Liquidation, Volume, OpenInterest, Candle, Price, MarketCap, FeedStatus)
+
+
+class BadEvent(ValueError):
+    """A JSON object that claims a known type but does not hold a valid event."""
+
+
+def _num(value: Any) -> float:
+    # bool is an int subclass; a JSON true is never a price.
+    if isinstance(value, bool):
+        raise BadEvent(f"expected a number, got {value!r}")
+    out = float(value)
+    if out != out or out in (float("inf"), float("-inf")):
+        raise BadEvent(f"expected a finite number, got {value!r}")
+    return out
+
+
+def _ts(value: Any) -> int:
+    if isinstance(value, bool):
+        raise BadEvent(f"expected a timestamp in ms, got {value!r}")
+    return int(value)
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadEvent(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _liquidation(d: dict[str, Any]) -> Liquidation:
+    side = d["side"]
+    if side not in SIDES:
+        raise BadEvent(f"side must be 'long' or 'short', got {side!r}")
+    usd = _num(d["usd"])
+    if usd < 0:
+        raise BadEvent(f"usd must not be negative, got {usd!r}")
+    return Liquidation(
+        _ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), side, _num(d["price"]), _num(d["qty"]), usd
+    )
+
+
+def _volume(d: dict[str, Any]) -> Volume:
+    return Volume(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["usd_24h"]))
+
+
+def _open_interest(d: dict[str, Any]) -> OpenInterest:
+    return OpenInterest(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["usd"]))
+
+
+def _candle(d: dict[str, Any]) -> Candle:
+    tf = d["tf"]
+    if tf not in TIMEFRAMES:
+        raise BadEvent(f"tf must be one of {', '.join(TIMEFRAMES)}, got {tf!r}")
+    return Candle(
+        _ts(d["ts"]),
+        _str(d["exchange"]),
+        _str(d["symbol"]),
+        tf,
+        _num(d["open"]),
+        _num(d["high"]),
+        _num(d["low"]),
+        _num(d["close"]),
+        _num(d["volume_usd"]),
+    )
+
+
+def _price(d: dict[str, Any]) -> Price:
+    return Price(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["last"]))
+
+
+def _market_cap(d: dict[str, Any]) -> MarketCap:
+    return MarketCap(_ts(d["ts"]), _str(d["source"]), _num(d["usd"]))
+
+
+def _feed_status(d: dict[str, Any]) -> FeedStatus:
+    state = d["state"]
+    if state not in FEED_STATES:
+        raise BadEvent(f"state must be one of {', '.join(FEED_STATES)}, got {state!r}")
+    detail = d.get("detail", "")
+    return FeedStatus(_ts(d["ts"]), _str(d["feed"]), state, detail if isinstance(detail, str) else str(detail))
+
+
+_DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    Liquidation.KIND: _liquidation,
+    Volume.KIND: _volume,
+    OpenInterest.KIND: _open_interest,
+    Candle.KIND: _candle,
+    Price.KIND: _price,
+    MarketCap.KIND: _market_cap,
+    FeedStatus.KIND: _feed_status,
+}
+
+
+def from_dict(d: Any) -> Event | None:
+    """Build an event from a decoded JSON object.
+
+    Returns None for an object of an unknown type (forward compatibility: a
+    newer liqwatch may write types this one does not know).  Raises
+    ``BadEvent`` when a known type is missing a field or holds a bad value.
+    Unknown fields are ignored.
+    """
+    if not isinstance(d, dict):
+        raise BadEvent("not a JSON object")
+    kind = d.get("type")
+    if not isinstance(kind, str):
+        raise BadEvent("no 'type' field")
+    decode = _DECODERS.get(kind)
+    if decode is None:
+        return None
+    try:
+        return decode(d)
+    except KeyError as exc:
+        raise BadEvent(f"{kind}: missing field {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:  # BadEvent is a ValueError too
+        raise BadEvent(f"{kind}: {exc}") from None
+
+
+def to_dict(ev: Event) -> dict[str, Any]:
+    """The JSON object of an event, with ``type`` first."""
+    out: dict[str, Any] = {"type": ev.KIND}
+    out.update(ev._asdict())
+    return out

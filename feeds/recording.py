@@ -1,0 +1,165 @@
+"""Reading and writing recordings: JSONL files of events, plain or gzip.
+
+A recording is shared between users and read by ``report``, ``replay`` and the
+tests, so the reader is forgiving: a malformed line is reported with its line
+number and skipped, unknown types and fields are ignored, and a file cut off
+mid-write (a recorder killed with SIGKILL) yields every complete line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Callable, Iterable, Iterator
+
+from feeds.events import BadEvent, Event, from_dict, to_dict
+
+log = logging.getLogger("liqwatch.recording")
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+BadLineHandler = Callable[[int, str], None]
+
+
+def _warn_bad_line(lineno: int, reason: str) -> None:
+    log.warning("line %d: %s; skipped", lineno, reason)
+
+
+@dataclass
+class ReadStats:
+    """What a read saw: lines, events kept, and the lines it skipped."""
+
+    lines: int = 0
+    events: int = 0
+    unknown: int = 0
+    bad: list[tuple[int, str]] = field(default_factory=list)
+    truncated: bool = False
+
+
+def _open_text(path: Path) -> IO[str]:
+    raw = open(path, "rb")
+    if raw.read(2) == GZIP_MAGIC:
+        raw.seek(0)
+        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8", errors="replace")
+    raw.seek(0)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+
+
+def iter_lines(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[str]:
+    """The text lines of a recording, tolerating a gzip stream that was cut off.
+
+    A truncated gzip member raises EOFError (or zlib.error) at the end: every
+    line decoded before that point is still yielded, and ``stats.truncated``
+    tells the caller the tail was lost.
+    """
+    with _open_text(Path(path)) as fh:
+        try:
+            yield from fh
+        except (EOFError, zlib.error, gzip.BadGzipFile):
+            if stats is not None:
+                stats.truncated = True
+
+
+def read_events(
+    path: str | os.PathLike[str],
+    on_bad_line: BadLineHandler | None = _warn_bad_line,
+    stats: ReadStats | None = None,
+) -> Iterator[Event]:
+    """Yield the events of a recording in file order.
+
+    Blank lines are skipped silently; a line that is not valid JSON or not a
+    valid event goes to ``on_bad_line(lineno, reason)`` and is skipped.  A
+    final line without its newline is parsed like any other (a recorder
+    always ends a write with a newline, so an unterminated tail that fails to
+    parse is the torn write of a killed process).
+    """
+    st = stats if stats is not None else ReadStats()
+    loads = json.loads
+    lineno = 0
+    for lineno, line in enumerate(iter_lines(path, st), 1):
+        if not line.strip():
+            continue
+        try:
+            ev = from_dict(loads(line))
+        except (ValueError, BadEvent) as exc:
+            # json.JSONDecodeError is a ValueError too.
+            reason = str(exc) if isinstance(exc, BadEvent) else f"not valid JSON ({exc.msg})"
+            st.bad.append((lineno, reason))
+            if on_bad_line is not None:
+                on_bad_line(lineno, reason)
+            continue
+        if ev is None:
+            st.unknown += 1
+            continue
+        st.events += 1
+        yield ev
+    st.lines = lineno
+
+
+def dumps(ev: Event) -> str:
+    """One recording line for an event, without the newline."""
+    return json.dumps(to_dict(ev), separators=(",", ":"), ensure_ascii=False)
+
+
+class RecordingWriter:
+    """Append events to a JSONL recording, plain or gzip (by a ``.gz`` suffix).
+
+    ``flush()`` pushes everything written so far to the OS; for gzip it also
+    ends the deflate block with a sync flush, so a reader (or a file left by a
+    killed process) can decode every line written before the flush.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], append: bool = False) -> None:
+        self.path = Path(path)
+        self.count = 0
+        mode = "ab" if append else "wb"
+        self._raw = open(self.path, mode)
+        self._gz: gzip.GzipFile | None = None
+        if self.path.suffix == ".gz":
+            self._gz = gzip.GzipFile(fileobj=self._raw, mode=mode, compresslevel=6)
+        self._pending: list[str] = []
+
+    def write(self, ev: Event) -> None:
+        self._pending.append(dumps(ev))
+        self.count += 1
+
+    def write_many(self, events: Iterable[Event]) -> None:
+        for ev in events:
+            self.write(ev)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = ("\n".join(self._pending) + "\n").encode("utf-8")
+            self._pending.clear()
+            if self._gz is not None:
+                self._gz.write(data)
+            else:
+                self._raw.write(data)
+        if self._gz is not None:
+            self._gz.flush(zlib.Z_SYNC_FLUSH)
+        self._raw.flush()
+
+    def close(self) -> None:
+        self.flush()
+        if self._gz is not None:
+            self._gz.close()
+        self._raw.close()
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_events(path: str | os.PathLike[str], events: Iterable[Event]) -> int:
+    """Write a whole recording at once; returns the number of events."""
+    with RecordingWriter(path) as w:
+        w.write_many(events)
+        return w.count

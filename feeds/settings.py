@@ -1,0 +1,46 @@
+"""Settings the feeds read: which venues, where they live, what to watch.
+
+Plain dataclasses so that ``feeds`` needs nothing from the UI layer; the
+config loader (tui/config.py) fills them from TOML and validates every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXCHANGE_NAMES = ("binance", "binancecoinm", "bybit", "okx", "gate", "htx")
+MARKETCAP_PROVIDERS = ("coingecko", "coinpaprika", "coinlore")
+
+
+@dataclass
+class ExchangeSettings:
+    """One venue.  A URL replaces the venue's origin (scheme, host, port) only;
+    the paths stay the venue's own.  Empty means the venue's real origin."""
+
+    enabled: bool = True
+    ws_url: str = ""
+    rest_url: str = ""
+
+
+@dataclass
+class MarketCapSettings:
+    """Total market-cap sources, tried in order, and their origins."""
+
+    providers: list[str] = field(default_factory=lambda: list(MARKETCAP_PROVIDERS))
+    coingecko_url: str = "https://api.coingecko.com"
+    coinpaprika_url: str = "https://api.coinpaprika.com"
+    coinlore_url: str = "https://api.coinlore.net"
+    poll_seconds: float = 60.0
+
+    def validate(self) -> dict[str, str]:
+        """Bad values by key (the loader turns them into a named error)."""
+        errors: dict[str, str] = {}
+        unknown = [p for p in self.providers if p not in MARKETCAP_PROVIDERS]
+        if unknown or not self.providers:
+            errors["providers"] = f"must be a non-empty list of {', '.join(MARKETCAP_PROVIDERS)}"
+        if self.poll_seconds < 60:
+            errors["poll_seconds"] = "must be at least 60 (CoinGecko caches for 10 minutes)"
+        return errors
+
+
+DEFAULT_WATCHLIST = ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "XRP/USDT:USDT", "DOGE/USDT:USDT"]

@@ -1,0 +1,1 @@
+"""Pure, synchronous, incremental indicator state: events in, snapshots out."""

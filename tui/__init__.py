@@ -1,0 +1,1 @@
+"""The Textual app, the command line, config and alerts."""
