@@ -1,0 +1,162 @@
+"""Immutable snapshots: what the engine hands the UI, the report and the status file.
+
+The UI never reads engine state directly; it asks for one ``Snapshot`` per
+timer tick and renders it.  Everything here is frozen and holds only plain
+values and events, so a snapshot can be kept, compared and serialised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from feeds.events import Liquidation
+
+_EMPTY: Mapping = MappingProxyType({})
+
+BAI_BANDS = ((20.0, "calm"), (50.0, "uneasy"), (75.0, "anxious"), (float("inf"), "going to zero"))
+EUPHORIA_BANDS = ((20.0, "calm"), (50.0, "warm"), (75.0, "greedy"), (float("inf"), "euphoric"))
+
+
+def band(score: float, bands: tuple[tuple[float, str], ...] = BAI_BANDS) -> str:
+    """The band word for a 0-100 score (DESIGN.md: 0-20 calm ... 75-100 going to zero)."""
+    for upper, word in bands:
+        if score < upper:
+            return word
+    return bands[-1][1]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTotals:
+    """Observed liquidations with ts in (as_of - seconds, as_of]."""
+
+    label: str  # "1h", "4h", "12h", "24h"
+    seconds: int
+    long_usd: float = 0.0
+    short_usd: float = 0.0
+    count: int = 0
+    largest: Liquidation | None = None
+    # exchange -> (long_usd, short_usd)
+    by_exchange: Mapping[str, tuple[float, float]] = _EMPTY
+    # symbol -> (long_usd, short_usd)
+    by_symbol: Mapping[str, tuple[float, float]] = _EMPTY
+
+    @property
+    def total_usd(self) -> float:
+        return self.long_usd + self.short_usd
+
+    @property
+    def long_share(self) -> float | None:
+        total = self.total_usd
+        return self.long_usd / total if total > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class HourBar:
+    """One UTC hour of observed liquidations."""
+
+    start: int  # ms, hour open
+    long_usd: float = 0.0
+    short_usd: float = 0.0
+    count: int = 0
+    storm: bool = False
+    # This hour's total over the median of the previous 24 hourly totals (None: no baseline yet).
+    multiple: float | None = None
+
+    @property
+    def total_usd(self) -> float:
+        return self.long_usd + self.short_usd
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationSnapshot:
+    windows: tuple[WindowTotals, ...] = ()  # 1h, 4h, 12h, 24h in that order
+    hourly: tuple[HourBar, ...] = ()  # the last 48 h, oldest first, current hour last
+    storm: HourBar | None = None  # the current hour when it is a storm
+    count: int = 0  # every liquidation seen since start
+    usd: float = 0.0
+    largest: Liquidation | None = None
+
+    def window(self, label: str) -> WindowTotals | None:
+        for w in self.windows:
+            if w.label == label:
+                return w
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageSnapshot:
+    lvr_24h: float | None = None  # USD liquidated per 1B USD traded, last 24 h
+    lvr_trend: str = "unknown"  # "falling", "rising", "flat", "unknown"
+    lvr_median_7d: float | None = None
+    lvr_median_then: float | None = None  # the 7-day median N days ago
+    falling_since: int | None = None  # ms of the last LVR peak, when falling
+    oi_usd: float | None = None
+    oi_change_24h: float | None = None  # fraction, -0.12 = down 12 %
+    oi_change_7d: float | None = None
+    oi_to_cap: float | None = None
+    flush: bool = False  # OI down >= 10 % in 24 h with liquidations/OI >= 3x median
+    final_harvest: bool = False  # a storm hour while LVR trends down
+
+
+@dataclass(frozen=True, slots=True)
+class CapSnapshot:
+    usd: float
+    ts: int
+    source: str
+    low: float
+    high: float
+    position: float  # (usd - low) / (high - low); below 0 or above 1 outside the band
+    state: str  # "inside", "above", "below" (outside only after two samples beyond)
+    days_in_range: float
+    marks: tuple[float, ...] = ()  # round trillions within [low, high]
+    fixed_band: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mood:
+    """Bottom anxiety and height euphoria of one series, with their why."""
+
+    symbol: str  # a ccxt symbol, or "TOTAL" for the total market cap
+    price: float | None = None
+    bai: float = 0.0
+    euphoria: float = 0.0
+    floor: float | None = None
+    floor_age_days: float | None = None
+    touches: int = 0
+    breach_pct: float = 0.0  # how far below the floor, in percent (0 when not breached)
+    round_level: float = 0.0  # R: 1, 0.5 or 0
+    confirmation: float = 0.5  # K
+    maturity: float = 0.0  # E
+    state: str = "calm"  # "breached", "testing", "calm"
+    ceiling: float | None = None
+    extension_pct: float = 0.0  # above the 30-day mean, in percent
+
+    @property
+    def bai_band(self) -> str:
+        return band(self.bai)
+
+    @property
+    def euphoria_band(self) -> str:
+        return band(self.euphoria, EUPHORIA_BANDS)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    feed: str
+    state: str  # "connecting", "live", "stale", "down"
+    detail: str = ""
+    since: int = 0  # ms when it entered this state
+    last_data: int | None = None  # ms of the newest event from this feed
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    as_of: int  # ms on the data clock
+    events: int = 0  # events applied since start
+    liquidations: LiquidationSnapshot = field(default_factory=LiquidationSnapshot)
+    leverage: LeverageSnapshot = field(default_factory=LeverageSnapshot)
+    cap: CapSnapshot | None = None
+    moods: tuple[Mood, ...] = ()  # sorted by bai, highest first
+    feeds: tuple[FeedHealth, ...] = ()
