@@ -85,6 +85,11 @@ def default_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def user_themes_dir() -> Path:
+    """Where users put their own theme files."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "themes"
+
+
 def resolve_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """``--config`` wins, then ``LIQWATCH_CONFIG``, then the platform config dir."""
     if explicit:

@@ -1,0 +1,230 @@
+"""The snapshot panes: totals, cap-range gauge, mood board, status line.
+
+Each pane is a thin ``Static``: it takes its slice of an immutable snapshot,
+builds a Rich renderable, and updates only when that slice changed (so an
+idle screen sends nothing to the terminal).  All numbers come from the
+indicator layer; the panes only lay them out.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any, Hashable, Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from indicators.snapshot import CapSnapshot, FeedHealth, LiquidationSnapshot, Mood
+from tui.format import age, clock, money, pct, price, short_symbol
+from tui.palette import Palette
+
+
+class SnapshotPane(Static):
+    """A Static that re-renders only when its input changed."""
+
+    DEFAULT_CSS = """
+    SnapshotPane { height: auto; padding: 0 1; border: round $panel; }
+    """
+
+    def __init__(self, title: str, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.border_title = title
+        self._key: Hashable = object()
+
+    def show(self, key: Hashable, palette: Palette, *args: Any) -> None:
+        if key == self._key:
+            return
+        self._key = key
+        self.update(self.build(palette, *args))
+
+    def build(self, palette: Palette, *args: Any) -> RenderableType:
+        raise NotImplementedError
+
+
+class TotalsPane(SnapshotPane):
+    """1h/4h/12h/24h observed liquidations, long and short."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Liquidations · observed", **kwargs)
+
+    def build(self, palette: Palette, liq: LiquidationSnapshot, tz: tzinfo) -> RenderableType:
+        table = Table(box=None, expand=True, pad_edge=False, show_edge=False, padding=(0, 1))
+        table.add_column("", style=palette.bold, no_wrap=True)
+        table.add_column("▼ long", justify="right", header_style=palette.long, no_wrap=True)
+        table.add_column("▲ short", justify="right", header_style=palette.short, no_wrap=True)
+        table.add_column("total", justify="right", no_wrap=True)
+        table.add_column("long%", justify="right", no_wrap=True)
+        for w in liq.windows:
+            table.add_row(
+                w.label,
+                Text(money(w.long_usd), palette.long),
+                Text(money(w.short_usd), palette.short),
+                money(w.total_usd),
+                pct(w.long_share),
+            )
+        parts: list[RenderableType] = [table]
+        largest = liq.window("24h").largest if liq.window("24h") else None
+        if largest is not None:
+            is_long = largest.side == "long"
+            parts.append(
+                Text.assemble(
+                    ("largest 24h ", palette.dim),
+                    (money(largest.usd), palette.side(is_long) + palette.bold),
+                    f" {short_symbol(largest.symbol)} {largest.exchange} ",
+                    ("▼ long" if is_long else "▲ short", palette.side(is_long)),
+                    (f" {clock(largest.ts, tz, seconds=False)}", palette.dim),
+                )
+            )
+        storm = liq.storm
+        if storm is not None:
+            mult = f", {storm.multiple:.1f}x baseline" if storm.multiple else ""
+            parts.append(Text(f"⚡ STORM this hour: {money(storm.total_usd)}{mult}", palette.warning + palette.bold))
+        return Group(*parts)
+
+
+def gauge_line(cap: CapSnapshot, width: int) -> tuple[str, int]:
+    """A bar from the range low to high with ┼ at round trillions; returns the
+    bar and the needle's column (clamped to the bar's ends when outside)."""
+    inner = max(width, 3)
+    cells = ["─"] * inner
+    span = cap.high - cap.low
+    for mark in cap.marks:
+        if span > 0:
+            col = round((mark - cap.low) / span * (inner - 1))
+            if 0 <= col < inner:
+                cells[col] = "┼"
+    needle = round(min(max(cap.position, 0.0), 1.0) * (inner - 1))
+    cells[needle] = "●"
+    return "├" + "".join(cells) + "┤", needle + 1
+
+
+class CapPane(SnapshotPane):
+    """Where the total market cap sits in its fluctuation range."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Market cap · range", **kwargs)
+
+    def build(self, palette: Palette, cap: CapSnapshot | None, width: int) -> RenderableType:
+        if cap is None:
+            return Text("waiting for market-cap samples…", palette.dim)
+        state = {"inside": "inside range", "above": "▲ broke above", "below": "▼ broke below"}.get(cap.state, cap.state)
+        state_style = palette.success if cap.state == "inside" else palette.warning
+        head = Text.assemble(
+            (money(cap.usd), palette.bold),
+            "  ",
+            (state, state_style + palette.bold),
+            f"  {pct(cap.position)} of range",
+            (f"  · {cap.days_in_range:.0f}d in range", palette.dim),
+        )
+        lo, hi = money(cap.low), money(cap.high)
+        bar_width = max(8, width - len(lo) - len(hi) - 4)
+        bar, needle = gauge_line(cap, bar_width)
+        gauge = Text.assemble((lo + " ", palette.dim), bar, (" " + hi, palette.dim))
+        gauge.stylize(palette.accent + palette.bold, len(lo) + 1 + needle, len(lo) + 2 + needle)
+        marks = " ".join(money(m) for m in cap.marks)
+        kind = "fixed band" if cap.fixed_band else "rolling range"
+        foot = Text(f"{kind}; marks {marks}" if marks else kind, palette.dim)
+        return Group(head, gauge, foot)
+
+
+def score_bar(score: float, width: int) -> str:
+    """A 0-100 score as a bar of eighth blocks, so small differences still show."""
+    blocks = " ▏▎▍▌▋▊▉█"
+    eighths = round(max(0.0, min(100.0, score)) / 100 * width * 8)
+    full, rest = divmod(eighths, 8)
+    bar = "█" * full + (blocks[rest] if rest else "")
+    return bar.ljust(width)
+
+
+class MoodPane(SnapshotPane):
+    """Bottom anxiety and euphoria per symbol, with the why."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Mood · bottom anxiety / euphoria", **kwargs)
+
+    def build(self, palette: Palette, moods: Sequence[Mood], width: int) -> RenderableType:
+        if not moods:
+            return Text("waiting for candles…", palette.dim)
+        table = Table(box=None, expand=True, pad_edge=False, show_edge=False, padding=(0, 1))
+        table.add_column("", no_wrap=True, style=palette.bold)
+        table.add_column("anxiety", no_wrap=True)
+        table.add_column("greed", no_wrap=True)
+        wide = width >= 70
+        if wide:
+            table.add_column("why", no_wrap=True, style=palette.dim, overflow="ellipsis")
+        bar_w = 8 if width >= 50 else 4
+        for m in moods:
+            band_style = palette.band(m.bai_band)
+            anxiety = Text.assemble(
+                (score_bar(m.bai, bar_w), band_style), f" {m.bai:3.0f} ", (m.bai_band, band_style)
+            )
+            greed_style = palette.euphoria if m.euphoria >= 20 else palette.dim
+            greed = Text.assemble((f"{m.euphoria:3.0f} ", greed_style), (m.euphoria_band, greed_style))
+            row: list[RenderableType] = [short_symbol(m.symbol), anxiety, greed]
+            if wide:
+                row.append(why(m))
+            table.add_row(*row)
+        return table
+
+
+def why(m: Mood) -> str:
+    """The inputs that explain a score, in words."""
+    if m.floor is None:
+        return "no floor yet"
+    bits = [f"floor {price(m.floor)}"]
+    if m.floor_age_days is not None:
+        bits.append(f"{m.floor_age_days:.0f}d old")
+    bits.append(f"{m.touches} test{'s' if m.touches != 1 else ''}")
+    if m.breach_pct > 0:
+        bits.append(f"{m.breach_pct:.0f}% below")
+    elif m.state == "testing":
+        bits.append("testing")
+    return ", ".join(bits)
+
+
+STATE_MARK = {"live": "●", "connecting": "◌", "stale": "◐", "down": "✖"}
+
+
+class StatusLine(Static):
+    """Mode badge, feed health with data age, and the clock."""
+
+    DEFAULT_CSS = """
+    StatusLine { dock: bottom; height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self._key: Hashable = None
+
+    def show(
+        self,
+        palette: Palette,
+        mode: str,
+        label: str,
+        feeds: Sequence[FeedHealth],
+        now_ms: int,
+        data_age_s: float | None,
+        wall_ms: int,
+        tz: tzinfo,
+        width: int,
+    ) -> None:
+        age_text = age(data_age_s)
+        key = (mode, label, feeds, now_ms // 1000, age_text, wall_ms // 1000, width)
+        if key == self._key:
+            return
+        self._key = key
+        badge_style = palette.warning + palette.bold if mode != "LIVE" else palette.success + palette.bold
+        text = Text.assemble((f" {label} ", badge_style + palette.bold), " ")
+        for f in feeds:
+            style = {"live": palette.success, "stale": palette.warning, "down": palette.error}.get(f.state, palette.dim)
+            feed_age = age((now_ms - f.last_data) / 1000) if f.last_data is not None else ""
+            text.append(f"{f.feed} ", palette.dim if width < 100 else None)
+            text.append(f"{STATE_MARK.get(f.state, '?')}", style)
+            text.append(f"{f.state if width >= 100 else ''}{' ' + feed_age if feed_age else ''}  ")
+        text.append(f"age {age_text}  ", palette.dim)
+        text.append(clock(wall_ms, tz), palette.bold)
+        if mode != "LIVE":
+            text.append(f"  data {clock(now_ms, tz)}", palette.dim)
+        self.update(text)
