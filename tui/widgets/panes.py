@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from indicators.snapshot import CapSnapshot, FeedHealth, LiquidationSnapshot, Mood
-from tui.format import age, clock, money, pct, price, short_symbol
+from indicators.snapshot import CapSnapshot, FeedHealth, HourBar, LeverageSnapshot, LiquidationSnapshot, Mood
+from tui.format import age, clock, day, money, pct, price, short_symbol
 from tui.palette import Palette
 
 
@@ -228,3 +228,128 @@ class StatusLine(Static):
         if mode != "LIVE":
             text.append(f"  data {clock(now_ms, tz)}", palette.dim)
         self.update(text)
+
+
+LONG_CELL, SHORT_CELL = "█", "░"
+
+
+def hourly_columns(bars: Sequence[HourBar], height: int) -> list[list[str]]:
+    """Stacked columns, bottom-up: long cells (█) under short cells (░).
+
+    Two glyphs rather than two colours, so the split reads under NO_COLOR.
+    A non-zero hour too small for a cell still shows a ▁ so it is not
+    mistaken for an hour with nothing observed.
+    """
+    top = max((b.total_usd for b in bars), default=0.0)
+    columns = []
+    for b in bars:
+        if top <= 0 or b.total_usd <= 0:
+            columns.append([" "] * height)
+            continue
+        total_cells = round(b.total_usd / top * height)
+        long_cells = round(b.long_usd / top * height)
+        long_cells = min(long_cells, total_cells)
+        col = [LONG_CELL] * long_cells + [SHORT_CELL] * (total_cells - long_cells)
+        if not col:
+            col = ["▁"]
+        columns.append(col + [" "] * (height - len(col)))
+    return columns
+
+
+class HourlyPane(SnapshotPane):
+    """The last 24 hours, long and short stacked, storms flagged."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Hourly · last 24h", **kwargs)
+
+    def build(self, palette: Palette, hourly: Sequence[HourBar], width: int, height: int, tz: tzinfo) -> RenderableType:
+        bars = list(hourly)[-24:]
+        if not bars:
+            return Text("no liquidations observed yet", palette.dim)
+        top = max(b.total_usd for b in bars)
+        label_w = max(len(money(top)), 5) + 1
+        cell_w = 2 if width - label_w >= 2 * len(bars) else 1
+        columns = hourly_columns(bars, height)
+        lines: list[Text] = []
+        for row in range(height - 1, -1, -1):
+            label = money(top) if row == height - 1 else ""
+            line = Text(label.rjust(label_w - 1) + " ", palette.dim)
+            for col in columns:
+                cell = col[row]
+                style = palette.long if cell in (LONG_CELL, "▁") else palette.short
+                line.append((cell * cell_w)[:cell_w] if cell != " " else " " * cell_w, style)
+            lines.append(line)
+        # The axis: storm hours get a ⚡, the current hour a ▲ (it is still filling).
+        axis = Text(" " * label_w, palette.dim)
+        for i, b in enumerate(bars):
+            if b.storm:  # ⚡ is two cells wide: a ! where columns are one cell
+                axis.append("⚡" if cell_w == 2 else "!", palette.warning + palette.bold)
+            else:
+                axis.append(("▲" if i == len(bars) - 1 else "·").ljust(cell_w), palette.dim)
+        lines.append(axis)
+        first, last = bars[0], bars[-1]
+        lines.append(
+            Text.assemble(
+                (" " * label_w + clock(first.start, tz, seconds=False), palette.dim),
+                ("  █ long ", palette.long),
+                ("░ short", palette.short),
+                (f"  ▲ now {clock(last.start, tz, seconds=False)}", palette.dim),
+            )
+        )
+        for b in bars:
+            if b.storm:
+                mult = f", {b.multiple:.1f}x baseline" if b.multiple else ""
+                lines.append(
+                    Text(f"⚡ {clock(b.start, tz, seconds=False)} {money(b.total_usd)}{mult}", palette.warning)
+                )
+        return Group(*lines)
+
+
+TREND_WORD = {"falling": "▼ falling", "rising": "▲ rising", "flat": "▶ flat", "unknown": "trend unknown"}
+
+
+class LeveragePane(SnapshotPane):
+    """Liquidations per volume, open interest, and the flush label."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Leverage", **kwargs)
+
+    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo) -> RenderableType:
+        lines: list[Text] = []
+        if lev.lvr_24h is None:
+            lines.append(Text("LVR: waiting for 24h volume…", palette.dim))
+        else:
+            trend = TREND_WORD.get(lev.lvr_trend, lev.lvr_trend)
+            since = f" since {day(lev.falling_since, tz)}" if lev.falling_since and lev.lvr_trend == "falling" else ""
+            trend_style = palette.success if lev.lvr_trend == "falling" else (palette.warning if lev.lvr_trend == "rising" else palette.dim)
+            lines.append(
+                Text.assemble(
+                    ("LVR ", palette.bold),
+                    (money(lev.lvr_24h), palette.bold),
+                    (" liquidated per $1B traded (24h)", palette.dim),
+                )
+            )
+            detail = ""
+            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
+                detail = f"  7d median {money(lev.lvr_median_7d)} vs {money(lev.lvr_median_then)}"
+            lines.append(Text.assemble((trend + since, trend_style), (detail, palette.dim)))
+        if lev.oi_usd is None:
+            lines.append(Text("OI: waiting for open interest…", palette.dim))
+        else:
+            lines.append(
+                Text.assemble(
+                    ("OI ", palette.bold),
+                    money(lev.oi_usd),
+                    ("  24h ", palette.dim),
+                    pct(lev.oi_change_24h, 1, signed=True),
+                    ("  7d ", palette.dim),
+                    pct(lev.oi_change_7d, 1, signed=True),
+                    ("  OI/cap ", palette.dim),
+                    pct(lev.oi_to_cap, 2),
+                )
+            )
+        if lev.final_harvest:
+            lines.append(Text("⚑ LEVERAGE FLUSH: storm on a falling LVR, the \"final harvest\"", palette.warning + palette.bold))
+        elif lev.flush:
+            lines.append(Text("⚑ FLUSH: open interest down ≥10% in 24h on heavy liquidations", palette.warning + palette.bold))
+        return Group(*lines)
