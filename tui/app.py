@@ -104,8 +104,10 @@ class LiqwatchApp(App[int]):
         self._ticks = 0
         self.compact = False
         self.last_snapshot: Snapshot | None = None
-        for theme in load_themes(user_themes_dir()):
+        themes = load_themes(user_themes_dir())
+        for theme in themes:
             self.register_theme(theme)
+        self.theme_names = [t.name for t in themes]
         self.theme = cfg.ui.theme
 
     # -- theme -------------------------------------------------------------
@@ -121,24 +123,22 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # Essentials first: at 80x24 the panes that fit are the ones that matter.
         with Container(id="main"):
-            with Vertical(id="tape-pane", classes="pane") as tape_pane:
-                tape_pane.border_title = "1 Tape · newest first"
+            with Vertical(id="tape-pane", classes="pane"):
                 yield TapeView(self.tz, self.options.config.ui.large_usd, id="tape")
-            with Vertical(id="col-a", classes="column"):
-                yield TotalsPane(id="totals", classes="pane")
-                yield HourlyPane(id="hourly", classes="pane")
-                yield LeveragePane(id="leverage", classes="pane")
-            with Vertical(id="col-b", classes="column"):
-                yield CapPane(id="cap", classes="pane")
-                yield MoodPane(id="mood", classes="pane")
+                yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
+            yield TotalsPane(id="totals", classes="pane")
+            yield CapPane(id="cap", classes="pane")
+            yield MoodPane(id="mood", classes="pane")
+            yield LeveragePane(id="leverage", classes="pane")
+            yield HourlyPane(id="hourly", classes="pane")
         yield Static("", id="too-small")
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
-        for key, pane, _ in PANES:
-            widget = self.query_one(f"#{pane}")
-            widget.border_title = f"{key} {widget.border_title}" if pane != "tape-pane" else widget.border_title
+        for key, pane, _ in PANES[1:]:
+            self.query_one(f"#{pane}", SnapshotPane).key = key
         self.pipeline.start()
         self.refresh_panes(slow=True)
         self.set_interval(FAST_S, self._tick)
@@ -175,7 +175,8 @@ class LiqwatchApp(App[int]):
         self.last_snapshot = snap
         palette = self.palette
         theme = self.theme
-        compact = self.compact
+        # The side panel is compact by nature; elsewhere `c` decides.
+        compact = self.compact or self.screen.has_class("-narrow")
         with self.batch_update():
             tape = self.query_one(TapeView)
             if self._visible(tape):
@@ -287,18 +288,11 @@ class LiqwatchApp(App[int]):
         self.push_screen(FilterScreen(tape.filter), apply)
 
     def action_next_theme(self) -> None:
-        names = sorted(n for n in self.available_themes if n.startswith("liqwatch")) + sorted(
-            n for n in self.available_themes if not n.startswith("liqwatch") and n in self._user_theme_names()
-        )
-        if self.theme in names:
-            self.theme = names[(names.index(self.theme) + 1) % len(names)]
-        elif names:
-            self.theme = names[0]
+        """Cycle through liqwatch's themes and the user's (not Textual's own)."""
+        names = self.theme_names
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
         self.refresh_panes(slow=True)
         self.notify(f"Theme: {self.theme}", timeout=2)
-
-    def _user_theme_names(self) -> set[str]:
-        return {t.name for t in load_themes(user_themes_dir())}
 
     def action_compact(self) -> None:
         self.compact = not self.compact
@@ -308,6 +302,8 @@ class LiqwatchApp(App[int]):
     def action_toggle_pane(self, pane_id: str) -> None:
         pane = self.query_one(f"#{pane_id}")
         pane.toggle_class("-collapsed")
+        if isinstance(pane, SnapshotPane):
+            pane.collapsed_changed()
         self.refresh_panes(slow=True)
 
     def action_scroll(self, rows: int) -> None:

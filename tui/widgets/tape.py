@@ -139,19 +139,30 @@ class TapeView(ScrollView, can_focus=True):
         base = self.rich_style
         is_long = ev.side == LONG
         side_style = long_style if is_long else short_style
-        # The side is a word and an arrow, never colour alone.
-        side = "▼ LONG " if is_long else "▲ SHORT"
         large = ev.usd >= self.large_usd
         usd_style = side_style + large_style if large else side_style
-        parts = [
-            (clock(ev.ts, self._tz) + " ", base + dim_style),
-            (f"{ev.exchange[:7]:<7} ", base),
-            (f"{short_symbol(ev.symbol)[:9]:<9} ", base),
-            (side + " ", base + side_style),
-            (f"{money(ev.usd):>7}", base + usd_style),
-            ("!" if large else " ", base + usd_style),
-        ]
-        if width >= 58:
-            parts.append((f" @ {price(ev.price)}", base + dim_style))
+        mark = "!" if large else " "
+        # The side is a word or an arrow with a letter, never colour alone.
+        if width >= 46:
+            side = "▼ LONG " if is_long else "▲ SHORT"
+            parts = [
+                (clock(ev.ts, self._tz) + " ", base + dim_style),
+                (f"{ev.exchange[:7]:<7} ", base),
+                (f"{short_symbol(ev.symbol)[:9]:<9} ", base),
+                (side + " ", base + side_style),
+                (f"{money(ev.usd):>7}", base + usd_style),
+                (mark, base + usd_style),
+            ]
+            if width >= 58:
+                parts.append((f" @ {price(ev.price)}", base + dim_style))
+        else:  # the tmux side panel: 32 cells
+            parts = [
+                (clock(ev.ts, self._tz) + " ", base + dim_style),
+                (f"{ev.exchange[:3]} ", base),
+                (f"{short_symbol(ev.symbol)[:7]:<7} ", base),
+                ("▼L " if is_long else "▲S ", base + side_style),
+                (f"{money(ev.usd):>7}", base + usd_style),
+                (mark, base + usd_style),
+            ]
         segments = [Segment(text, style) for text, style in parts]
         return Strip(segments).adjust_cell_length(width, base)
