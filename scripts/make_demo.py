@@ -316,7 +316,7 @@ def _frog_path(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
 
     The path is shaped by clipping, not by luck: during the slide it stays
     above the floor until the bottom bar touches exactly 0.1; during the
-    floor every bar's low stays 4 % above 0.1 except the three test bars,
+    floor every bar's low stays 4.5 % above 0.1 except the three test bars,
     whose lows come within 1.5 % and which close above it; the storm hour
     drops to 0.0785 and closes at 0.0805.
     """
@@ -336,16 +336,26 @@ def _frog_path(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
     out[bottom - tail : bottom + 1] = np.linspace(out[bottom - tail], logf, tail + 1)
     out[0] = math.log(10.0)
 
-    # The floor: oscillation above 0.104, with three V-shaped tests.
+    # The floor: oscillation above 0.1045.  Before each test the price sags
+    # to ~0.1065 over a few hours, then one bar wicks to the test low and
+    # closes back up (a test is an approach and a bounce, not a lone spike,
+    # so the test bar does not inflate ATR and make its neighbours touches).
     floor = np.arange(bottom + 1, brk + 1)
+    idx = np.arange(len(floor))
     base = math.log(0.113) + _ou(rng, len(floor), 1, 0.03, 600.0)[:, 0]
     rebound = np.minimum(1.0, (floor - bottom) / 240.0)  # climb off the bottom over 4 h
-    seg = logf + (base - logf) * rebound
+    seg = logf + 0.0445 + (base - logf - 0.0445) * rebound
+    sag_to = brk - 16 * 60 - (bottom + 1)  # the day's sell-off pulls it to the edge of the floor
+    w = 0.85 * np.clip((idx - sag_to) / (16 * 60), 0.0, 1.0)  # keep some of the wiggle
+    seg = (1 - w) * seg + w * math.log(0.1058)
+    for bar, _ in FROG_TESTS:
+        centre = int((bar - START) // MINUTE) + 30 - (bottom + 1)
+        w = 0.85 * np.clip(1.0 - np.abs(idx - centre) / 360.0, 0.0, 1.0)
+        seg = (1 - w) * seg + w * math.log(0.1065)
     seg = np.maximum(seg, math.log(0.1045))
-    seg[: 240] = np.maximum(seg[:240], logf + 0.0)  # bottom stays the only touch of 0.1 exactly
     for bar, low in FROG_TESTS:
         centre = int((bar - START) // MINUTE) + 30 - (bottom + 1)
-        w = np.clip(1.0 - np.abs(np.arange(len(floor)) - centre) / 28.0, 0.0, 1.0)
+        w = np.clip(1.0 - np.abs(idx - centre) / 28.0, 0.0, 1.0)
         seg = (1 - w) * seg + w * math.log(low)
     out[bottom + 1 : brk + 1] = seg
 
@@ -355,8 +365,8 @@ def _frog_path(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
     out[brk + 38 : brk + 61] = np.linspace(math.log(FROG_BREAK_LOW), math.log(FROG_BREAK_CLOSE), 23)
     after = n - (brk + 61)
     if after > 0:
-        drift = math.log(0.0815) + _ou(rng, after, 1, 0.012, 120.0)[:, 0]
-        out[brk + 61 :] = np.clip(drift, math.log(0.0795), math.log(0.084))
+        drift = math.log(0.0815) + _ou(rng, after, 1, 0.01, 120.0)[:, 0]
+        out[brk + 61 :] = np.clip(drift, math.log(0.0787), math.log(0.085))
     return np.exp(out)
 
 
@@ -467,9 +477,7 @@ def liquidations(rng: np.random.Generator, paths: dict[str, np.ndarray]) -> list
         longs = rng.random(n) < _long_share(h)
         slip = rng.normal(0.0, 0.0006, n)
         for k in range(n):
-            ts = int(h + offs[k])
-            if ts > END_TS:
-                ts = END_TS
+            ts = min(int(h + offs[k]), END_TS - 1)  # END_TS is the final event's own
             sym = SYMBOLS[syms[k]]
             minute = (ts - START) // MINUTE
             price = _sig(paths[sym][minute] * (1 + slip[k]), 5)
@@ -593,7 +601,7 @@ def candle_events(rng: np.random.Generator, paths: dict[str, np.ndarray], factor
             h = START + i * HOUR
             base = _candle_base_volume(sym, h, c)
             move = abs(math.log(c / o))
-            vol = base * factor[24 + i] * noise[i] * (1 + 20 * move)
+            vol = base * factor[24 + i] * noise[i] * min(1 + 20 * move, 3.0)
             out.append(
                 Candle(h, "binance", sym, "1h", _sig(o, 5), _sig(seg.max(), 5), _sig(seg.min(), 5), _sig(c, 5), _sig(vol, 4))
             )
@@ -607,7 +615,7 @@ def _candle_base_volume(sym: str, h: int, close: float) -> float:
     if sym == ZEC:
         return 0.2e6 * close  # volume grows with the surge
     if h == HOUR_600M:
-        return 40e6  # the break comes with a volume spike
+        return 6e6  # the break: with the storm's activity, ~20x a floor hour
     return 6e6 if h < FROG_BOTTOM else 2.5e6
 
 
@@ -676,6 +684,16 @@ def truth(events: Sequence[Event]) -> dict:
     out["hour_600m_usd"] = hour_usd(HOUR_600M)
     out["day_usd"] = hour_usd(DAY, 24)
     out["symbols_per_exchange"] = {ex: len(s) for ex, s in symbols.items()}
+    big = max(liqs, key=lambda l: l.usd)
+    out["largest"] = {"ts": big.ts, "exchange": big.exchange, "symbol": big.symbol, "side": big.side, "usd": big.usd}
+    out["hourly"] = [
+        {
+            "start": h,
+            "long_usd": round(math.fsum(l.usd for l in liqs if h <= l.ts < h + HOUR and l.side == LONG), 2),
+            "short_usd": round(math.fsum(l.usd for l in liqs if h <= l.ts < h + HOUR and l.side == SHORT), 2),
+        }
+        for h in range(STORY_START, END, HOUR)
+    ]
     return out
 
 
