@@ -50,12 +50,12 @@ def _load_config(path: str | None) -> Config:
 
 
 def cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from tui.app import demo_path
-    from tui.report_cmd import run_report
-
     if args.demo == bool(args.path):
         parser.error("report needs a PATH or --demo (one of them)")
     cfg = _load_config(args.config)
+    from tui.app import demo_path
+    from tui.report_cmd import run_report
+
     path = str(demo_path()) if args.demo else args.path
     return run_report(path, args.json, cfg.indicators)
 

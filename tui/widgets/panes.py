@@ -225,7 +225,9 @@ def feed_health(
     full = Text()
     for f in feeds:
         full.append(f"{f.feed} ", palette.dim)
-        full.append(f"{STATE_MARK.get(f.state, '?')} {f.state}", styles.get(f.state, palette.dim))
+        # A live feed is a ●; any other state is spelled out (shape and word, not colour alone).
+        word = "" if f.state == "live" else f" {f.state}"
+        full.append(f"{STATE_MARK.get(f.state, '?')}{word}", styles.get(f.state, palette.dim))
         if f.last_data is not None:
             full.append(f" {age((now_ms - f.last_data) / 1000)}", palette.dim)
         full.append("  ")
