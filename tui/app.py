@@ -205,7 +205,7 @@ class LiqwatchApp(App[int]):
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
             width = hourly.content_region.width or 40
-            height = 3 if compact or self.screen.has_class("-short") else 6
+            height = self._chart_rows(hourly, snap, compact)
             hourly.show((snap.liquidations.hourly, width, height, theme), palette, snap.liquidations.hourly, width, height, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
@@ -219,6 +219,14 @@ class LiqwatchApp(App[int]):
             width = mood.content_region.width or 40
             mood.show((snap.moods, width, theme, compact), palette, snap.moods, width, compact)
         self._fire_alerts(snap)
+
+    def _chart_rows(self, hourly: HourlyPane, snap: Snapshot, compact: bool) -> int:
+        """Chart height: the standard layout gives the bars whatever its last
+        grid row has left; elsewhere the pane sizes itself around 6 rows."""
+        if self.screen.has_class("-standard"):
+            storms = sum(1 for b in snap.liquidations.hourly[-24:] if b.storm)
+            return max(2, min(8, hourly.content_region.height - 2 - storms))
+        return 3 if compact or self.screen.has_class("-short") else 6
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
