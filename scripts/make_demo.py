@@ -661,9 +661,17 @@ def _iso(ts: int) -> str:
 
 
 def truth(events: Sequence[Event]) -> dict:
-    """The generator's own count of its liquidations, independent of any indicator code."""
+    """The generator's own count of its liquidations, independent of any indicator code.
+
+    Windows are as of the last liquidation (ts in (end - W, end]); hours are
+    UTC hours [start, start + 1 h).  Sums use ``math.fsum`` and are rounded
+    to cents, so a reader that sums in another order agrees to the cent.
+    """
     liqs = [ev for ev in events if isinstance(ev, Liquidation)]
     end = liqs[-1].ts
+    by_hour: dict[int, list[Liquidation]] = {}
+    for l in liqs:
+        by_hour.setdefault(l.ts // HOUR * HOUR, []).append(l)
 
     def sums(sel: Iterable[Liquidation]) -> dict:
         sel = list(sel)
@@ -671,28 +679,25 @@ def truth(events: Sequence[Event]) -> dict:
         su = math.fsum(l.usd for l in sel if l.side == SHORT)
         return {"count": len(sel), "usd": round(lu + su, 2), "long_usd": round(lu, 2), "short_usd": round(su, 2)}
 
-    def hour_usd(start: int, hours: int = 1) -> float:
-        return round(math.fsum(l.usd for l in liqs if start <= l.ts < start + hours * HOUR), 2)
+    def hours(start: int, n: int = 1) -> list[Liquidation]:
+        return [l for h in range(start, start + n * HOUR, HOUR) for l in by_hour.get(h, [])]
 
-    by_ex = {ex: sums(l for l in liqs if l.exchange == ex) for ex in EXCHANGES}
-    windows = {f"{w}h": sums(l for l in liqs if end - w * HOUR < l.ts <= end) for w in (1, 4, 12, 24)}
-    symbols = {ex: sorted({l.symbol for l in liqs if l.exchange == ex}) for ex in EXCHANGES}
+    def sides(s: dict) -> dict:
+        return {"long_usd": s["long_usd"], "short_usd": s["short_usd"], "count": s["count"]}
+
     out = {"as_of_ts": end, **sums(liqs)}
-    out["by_exchange"] = {ex: {"long_usd": v["long_usd"], "short_usd": v["short_usd"], "count": v["count"]} for ex, v in by_ex.items()}
-    out["windows"] = {w: {"long_usd": v["long_usd"], "short_usd": v["short_usd"], "count": v["count"]} for w, v in windows.items()}
-    out["hour_100m_usd"] = hour_usd(HOUR_100M)
-    out["hour_600m_usd"] = hour_usd(HOUR_600M)
-    out["day_usd"] = hour_usd(DAY, 24)
-    out["symbols_per_exchange"] = {ex: len(s) for ex, s in symbols.items()}
+    out["by_exchange"] = {ex: sides(sums(l for l in liqs if l.exchange == ex)) for ex in EXCHANGES}
+    out["windows"] = {f"{w}h": sides(sums(l for l in liqs if end - w * HOUR < l.ts <= end)) for w in (1, 4, 12, 24)}
+    out["hour_100m_usd"] = sums(hours(HOUR_100M))["usd"]
+    out["hour_600m_usd"] = sums(hours(HOUR_600M))["usd"]
+    out["day_usd"] = sums(hours(DAY, 24))["usd"]
+    out["symbols_per_exchange"] = {ex: len({l.symbol for l in liqs if l.exchange == ex}) for ex in EXCHANGES}
     big = max(liqs, key=lambda l: l.usd)
     out["largest"] = {"ts": big.ts, "exchange": big.exchange, "symbol": big.symbol, "side": big.side, "usd": big.usd}
     out["hourly"] = [
-        {
-            "start": h,
-            "long_usd": round(math.fsum(l.usd for l in liqs if h <= l.ts < h + HOUR and l.side == LONG), 2),
-            "short_usd": round(math.fsum(l.usd for l in liqs if h <= l.ts < h + HOUR and l.side == SHORT), 2),
-        }
+        {"start": h, "long_usd": s["long_usd"], "short_usd": s["short_usd"]}
         for h in range(STORY_START, END, HOUR)
+        for s in [sums(hours(h))]
     ]
     return out
 

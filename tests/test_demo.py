@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import importlib.util
-import json
 import math
 import statistics
 import sys
@@ -19,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from feeds.data import DEMO_METADATA, DEMO_RECORDING, demo_metadata
 from feeds.events import Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from feeds.recording import ReadStats, read_events
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "feeds" / "data"
-RECORDING = DATA / "demo.jsonl.gz"
-META = DATA / "demo.json"
+RECORDING = DEMO_RECORDING
+META = DEMO_METADATA
 HOUR = 3_600_000
 DAY = 24 * HOUR
 
@@ -53,7 +52,7 @@ def events(stats_and_events):
 
 @pytest.fixture(scope="module")
 def meta():
-    return json.loads(META.read_text(encoding="utf-8"))
+    return demo_metadata()
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +129,12 @@ def test_truth_in_metadata_equals_a_recount(liqs, meta):
         sel = [ev for ev in liqs if end - span < ev.ts <= end]
         assert got == {"long_usd": total(sel, "long"), "short_usd": total(sel, "short"), "count": len(sel)}
     assert set(truth["windows"]) == {"1h", "4h", "12h", "24h"}
+    big = max(liqs, key=lambda ev: ev.usd)
+    assert truth["largest"] == {"ts": big.ts, "exchange": big.exchange, "symbol": big.symbol, "side": big.side, "usd": big.usd}
+    assert [row["start"] for row in truth["hourly"]] == list(range(meta["story_start"], end, HOUR))
+    for row in truth["hourly"]:
+        sel = [ev for ev in liqs if row["start"] <= ev.ts < row["start"] + HOUR]
+        assert (row["long_usd"], row["short_usd"]) == (total(sel, "long"), total(sel, "short"))
 
 
 # --- the liquidation story ---------------------------------------------------------
