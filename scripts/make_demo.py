@@ -452,9 +452,25 @@ def _cascade_offsets(rng: np.random.Generator, n: int, centre_min: float, spread
     return np.clip(off, 0, HOUR - 1).astype(np.int64)
 
 
+def _free_ts(taken: set[tuple[str, str, int]], ex: str, sym: str, ts: int, lo: int, hi: int) -> int:
+    """The first free time at or after ``ts`` (wrapping inside [lo, hi)) for this venue and symbol.
+
+    Binance's stream sends at most one liquidation per symbol per second, so
+    a real binance recording never holds two in the same second; the other
+    venues never repeat a millisecond.  Unique (venue, symbol, time) also
+    keeps a de-duplicating reader from merging two distinct events.
+    """
+    step = 1000 if ex == "binance" else 1
+    while (ex, sym, ts // step) in taken:
+        ts = lo + (ts + step - lo) % (hi - lo)
+    taken.add((ex, sym, ts // step))
+    return ts
+
+
 def liquidations(rng: np.random.Generator, paths: dict[str, np.ndarray]) -> list[Liquidation]:
     """Every liquidation: heavy-tailed sizes scaled to each hour's total."""
     totals = hourly_liquidation_usd(rng)
+    taken = {("binance", "BTC/USDT:USDT", END_TS // 1000)}  # the final event's
     weights = np.array([c.weight for c in COINS])
     weights /= weights.sum()
     frog_i = SYMBOLS.index(FROG)
@@ -478,13 +494,14 @@ def liquidations(rng: np.random.Generator, paths: dict[str, np.ndarray]) -> list
         exs = rng.choice(len(EXCHANGES), n, p=EXCHANGE_SHARE)
         longs = rng.random(n) < _long_share(h)
         slip = rng.normal(0.0, 0.0006, n)
+        hi = min(h + HOUR, END_TS)
         for k in range(n):
-            ts = min(int(h + offs[k]), END_TS - 1)  # END_TS is the final event's own
-            sym = SYMBOLS[syms[k]]
+            sym, ex = SYMBOLS[syms[k]], EXCHANGES[exs[k]]
+            ts = _free_ts(taken, ex, sym, min(int(h + offs[k]), hi - 1), h, hi)
             minute = (ts - START) // MINUTE
             price = _sig(paths[sym][minute] * (1 + slip[k]), 5)
             qty = _sig(sizes[k] / price, 4)
-            out.append(Liquidation(ts, EXCHANGES[exs[k]], sym, LONG if longs[k] else SHORT, price, qty, round(price * qty, 2)))
+            out.append(Liquidation(ts, ex, sym, LONG if longs[k] else SHORT, price, qty, round(price * qty, 2)))
     # The final event: a small BTC long on binance at END_TS, so the
     # recording's end and the last liquidation coincide.
     btc = _sig(paths["BTC/USDT:USDT"][-1], 5)

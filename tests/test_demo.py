@@ -188,6 +188,14 @@ def test_venues_symbols_sizes_and_sides(liqs, meta):
     assert short_usd > 0 and long_usd > 3 * short_usd
 
 
+def test_liquidations_look_like_the_venues_streams(liqs):
+    """Binance sends at most one per symbol per second; no venue repeats (symbol, ms)."""
+    binance = [(ev.symbol, ev.ts // 1000) for ev in liqs if ev.exchange == "binance"]
+    assert len(binance) == len(set(binance))
+    keys = [(ev.exchange, ev.symbol, ev.ts) for ev in liqs]
+    assert len(keys) == len(set(keys))
+
+
 def _lvr_hourly(events, liqs):
     """(hour, 24 h liquidations / sum of venue 24 h volume) every hour once a day of data exists."""
     vols = [ev for ev in events if isinstance(ev, Volume)]
