@@ -28,8 +28,13 @@ The story (all times UTC), from reference/article.txt:
   0.1 for two weeks with three tests, and breaks to 0.08 in the storm hour.
   ZEC/USDT:USDT surged about ten-fold to a new high two days before D.
 * The total market cap oscillates inside $3.2T-$3.8T and ends near $3.5T.
-* The recording ends at D+1 02:00, with the last liquidation as its last
-  event, so "as of the end" windows are the same for every reader.
+* The recording ends at D+1 02:00:00.500 with a last small liquidation,
+  the file's last line, so "as of the end" windows (ts in (end - W, end])
+  are the same for every reader.
+
+Lines are in arrival order: by ts, except that a closed hourly candle
+(``ts`` = bar open) comes when its bar closes, at ts + 1 h, as in a
+recording made live.
 
 Volume events carry the venue total only (symbol ``*``): one per venue, hourly
 in the background and every 5 minutes in the detailed part (from D-1 12:00).
@@ -90,7 +95,7 @@ STORY_START = DAY - 12 * HOUR  # detailed part: D-1 12:00 .. D+1 02:00
 HOUR_100M = DAY + 5 * HOUR
 HOUR_600M = DAY + 21 * HOUR
 END = DAY + 26 * HOUR  # exclusive: D+1 02:00
-END_TS = END - 500  # the last liquidation, and the last event
+END_TS = END + 500  # the last liquidation, and the last line: after the last bar closes
 INSTANT_UNTIL = HOUR_600M - 2 * HOUR
 N_HOURS = (END - START) // HOUR
 N_MIN = (END - START) // MINUTE
@@ -656,8 +661,21 @@ def status_events() -> list[FeedStatus]:
 # --- assembly ----------------------------------------------------------------
 
 
+def arrival_ts(ev: Event) -> int:
+    """When an event reaches a listener: its ts, except a closed bar, which is known when it closes.
+
+    A candle's ``ts`` is its bar's open, but a live feed can only emit the
+    bar at its close, so a recording made live holds it an hour after its
+    ts.  The demo does the same: the engine reads a closing bar together
+    with the liquidations of its hour, and the storm's bar must not give
+    its low away at 21:00.  The replay plays a line once its clock has
+    passed the line's ts, so a bar an hour "late" plays at once.
+    """
+    return ev.ts + HOUR if isinstance(ev, Candle) else ev.ts
+
+
 def generate(seed: int = SEED) -> list[Event]:
-    """The whole recording, sorted by ts (stable: equal ts keep their order of kind)."""
+    """The whole recording in arrival order (stable: equal times keep their order of kind)."""
     rng = np.random.default_rng(seed)
     paths = coin_paths(rng)
     factor = volume_factor(rng)
@@ -671,7 +689,7 @@ def generate(seed: int = SEED) -> list[Event]:
         liquidations(rng, paths),
     ]
     events: list[Event] = [ev for g in groups for ev in g]
-    events.sort(key=lambda ev: ev.ts)
+    events.sort(key=arrival_ts)
     return events
 
 
@@ -715,7 +733,7 @@ def truth(events: Sequence[Event]) -> dict:
     out["largest"] = {"ts": big.ts, "exchange": big.exchange, "symbol": big.symbol, "side": big.side, "usd": big.usd}
     out["hourly"] = [
         {"start": h, "long_usd": s["long_usd"], "short_usd": s["short_usd"]}
-        for h in range(STORY_START, END, HOUR)
+        for h in range(STORY_START, end + 1, HOUR)
         for s in [sums(hours(h))]
     ]
     return out
