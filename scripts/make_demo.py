@@ -72,7 +72,7 @@ from feeds.events import (  # noqa: E402
 from feeds.recording import dumps  # noqa: E402
 
 SEED = 20251104
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DATA_DIR = ROOT / "feeds" / "data"
 RECORDING_NAME = "demo.jsonl.gz"
 META_NAME = "demo.json"
