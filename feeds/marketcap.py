@@ -131,6 +131,8 @@ class MarketCapFeed(Feed):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        if not settings.providers:
+            raise ValueError("no market-cap provider configured")
         self.providers = list(settings.providers)
         self.urls = {
             p: str(URL(getattr(settings, f"{p}_url")).origin().with_path(PATHS[p])) for p in self.providers

@@ -211,3 +211,21 @@ def test_sigkill_leaves_a_file_readable_up_to_the_last_flush(tmp_path, name):
     # At most the torn tail of an interrupted write is unreadable.
     assert all(lineno == stats.lines for lineno, _ in stats.bad)
     assert [ev.state for ev in events if isinstance(ev, FeedStatus)] == ["connecting", "live"]
+
+
+def test_recording_pulls_in_no_ui_no_indicators_and_no_network_stack():
+    """``record`` and the supervisor run headless (and replay a file without
+    any network library); the market-cap poller needs aiohttp and nothing
+    from the upper layers."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import feeds.record, feeds.supervisor
+        heavy = ("textual", "rich", "indicators", "tui", "ccxt", "aiohttp")
+        print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
+        import feeds.marketcap
+        print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "['aiohttp']"]
