@@ -62,7 +62,11 @@ async def until(pred: Callable[[], bool], limit: float = 10.0) -> None:
 
 
 class Stream(Feed):
-    """Emits one price every ``every`` seconds, forever."""
+    """Emits one price every ``every`` seconds, forever.  Never judged stale
+    itself (a loaded test machine may pause it), but it makes "others flow"
+    true for the feeds under test."""
+
+    stale_after = math.inf
 
     def __init__(self, name: str, every: float = 0.002, venue: bool = True) -> None:
         self.name = name
