@@ -26,7 +26,6 @@ WALL0 = 1_763_950_000.0
 class FakeTime:
     def __init__(self) -> None:
         self.t = 0.0
-        self.slept: list[float] = []
 
     def clock(self) -> float:
         return self.t
@@ -35,7 +34,6 @@ class FakeTime:
         return WALL0 + self.t
 
     async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
         self.t += seconds
         await asyncio.sleep(0)
 
