@@ -28,6 +28,7 @@ from feeds.settings import (
     MarketCapSettings,
 )
 from indicators.params import IndicatorParams
+from tui.alerts import AlertSettings
 
 APP_NAME = "liqwatch"
 
@@ -56,6 +57,7 @@ class Config:
     marketcap: MarketCapSettings = field(default_factory=MarketCapSettings)
     indicators: IndicatorParams = field(default_factory=IndicatorParams)
     ui: UISettings = field(default_factory=UISettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})
 
@@ -83,6 +85,11 @@ class ConfigError(Exception):
 
 def default_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def user_themes_dir() -> Path:
+    """Where users put their own theme files."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "themes"
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None = None) -> Path:

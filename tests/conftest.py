@@ -1,0 +1,55 @@
+"""Shared fixtures: the demo app at a frozen moment, and screen-reading helpers."""
+
+from __future__ import annotations
+
+import json
+from datetime import timezone
+from importlib.resources import files
+
+import pytest
+from rich.console import Console
+
+from feeds.replay import ReplayFeed
+from tui.app import AppOptions, LiqwatchApp, demo_path, make_app
+from tui.runtime import DEMO
+
+DEMO_META = json.loads(files("feeds.data").joinpath("demo.json").read_text())
+# A frozen wall clock: 2 s after the demo's instant part, in UTC.
+FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + 2000
+
+
+def frozen_demo_app(**overrides) -> LiqwatchApp:
+    """The demo with its data clock stopped at the end of the instant part.
+
+    A monotonic clock that never moves keeps the replay from advancing, so
+    what is on screen depends on the recording alone: stable snapshots.
+    """
+    feed = ReplayFeed(
+        demo_path(), speed=60.0, instant_until=int(DEMO_META["instant_until_ts"]), monotonic=lambda: 0.0
+    )
+    options = AppOptions(DEMO, [feed], tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS, **overrides)
+    return make_app(options)
+
+
+async def settle(app: LiqwatchApp, pilot) -> None:
+    """Wait until the instant part is loaded and applied, then draw once."""
+    replay = app.pipeline.replay
+    for _ in range(2000):
+        if replay is not None and replay.now_ms() is not None:
+            break
+        await pilot.pause(0.01)
+    await app.pipeline.wait_idle()
+    app.refresh_panes(slow=True)
+    await pilot.pause()
+
+
+def text_of(widget) -> str:
+    """What a Static-like pane shows, as plain text."""
+    console = Console(width=max(widget.content_region.width, 20), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+@pytest.fixture
+def demo_app() -> LiqwatchApp:
+    return frozen_demo_app()

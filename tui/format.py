@@ -1,0 +1,122 @@
+"""Number and time formatting for people: $600M, $1.21B, $3.50T, 64,012.5."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone, tzinfo
+
+_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def money(usd: float | None, signed: bool = False) -> str:
+    """Compact USD with three significant digits: $612M, $1.21B, $3.50T, $950."""
+    if usd is None or not math.isfinite(usd):
+        return "—"
+    sign = "-" if usd < 0 else ("+" if signed and usd > 0 else "")
+    v = abs(usd)
+    for scale, unit in _UNITS:
+        x = v / scale
+        # 0.9995 of a unit rounds to 1.00 of it: $1.00M, never $1000K.
+        if x >= 0.9995:
+            digits = 0 if x >= 99.95 else (1 if x >= 9.995 else 2)
+            return f"{sign}${x:.{digits}f}{unit}"
+    return f"{sign}${v:.0f}"
+
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+def parse_money(text: str) -> float:
+    """'250k', '$1.5M', '2e6' -> USD; raise ValueError with a readable reason."""
+    t = text.strip().lower().replace("$", "").replace(",", "").replace("_", "")
+    if not t:
+        return 0.0
+    scale = _SUFFIX.get(t[-1], 1.0)
+    if t[-1] in _SUFFIX:
+        t = t[:-1]
+    try:
+        value = float(t) * scale
+    except ValueError:
+        raise ValueError(f"not an amount: {text!r} (try 250k, 1.5M)") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"not an amount: {text!r}")
+    return value
+
+
+def price(p: float | None) -> str:
+    """A price with sensible precision: 64,012.5  3,101.25  10.52  0.08000."""
+    if p is None or not math.isfinite(p):
+        return "—"
+    a = abs(p)
+    if a >= 10_000:
+        return f"{p:,.1f}"
+    if a >= 100:
+        return f"{p:,.2f}"
+    if a >= 1:
+        return f"{p:.3f}".rstrip("0").rstrip(".") if a >= 10 else f"{p:.4f}"
+    if a == 0:
+        return "0"
+    # Four significant digits below 1.
+    decimals = min(12, 3 - int(math.floor(math.log10(a))))
+    return f"{p:.{decimals}f}"
+
+
+def pct(x: float | None, digits: int = 0, signed: bool = False) -> str:
+    """A fraction as percent: 0.473 -> 47%."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{x * 100:+.{digits}f}%" if signed else f"{x * 100:.{digits}f}%"
+
+
+def age(seconds: float | None) -> str:
+    """A short age: 3s, 4m, 2h, 5d."""
+    if seconds is None:
+        return "—"
+    s = max(0.0, seconds)
+    if s < 90:
+        return f"{s:.0f}s"
+    if s < 90 * 60:
+        return f"{s / 60:.0f}m"
+    if s < 48 * 3600:
+        return f"{s / 3600:.0f}h"
+    return f"{s / 86400:.0f}d"
+
+
+def local_tz(name: str = "local") -> tzinfo:
+    """The user's zone: "local" follows the system (and TZ), else an IANA name."""
+    if name == "local":
+        tz = datetime.now().astimezone().tzinfo
+        return tz if tz is not None else timezone.utc
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def clock(ts_ms: int, tz: tzinfo, seconds: bool = True) -> str:
+    dt = datetime.fromtimestamp(ts_ms / 1000, tz)
+    return dt.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def day(ts_ms: int, tz: tzinfo) -> str:
+    """A date for a trend's start: 'Oct 11'."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz).strftime("%b %d")
+
+
+def stamp(ts_ms: int, tz: tzinfo) -> str:
+    """Date and time, for things further back than today: 'Nov 03 21:00'."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz).strftime("%b %d %H:%M")
+
+
+def short_symbol(symbol: str) -> str:
+    """'BTC/USDT:USDT' -> 'BTC'; inverse 'BTC/USD:BTC' -> 'BTC-inv'; dated futures keep their date."""
+    base, _, rest = symbol.partition("/")
+    if not rest:
+        return symbol
+    quote, _, settle_and_expiry = rest.partition(":")
+    settle, _, expiry = settle_and_expiry.partition("-")
+    name = base if quote in ("USDT", "USDC", "USD") else f"{base}/{quote}"
+    if settle and settle == base:
+        name += "-inv"
+    if expiry:
+        name += f"-{expiry}"
+    return name

@@ -1,0 +1,65 @@
+"""Themes as data: TOML files mapped to Textual ``Theme`` objects.
+
+The bundled themes live in the ``themes`` package; users drop their own in
+``<config dir>/themes/``.  A broken user theme is reported and skipped, never
+fatal: a trader should not lose the screen over a typo in a colour file.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual.theme import Theme
+
+log = logging.getLogger("liqwatch.themes")
+
+_COLOR_KEYS = (
+    "primary", "secondary", "warning", "error", "success", "accent",
+    "foreground", "background", "surface", "panel", "boost",
+)  # fmt: skip
+
+
+def theme_from_toml(data: dict[str, Any], origin: str) -> Theme:
+    """Build a Theme; raise ValueError naming the origin on a bad file."""
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{origin}: 'name' is required")
+    unknown = set(data) - set(_COLOR_KEYS) - {"name", "dark", "variables"}
+    if unknown:
+        raise ValueError(f"{origin}: unknown keys {', '.join(sorted(unknown))}")
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+        raise ValueError(f"{origin}: [variables] must map names to colour strings")
+    colors = {k: data[k] for k in _COLOR_KEYS if k in data}
+    if "primary" not in colors:
+        raise ValueError(f"{origin}: 'primary' is required")
+    return Theme(name=name, dark=bool(data.get("dark", True)), variables=dict(variables), **colors)
+
+
+def _theme_files(user_dir: Path | None) -> Iterable[tuple[str, str]]:
+    for entry in sorted(files("themes").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            yield f"themes/{entry.name}", entry.read_text(encoding="utf-8")
+    if user_dir is not None and user_dir.is_dir():
+        for path in sorted(user_dir.glob("*.toml")):
+            try:
+                yield str(path), path.read_text(encoding="utf-8")
+            except OSError as exc:
+                log.warning("%s: cannot read theme: %s", path, exc)
+
+
+def load_themes(user_dir: Path | None = None) -> list[Theme]:
+    """Bundled themes, then the user's (a user theme may replace a bundled one)."""
+    themes: dict[str, Theme] = {}
+    for origin, text in _theme_files(user_dir):
+        try:
+            theme = theme_from_toml(tomllib.loads(text), origin)
+        except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+            log.warning("theme skipped: %s", exc)
+            continue
+        themes[theme.name] = theme
+    return list(themes.values())
