@@ -9,6 +9,7 @@ import pytest
 from feeds.settings import ExchangeSettings
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
+from tests.loopback.okx import OkxLoopback
 
 # Upper bound for any wait on the loopback (a hang fails instead of blocking).
 BOUND_S = 10
@@ -27,4 +28,10 @@ async def usdm() -> AsyncIterator[BinanceLoopback]:
 @pytest.fixture
 async def coinm() -> AsyncIterator[BinanceLoopback]:
     async with BinanceLoopback("coinm") as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def okx() -> AsyncIterator["OkxLoopback"]:
+    async with OkxLoopback() as server:
         yield server  # type: ignore[misc]
