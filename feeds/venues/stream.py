@@ -43,8 +43,15 @@ class StreamLiquidationFeed(Feed):
     #: ccxt options for this venue (e.g. which market types to load).
     ccxt_options: dict[str, Any] = {}
 
-    def __init__(self, settings: ExchangeSettings, *, dedupe_capacity: int = 100_000) -> None:
+    def __init__(
+        self,
+        settings: ExchangeSettings,
+        *,
+        markets_refresh_s: float = 3600.0,
+        dedupe_capacity: int = 100_000,
+    ) -> None:
         self.settings = settings
+        self.markets_refresh_s = markets_refresh_s
         self.received = 0
         self.duplicates = 0
         self.garbage = 0
@@ -68,6 +75,10 @@ class StreamLiquidationFeed(Feed):
     async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
         """Start the watch coroutines (via ``spawn``) that keep the
         subscriptions alive; they raise when the connection fails."""
+
+    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
+        """After a periodic markets reload (new listings); the contract table
+        is already rebuilt.  Venues that subscribe per symbol override it."""
 
     def is_control_text(self, text: str) -> bool:
         """A non-JSON text frame this venue legitimately sends."""
@@ -98,6 +109,13 @@ class StreamLiquidationFeed(Feed):
                 self._wake.set()
         return True
 
+    async def _refresh_markets(self, exchange: Any, spawn: Spawn) -> None:
+        while True:
+            await asyncio.sleep(self.markets_refresh_s)
+            await exchange.load_markets(reload=True)
+            self.set_contracts(exchange.markets)
+            await self.on_markets_refreshed(exchange, spawn)
+
     def _on_bad(self, frame: Any, exc: BaseException) -> None:
         self.garbage += 1
         self.last_garbage = f"{type(exc).__name__}: {exc} in {str(frame)[:120]!r}"
@@ -125,6 +143,7 @@ class StreamLiquidationFeed(Feed):
             await exchange.load_markets()
             self.set_contracts(exchange.markets)
             await self.subscribe(exchange, spawn)
+            spawn(self._refresh_markets(exchange, spawn))
             while True:
                 await wake.wait()
                 wake.clear()

@@ -10,6 +10,7 @@ from feeds.settings import ExchangeSettings
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.okx import OkxLoopback
+from tests.loopback.bybit import BybitLoopback
 
 # Upper bound for any wait on the loopback (a hang fails instead of blocking).
 BOUND_S = 10
@@ -34,4 +35,10 @@ async def coinm() -> AsyncIterator[BinanceLoopback]:
 @pytest.fixture
 async def okx() -> AsyncIterator["OkxLoopback"]:
     async with OkxLoopback() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def bybit() -> AsyncIterator[BybitLoopback]:
+    async with BybitLoopback() as server:
         yield server  # type: ignore[misc]
