@@ -104,17 +104,21 @@ def open_exchange(
     bad: BadFrame | None = None,
     control: ControlText = _never_control,
     options: dict[str, Any] | None = None,
+    rate_limit_ms: float | None = None,
 ) -> Any:
     """A ccxt.pro ``ccxt_id`` exchange with origins from ``settings``.
 
     With ``sink``/``bad`` it is the hooked subclass (liquidation streams); the
     context feeds pass neither and get the stock class (REST only).  The
-    caller must ``await exchange.close()``.
+    caller must ``await exchange.close()``.  ``rate_limit_ms`` overrides
+    ccxt's own request spacing (None keeps the venue's polite default).
     """
     base = getattr(ccxt_pro, ccxt_id)
     config: dict[str, Any] = {"enableRateLimit": True}
     if options:
         config["options"] = options
+    if rate_limit_ms is not None:
+        config["rateLimit"] = rate_limit_ms
     if sink is None:
         exchange = base(config)
     else:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
 CHANNEL = "!forceOrder@arr"
@@ -102,6 +103,9 @@ class BinanceLoopback(LoopbackExchange):
         r.add_get(f"{self.prefix}/v1/exchangeInfo", self._exchange_info)
         r.add_get(f"{self.prefix}/v1/ping", self._empty)
         r.add_get(f"{self.prefix}/v1/time", self._time)
+        r.add_get(f"{self.prefix}/v1/ticker/24hr", self._tickers)
+        r.add_get(f"{self.prefix}/v1/openInterest", self._open_interest)
+        r.add_get(f"{self.prefix}/v1/klines", self._klines)
         for path in ("/ws", "/market/ws", "/public/ws"):
             r.add_get(path, self._ws)
             r.add_get(path + "/{tail:.*}", self._ws)
@@ -125,6 +129,59 @@ class BinanceLoopback(LoopbackExchange):
 
     async def _time(self, request: web.Request) -> web.Response:
         return web.json_response({"serverTime": int(time.time() * 1000)})
+
+    def _base(self, symbol_id: str) -> str:
+        for s in self.symbols:
+            if s["symbol"] == symbol_id:
+                return s["baseAsset"]
+        raise web.HTTPBadRequest(text=json.dumps({"code": -1121, "msg": "Invalid symbol."}))
+
+    async def _tickers(self, request: web.Request) -> web.Response:
+        now = int(time.time() * 1000)
+        rows = []
+        for s in self.symbols:
+            base = s["baseAsset"]
+            last = prices.price_at(base, now)
+            quote_volume = prices.volume_24h(base)
+            rows.append(
+                {
+                    "symbol": s["symbol"],
+                    "priceChange": "0",
+                    "priceChangePercent": "0",
+                    "weightedAvgPrice": f"{last}",
+                    "lastPrice": f"{last}",
+                    "lastQty": "1",
+                    "openPrice": f"{last}",
+                    "highPrice": f"{last}",
+                    "lowPrice": f"{last}",
+                    "volume": f"{quote_volume / last}",
+                    "quoteVolume": f"{quote_volume}",
+                    "openTime": now - 86_400_000,
+                    "closeTime": now,
+                    "firstId": 1,
+                    "lastId": 2,
+                    "count": 2,
+                }
+            )
+        return web.json_response(rows)
+
+    async def _open_interest(self, request: web.Request) -> web.Response:
+        symbol_id = request.query.get("symbol", "")
+        base = self._base(symbol_id)
+        return web.json_response(
+            {"openInterest": f"{prices.open_interest(base)}", "symbol": symbol_id, "time": int(time.time() * 1000)}
+        )
+
+    async def _klines(self, request: web.Request) -> web.Response:
+        base = self._base(request.query.get("symbol", ""))
+        if request.query.get("interval") != "1h":
+            raise web.HTTPBadRequest(text="loopback serves 1h only")
+        limit = int(request.query.get("limit", "500"))
+        since = int(request.query.get("startTime", "0"))
+        rows = []
+        for t, (o, h, l, c, v) in prices.bars(base, since, limit):
+            rows.append([t, f"{o}", f"{h}", f"{l}", f"{c}", f"{v}", t + prices.HOUR_MS - 1, f"{v * c}", 10, f"{v / 2}", f"{v * c / 2}", "0"])
+        return web.json_response(rows)
 
     # -- WebSocket ------------------------------------------------------------
 
