@@ -5,8 +5,10 @@ One ``VenueContextFeed`` per venue (feed name ``<venue>:context``) runs four
 loops on one ccxt instance (same origin override as the liquidation feeds):
 
 * volume, every ``volume_s`` (60 s): ``fetch_tickers`` -> a ``Volume`` per
-  contract symbol (ccxt ``quoteVolume``; USD for USDT/USDC/USD quotes) and one
-  ``Volume`` with symbol ``*`` for the venue total of those symbols;
+  contract symbol and one ``Volume`` with symbol ``*`` for the venue total of
+  those symbols.  The USD figure is venue-specific (``ticker_usd``): ccxt's
+  ``quoteVolume`` is missing for OKX swaps and its ``baseVolume`` there is in
+  contracts, so each venue says which raw field is the USD turnover;
 * open interest, every ``oi_s`` (5 min): the ``top_n`` symbols by that volume,
   ``fetch_open_interest`` -> ``OpenInterest`` in USD (the venue's value when
   it gives one, else amount x last price for linear contracts; inverse
@@ -32,6 +34,7 @@ from typing import Any, Awaitable, Callable
 from feeds.base import Emit, Feed
 from feeds.events import Candle, OpenInterest, Price, Volume
 from feeds.settings import ExchangeSettings
+from feeds.venues.polite import call_politely
 
 HOUR_MS = 3_600_000
 USD_QUOTES = frozenset({"USD", "USDT", "USDC"})
@@ -41,16 +44,13 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _retry_after(headers: Any) -> float:
-    if not isinstance(headers, dict):
-        return 0.0
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                return 0.0
-    return 0.0
+TickerUsd = Callable[[dict[str, Any], dict[str, Any]], "float | None"]
+
+
+def quote_volume_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:
+    """ccxt's ``quoteVolume`` (USDT/USDC/USD-quoted contracts count as USD)."""
+    value = ticker.get("quoteVolume")
+    return float(value) if value is not None else None
 
 
 class VenueContextFeed(Feed):
@@ -66,6 +66,7 @@ class VenueContextFeed(Feed):
         *,
         ccxt_options: dict[str, Any] | None = None,
         tickers_params: list[dict[str, Any]] | None = None,
+        ticker_usd: TickerUsd = quote_volume_usd,
         volume_s: float = 60.0,
         oi_s: float = 300.0,
         candle_s: float = 60.0,
@@ -83,6 +84,7 @@ class VenueContextFeed(Feed):
         self.watchlist = list(watchlist)
         self.ccxt_options = ccxt_options or {}
         self.tickers_params = tickers_params or [{}]
+        self.ticker_usd = ticker_usd
         self.volume_s = volume_s
         self.oi_s = oi_s
         self.candle_s = candle_s
@@ -100,15 +102,7 @@ class VenueContextFeed(Feed):
         self._tickers_ready = asyncio.Event()
 
     async def _call(self, exchange: Any, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
-        import ccxt
-
-        while True:
-            try:
-                return await fn(*args, **kwargs)
-            except (ccxt.RateLimitExceeded, ccxt.DDoSProtection):
-                wait = max(self.rate_limit_wait_s, _retry_after(exchange.last_response_headers))
-                self.rate_limit_waits.append(wait)
-                await asyncio.sleep(wait)
+        return await call_politely(exchange, self.rate_limit_waits, self.rate_limit_wait_s, fn, *args, **kwargs)
 
     async def run(self, emit: Emit) -> None:
         from feeds.venues.ccxt_hook import open_exchange
@@ -141,12 +135,9 @@ class VenueContextFeed(Feed):
             if market is None or not market.get("contract") or market.get("quote") not in USD_QUOTES:
                 continue
             last = t.get("last") or t.get("close")
-            usd = t.get("quoteVolume")
-            if usd is None and t.get("baseVolume") is not None and last:
-                usd = t["baseVolume"] * last
+            usd = self.ticker_usd(t, market)
             if usd is None:
                 continue
-            usd = float(usd)
             latest[symbol] = (usd, float(last) if last else 0.0)
             out.append(Volume(now, self.venue, symbol, usd))
         if out:
