@@ -21,7 +21,7 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.venues.markets import Contract
-from feeds.venues.stream import Normaliser, Spawn, StreamLiquidationFeed
+from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
 _SIDES = {"SELL": LONG, "BUY": SHORT}
 _QUOTES = ("USDT", "USDC")
@@ -48,17 +48,8 @@ def usdm_normaliser(contracts: dict[str, Contract], exchange: str = "binance") -
         contract = contracts.get(market_id)
         qty = float(o["z"])
         price = float(o["ap"])
-        return [
-            Liquidation(
-                int(o["T"]),
-                exchange,
-                contract.symbol if contract is not None else _usdm_symbol(market_id),
-                _SIDES[o["S"]],
-                price,
-                qty,
-                qty * price,
-            )
-        ]
+        symbol = contract.symbol if contract is not None else _usdm_symbol(market_id)
+        return [NEW_EVENT(Liquidation, (int(o["T"]), exchange, symbol, _SIDES[o["S"]], price, qty, qty * price))]
 
     return normalise
 
@@ -70,7 +61,7 @@ def coinm_normaliser(contracts: dict[str, Contract], exchange: str = "binancecoi
         contract = contracts.get(market_id) or _coinm_contract(market_id)
         price = float(o["ap"])
         usd = float(o["z"]) * contract.contract_size
-        return [Liquidation(int(o["T"]), exchange, contract.symbol, _SIDES[o["S"]], price, usd / price, usd)]
+        return [NEW_EVENT(Liquidation, (int(o["T"]), exchange, contract.symbol, _SIDES[o["S"]], price, usd / price, usd))]
 
     return normalise
 

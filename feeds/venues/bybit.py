@@ -19,7 +19,7 @@ from typing import Any
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.settings import ExchangeSettings
 from feeds.venues.markets import Contract
-from feeds.venues.stream import Normaliser, Spawn, StreamLiquidationFeed
+from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
 TOPIC = "allLiquidation"
 _PREFIX = TOPIC + "."
@@ -41,7 +41,7 @@ def bybit_normaliser(contracts: dict[str, Contract], exchange: str = "bybit") ->
             else:
                 qty = float(d["v"])
                 usd = qty * price
-            out.append(Liquidation(int(d["T"]), exchange, contract.symbol, _SIDES[d["S"]], price, qty, usd))
+            out.append(NEW_EVENT(Liquidation, (int(d["T"]), exchange, contract.symbol, _SIDES[d["S"]], price, qty, usd)))
         return out
 
     return normalise

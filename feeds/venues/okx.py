@@ -19,7 +19,7 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.venues.markets import Contract
-from feeds.venues.stream import Normaliser, Spawn, StreamLiquidationFeed
+from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
 CHANNEL = "liquidation-orders"
 INST_TYPES = ("SWAP", "FUTURES")
@@ -44,7 +44,7 @@ def okx_normaliser(contracts: dict[str, Contract], exchange: str = "okx") -> Nor
                 else:
                     qty = float(d["sz"]) * size
                     usd = qty * price
-                out.append(Liquidation(int(d["ts"]), exchange, symbol, _SIDES[d["side"]], price, qty, usd))
+                out.append(NEW_EVENT(Liquidation, (int(d["ts"]), exchange, symbol, _SIDES[d["side"]], price, qty, usd)))
         return out
 
     return normalise

@@ -27,6 +27,11 @@ from feeds.venues.markets import Contract, contract_table
 Normaliser = Callable[[Any], list[Liquidation]]
 Spawn = Callable[[Coroutine[Any, Any, Any]], None]
 
+# Normalisers build events with ``NEW_EVENT(Liquidation, (ts, ...))``: the
+# same immutable tuple as ``Liquidation(ts, ...)``, without namedtuple's
+# Python-level ``__new__``, which costs 5x more (bench/normalise.py).
+NEW_EVENT = tuple.__new__
+
 # What a broken frame raises inside a normaliser (missing key, wrong type,
 # unparsable number, unknown side).
 FRAME_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
