@@ -91,3 +91,42 @@ async def test_429_makes_the_poller_wait_at_least_retry_after(usdm: BinanceLoopb
     assert usdm.rate_limited == ["/fapi/v1/exchangeInfo"]
     assert feed.rate_limit_waits == [pytest.approx(0.3)]
     assert driver.runs == 1  # waited inside the run, no restart
+
+
+async def _first_round(feed: VenueContextFeed) -> Collector:
+    out = Collector()
+    async with running(feed, out):
+        async with asyncio.timeout(BOUND_S):
+            await wait_until(
+                out,
+                lambda evs: {type(e) for e in evs} >= {Volume, OpenInterest, Candle, Price}
+                and sum(isinstance(e, OpenInterest) for e in evs) >= 2,
+            )
+    return out
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx"])
+async def test_context_on_bybit_and_okx(venue: str, bybit, okx) -> None:  # type: ignore[no-untyped-def]
+    from feeds.venues import context_feed
+
+    server = bybit if venue == "bybit" else okx
+    feed = context_feed(
+        venue, settings_for(server), WATCH, rate_limit_ms=1, candle_s=0.05, volume_s=0.05, oi_s=0.05, top_n=2, backfill_days=2
+    )
+    assert isinstance(feed, VenueContextFeed) and feed.name == f"{venue}:context"
+    out = await _first_round(feed)
+    volumes = {e.symbol: e.usd_24h for e in out.events if isinstance(e, Volume)}
+    for base in ("BTC", "ETH"):
+        assert volumes[f"{base}/USDT:USDT"] == pytest.approx(prices.volume_24h(base), rel=1e-6)
+    oi = [e for e in out.events if isinstance(e, OpenInterest)][:2]
+    # the top two by volume: BTC linear and inverse (the venue's USD value for the inverse one)
+    assert {e.symbol for e in oi} == {"BTC/USDT:USDT", "BTC/USD:BTC"}
+    for e in oi:
+        base = e.symbol.split("/")[0]
+        assert e.usd == pytest.approx(prices.open_interest(base) * prices.price_at(base, e.ts), rel=1e-3)
+    now = int(time.time() * 1000)
+    open_bar = now - now % HOUR_MS
+    btc = [c for c in out.events if isinstance(c, Candle) and c.symbol == "BTC/USDT:USDT"]
+    assert btc[-1].ts == open_bar - HOUR_MS and len(btc) >= 2 * 24  # closed bars only, a 2-day backfill
+    o, h, l, c, v = prices.bar("BTC", btc[0].ts)
+    assert (btc[0].open, btc[0].close, btc[0].volume_usd) == pytest.approx((o, c, v * c))

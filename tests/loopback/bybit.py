@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
 
@@ -61,6 +62,9 @@ class BybitLoopback(LoopbackExchange):
         r = self.app.router
         r.add_get("/v5/market/instruments-info", self._instruments)
         r.add_get("/v5/market/time", self._time)
+        r.add_get("/v5/market/tickers", self._tickers)
+        r.add_get("/v5/market/open-interest", self._open_interest)
+        r.add_get("/v5/market/kline", self._kline)
         r.add_get("/v5/public/linear", self._ws)
         r.add_get("/v5/public/inverse", self._ws)
 
@@ -87,6 +91,73 @@ class BybitLoopback(LoopbackExchange):
                 "time": int(time.time() * 1000),
             }
         )
+
+    def _ok(self, result: Any) -> web.Response:
+        return web.json_response(
+            {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": int(time.time() * 1000)}
+        )
+
+    def _find(self, category: str, symbol: str) -> dict[str, Any]:
+        for inst in self.instruments.get(category, []):
+            if inst["symbol"] == symbol:
+                return inst
+        raise web.HTTPBadRequest(text=json.dumps({"retCode": 10001, "retMsg": "symbol invalid"}))
+
+    async def _tickers(self, request: web.Request) -> web.Response:
+        category = request.query.get("category", "")
+        now = int(time.time() * 1000)
+        rows = []
+        for inst in self.instruments.get(category, []):
+            base = inst["baseCoin"]
+            last = prices.price_at(base, now)
+            usd = prices.volume_24h(base)
+            rows.append(
+                {
+                    "symbol": inst["symbol"],
+                    "lastPrice": f"{last}",
+                    "indexPrice": f"{last}",
+                    "markPrice": f"{last}",
+                    "prevPrice24h": f"{last}",
+                    "price24hPcnt": "0",
+                    "highPrice24h": f"{last}",
+                    "lowPrice24h": f"{last}",
+                    # linear: volume in base, turnover in USDT; inverse: volume in USD, turnover in base
+                    "volume24h": f"{usd / last}" if category == "linear" else f"{usd}",
+                    "turnover24h": f"{usd}" if category == "linear" else f"{usd / last}",
+                    "openInterest": f"{prices.open_interest(base)}",
+                    "fundingRate": "0.0001",
+                    "bid1Price": f"{last}",
+                    "ask1Price": f"{last}",
+                    "bid1Size": "1",
+                    "ask1Size": "1",
+                }
+            )
+        return self._ok({"category": category, "list": rows})
+
+    async def _open_interest(self, request: web.Request) -> web.Response:
+        category = request.query.get("category", "")
+        symbol = request.query.get("symbol", "")
+        base = self._find(category, symbol)["baseCoin"]
+        now = int(time.time() * 1000)
+        # linear: base units; inverse: USD
+        oi = prices.open_interest(base) if category == "linear" else prices.open_interest(base) * prices.price_at(base, now)
+        return self._ok(
+            {"symbol": symbol, "category": category, "list": [{"openInterest": f"{oi}", "timestamp": str(now)}], "nextPageCursor": ""}
+        )
+
+    async def _kline(self, request: web.Request) -> web.Response:
+        category = request.query.get("category", "")
+        symbol = request.query.get("symbol", "")
+        base = self._find(category, symbol)["baseCoin"]
+        if request.query.get("interval") != "60":
+            raise web.HTTPBadRequest(text="loopback serves 1h only")
+        limit = int(request.query.get("limit", "200"))
+        start = int(request.query.get("start", "0"))
+        rows = [
+            [str(t), f"{o}", f"{h}", f"{l}", f"{c}", f"{v}", f"{v * c}"] for t, (o, h, l, c, v) in prices.bars(base, start, limit)
+        ]
+        rows.reverse()  # Bybit answers newest first
+        return self._ok({"symbol": symbol, "category": category, "list": rows})
 
     async def _time(self, request: web.Request) -> web.Response:
         now = time.time()

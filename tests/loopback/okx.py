@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
 CHANNEL = "liquidation-orders"
@@ -71,12 +72,96 @@ class OkxLoopback(LoopbackExchange):
         r = self.app.router
         r.add_get("/api/v5/public/instruments", self._instruments)
         r.add_get("/api/v5/public/time", self._time)
+        r.add_get("/api/v5/market/tickers", self._tickers)
+        r.add_get("/api/v5/public/open-interest", self._open_interest)
+        r.add_get("/api/v5/market/candles", self._candles)
+        r.add_get("/api/v5/market/history-candles", self._candles)
         r.add_get("/ws/v5/public", self._ws)
         r.add_get("/ws/v5/business", self._ws)
 
     async def _instruments(self, request: web.Request) -> web.Response:
         data = self.instruments.get(request.query.get("instType", ""), [])
         return web.json_response({"code": "0", "msg": "", "data": data})
+
+    def _find(self, inst_id: str) -> dict[str, Any]:
+        for rows in self.instruments.values():
+            for inst in rows:
+                if inst["instId"] == inst_id:
+                    return inst
+        raise web.HTTPBadRequest(text=json.dumps({"code": "51001", "msg": "Instrument ID does not exist"}))
+
+    async def _tickers(self, request: web.Request) -> web.Response:
+        import time
+
+        now = int(time.time() * 1000)
+        rows = []
+        for inst in self.instruments.get(request.query.get("instType", ""), []):
+            base = inst["instId"].split("-")[0]
+            last = prices.price_at(base, now)
+            base_volume = prices.volume_24h(base) / last
+            ct_val = float(inst["ctVal"])
+            contracts = base_volume / ct_val if inst["ctType"] == "linear" else prices.volume_24h(base) / ct_val
+            rows.append(
+                {
+                    "instType": inst["instType"],
+                    "instId": inst["instId"],
+                    "last": f"{last}",
+                    "lastSz": "1",
+                    "askPx": f"{last}",
+                    "askSz": "1",
+                    "bidPx": f"{last}",
+                    "bidSz": "1",
+                    "open24h": f"{last}",
+                    "high24h": f"{last}",
+                    "low24h": f"{last}",
+                    "volCcy24h": f"{base_volume}",
+                    "vol24h": f"{contracts}",
+                    "sodUtc0": f"{last}",
+                    "sodUtc8": f"{last}",
+                    "ts": str(now),
+                }
+            )
+        return web.json_response({"code": "0", "msg": "", "data": rows})
+
+    async def _open_interest(self, request: web.Request) -> web.Response:
+        import time
+
+        inst = self._find(request.query.get("instId", ""))
+        base = inst["instId"].split("-")[0]
+        now = int(time.time() * 1000)
+        oi_base = prices.open_interest(base)
+        last = prices.price_at(base, now)
+        contracts = oi_base / float(inst["ctVal"]) if inst["ctType"] == "linear" else oi_base * last / float(inst["ctVal"])
+        row = {
+            "instType": inst["instType"],
+            "instId": inst["instId"],
+            "oi": f"{contracts}",
+            "oiCcy": f"{oi_base}",
+            "oiUsd": f"{oi_base * last}",
+            "ts": str(now),
+        }
+        return web.json_response({"code": "0", "msg": "", "data": [row]})
+
+    async def _candles(self, request: web.Request) -> web.Response:
+        inst = self._find(request.query.get("instId", ""))
+        if request.query.get("bar") != "1H":
+            raise web.HTTPBadRequest(text="loopback serves 1H only")
+        base = inst["instId"].split("-")[0]
+        limit = int(request.query.get("limit", "100"))
+        before = int(request.query.get("before", "-1"))  # newer than
+        after = request.query.get("after")  # older than
+        rows = [
+            [str(t), f"{o}", f"{h}", f"{l}", f"{c}", f"{v / float(inst['ctVal'])}", f"{v}", f"{v * c}", "0"]
+            for t, (o, h, l, c, v) in prices.bars(base, before + 1, 10_000)
+            if after is None or t < int(after)
+        ][:limit]
+        import time
+
+        now = int(time.time() * 1000)
+        for row in rows:
+            row[8] = "1" if int(row[0]) + prices.HOUR_MS <= now else "0"
+        rows.reverse()  # OKX answers newest first
+        return web.json_response({"code": "0", "msg": "", "data": rows})
 
     async def _time(self, request: web.Request) -> web.Response:
         import time
