@@ -16,6 +16,8 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
+from feeds.events import Liquidation
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -43,6 +45,8 @@ class LoopbackExchange:
         #: after each subscribe, resend the last N liquidation frames
         self.replay_on_subscribe = 0
         self.stalled = False
+        #: liquidation frames withheld because the server was stalled
+        self.stalled_frames = 0
         self._rate_limit_left = 0
         self._retry_after = 1.0
         self.rate_limited: list[str] = []
@@ -117,11 +121,20 @@ class LoopbackExchange:
     def open_sockets(self) -> int:
         return len(self._sockets)
 
+    def expected_liquidations(self) -> list[Liquidation]:
+        """The events a correct feed makes of ``sent_entries``, computed here
+        independently of the feed code (the oracle for soak comparisons)."""
+        raise NotImplementedError(f"{type(self).__name__} sends no liquidations")
+
     # -- for venue subclasses ---------------------------------------------------
 
     async def send_frames(self, frames: list[str], entries: list[dict[str, Any]], channel: str) -> None:
         """Write liquidation ``frames`` back to back to every socket subscribed
-        to ``channel`` and record their ``entries`` as sent."""
+        to ``channel`` and record their ``entries`` as sent.  While stalled
+        nothing is sent, so nothing is recorded (``stalled_frames`` counts)."""
+        if self.stalled:
+            self.stalled_frames += len(frames)
+            return
         self.sent_frames.extend(frames)
         self.sent_entries.extend(entries)
         await self._broadcast(frames, channel)

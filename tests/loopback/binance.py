@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from feeds.events import Liquidation
 from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
@@ -230,6 +231,22 @@ class BinanceLoopback(LoopbackExchange):
         if symbol.endswith("_PERP"):
             o["ps"] = symbol.split("_")[0]
         return o
+
+    def expected_liquidations(self) -> list[Liquidation]:
+        info = {s["symbol"]: s for s in self.symbols}
+        out = []
+        for o in self.sent_entries:
+            sym = info[o["s"]]
+            base, quote = sym["baseAsset"], sym["quoteAsset"]
+            side = "long" if o["S"] == "SELL" else "short"
+            price = float(o["ap"])
+            if self.market == "usdm":
+                qty = float(o["z"])
+                out.append(Liquidation(o["T"], "binance", f"{base}/{quote}:{quote}", side, price, qty, qty * price))
+            else:
+                usd = float(o["z"]) * sym["contractSize"]
+                out.append(Liquidation(o["T"], "binancecoinm", f"{base}/USD:{base}", side, price, usd / price, usd))
+        return out
 
     async def send_liquidations(self, orders: list[dict[str, Any]]) -> None:
         """One forceOrder frame per order, all written back to back."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from feeds.events import Liquidation
 from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
@@ -193,6 +194,21 @@ class BybitLoopback(LoopbackExchange):
     def entry(symbol: str, side: str, size: float, price: float, ts: int) -> dict[str, Any]:
         """One entry of ``data`` (side is the liquidated position's side)."""
         return {"T": ts, "s": symbol, "S": side, "v": f"{size}", "p": f"{price}"}
+
+    def expected_liquidations(self) -> list[Liquidation]:
+        kinds = {i["symbol"]: (cat, i) for cat, rows in self.instruments.items() for i in rows}
+        out = []
+        for e in self.sent_entries:
+            category, inst = kinds[e["s"]]
+            base, quote, price = inst["baseCoin"], inst["quoteCoin"], float(e["p"])
+            side = "long" if e["S"] == "Buy" else "short"
+            if category == "linear":
+                qty = float(e["v"])
+                out.append(Liquidation(e["T"], "bybit", f"{base}/{quote}:{quote}", side, price, qty, qty * price))
+            else:
+                usd = float(e["v"])
+                out.append(Liquidation(e["T"], "bybit", f"{base}/USD:{base}", side, price, usd / price, usd))
+        return out
 
     async def send_liquidations(self, symbol: str, entries: list[dict[str, Any]]) -> None:
         """One frame on ``allLiquidation.{symbol}`` holding every entry."""

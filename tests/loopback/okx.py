@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from feeds.events import Liquidation
 from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
@@ -196,6 +197,27 @@ class OkxLoopback(LoopbackExchange):
             "sz": f"{sz}",
             "ts": str(ts),
         }
+
+    def expected_liquidations(self) -> list[Liquidation]:
+        import datetime
+
+        out = []
+        for e in self.sent_entries:
+            inst = self._find(e["instId"])
+            base, quote = inst["instId"].split("-")[:2]
+            ct_val, price, sz = float(inst["ctVal"]), float(e["bkPx"]), float(e["sz"])
+            symbol = f"{base}/{quote}:{inst['settleCcy']}"
+            if inst["expTime"]:
+                day = datetime.datetime.fromtimestamp(int(inst["expTime"]) / 1000, datetime.timezone.utc)
+                symbol += "-" + day.strftime("%y%m%d")
+            side = "long" if e["side"] == "sell" else "short"
+            if inst["ctType"] == "linear":
+                qty = sz * ct_val
+                out.append(Liquidation(int(e["ts"]), "okx", symbol, side, price, qty, qty * price))
+            else:
+                usd = sz * ct_val
+                out.append(Liquidation(int(e["ts"]), "okx", symbol, side, price, usd / price, usd))
+        return out
 
     async def send_liquidations(self, inst_id: str, details: list[dict[str, str]], *, inst_type: str | None = None) -> None:
         """One frame for ``inst_id`` holding every entry of ``details``."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from feeds.events import Liquidation
 from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
@@ -116,6 +117,16 @@ class GateLoopback(LoopbackExchange):
     def add_liquidations(self, rows: list[dict[str, Any]]) -> None:
         self.sent_entries.extend(rows)
 
+    def expected_liquidations(self) -> list[Liquidation]:
+        out = []
+        for r in self.sent_entries:
+            base, quote = r["contract"].split("_")
+            qty = abs(r["size"] - r["left"]) * float(GATE_MULTIPLIER[base])
+            price = float(r["fill_price"])
+            side = "long" if r["size"] > 0 else "short"
+            out.append(Liquidation(r["time"] * 1000, "gate", f"{base}/{quote}:{quote}", side, price, qty, qty * price))
+        return out
+
 
 class HtxLoopback(LoopbackExchange):
     def __init__(self) -> None:
@@ -201,3 +212,21 @@ class HtxLoopback(LoopbackExchange):
 
     def add_liquidations(self, rows: list[dict[str, Any]]) -> None:
         self.sent_entries.extend(rows)
+
+    def expected_liquidations(self) -> list[Liquidation]:
+        out = []
+        for r in self.sent_entries:
+            base, quote = r["contract_code"].split("-")
+            qty = float(r["volume"]) * HTX_CONTRACT_SIZE[base]
+            out.append(
+                Liquidation(
+                    int(r["liquidation_time"]),
+                    "htx",
+                    f"{base}/{quote}:{quote}",
+                    r["position_side"],
+                    float(r["bankrupt_price"]),
+                    qty,
+                    float(r["trade_turnover"]),
+                )
+            )
+        return out
