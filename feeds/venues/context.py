@@ -1,7 +1,7 @@
 """Context around the liquidations, polled over ccxt REST: 24 h volume, open
 interest, hourly candles and the live price, per venue.
 
-One ``VenueContextFeed`` per venue (feed name ``<venue>:context``) runs four
+One ``VenueContextFeed`` per venue (feed name ``<venue>:context``) runs three
 loops on one ccxt instance (same origin override as the liquidation feeds):
 
 * volume, every ``volume_s`` (60 s): ``fetch_tickers`` -> a ``Volume`` per
@@ -23,6 +23,9 @@ or ``DDoSProtection``) it waits at least the venue's Retry-After before trying
 again.  State that must survive a restart of ``run`` (the last closed bar per
 symbol, the volume ranking) lives on the feed object, so a restart neither
 re-emits the backfill nor loses the ranking.
+
+Intervals are parameters (tests use short ones); ``clock`` (ms) decides
+which bars are closed, ``rate_limit_ms`` overrides ccxt's request spacing.
 """
 
 from __future__ import annotations

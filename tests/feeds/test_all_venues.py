@@ -8,7 +8,6 @@ import contextlib
 import time
 from collections import Counter
 
-import pytest
 
 from feeds.events import Liquidation
 from feeds.settings import ExchangeSettings
