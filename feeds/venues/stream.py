@@ -67,7 +67,7 @@ class StreamLiquidationFeed(Feed):
         self.garbage = 0
         self.last_garbage = ""
         self._seen = RecentKeys(dedupe_capacity)
-        self._normalise: Normaliser | None = None
+        self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
 
@@ -100,12 +100,15 @@ class StreamLiquidationFeed(Feed):
         """Rebuild the normaliser from ccxt ``markets`` (after a load or refresh)."""
         self._normalise = self.make_normaliser(contract_table(markets.values()))
 
+    @staticmethod
+    def _no_markets(message: Any) -> list[Liquidation]:
+        raise KeyError("markets not loaded yet")
+
     def _on_frame(self, message: Any) -> bool:
         if not self.is_liquidation_frame(message):
             return False
-        normalise = self._normalise
         try:
-            events = normalise(message) if normalise is not None else []
+            events = self._normalise(message)
         except FRAME_ERRORS as exc:
             self._on_bad(message, exc)
             return True
