@@ -28,14 +28,10 @@ from feeds.venues.markets import Contract
 from feeds.venues.okx import OkxFeed
 from feeds.venues.stream import StreamLiquidationFeed
 
-try:
-    from orjson import loads as fast_loads
+# The parser the feed path uses (ccxt_hook: orjson, a ccxt dependency).
+from orjson import loads as fast_loads
 
-    DECODER = "orjson"
-except ImportError:  # pragma: no cover
-    from json import loads as fast_loads
-
-    DECODER = "json"
+DECODER = "orjson"
 
 BASES = {"BTC": 60000.0, "ETH": 3000.0, "SOL": 150.0, "XRP": 0.5, "DOGE": 0.1, "ADA": 0.4, "LINK": 15.0}
 OKX_CT_VAL = {"BTC": 0.01, "ETH": 0.1, "SOL": 1.0, "XRP": 100.0, "DOGE": 1000.0, "ADA": 100.0, "LINK": 1.0}

@@ -13,7 +13,7 @@ from typing import Any
 from feeds.base import Feed
 from feeds.settings import EXCHANGE_NAMES, ExchangeSettings
 
-__all__ = ["build_feeds", "CONTEXT_VENUES"]
+__all__ = ["build_feeds", "liquidation_feed", "context_feed", "CONTEXT_VENUES"]
 
 
 def _okx_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:

@@ -61,8 +61,14 @@ class BybitFeed(StreamLiquidationFeed):
         chunk_size: int = 10,
         markets_refresh_s: float = 600.0,
         dedupe_capacity: int = 100_000,
+        rate_limit_wait_s: float = 5.0,
     ) -> None:
-        super().__init__(settings, markets_refresh_s=markets_refresh_s, dedupe_capacity=dedupe_capacity)
+        super().__init__(
+            settings,
+            markets_refresh_s=markets_refresh_s,
+            dedupe_capacity=dedupe_capacity,
+            rate_limit_wait_s=rate_limit_wait_s,
+        )
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
         self.chunk_size = chunk_size

@@ -26,10 +26,8 @@ import ccxt.pro as ccxt_pro
 from feeds.settings import ExchangeSettings
 from feeds.venues.urls import rewrite_origins
 
-try:  # the same parser ccxt's client uses, when present
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - orjson ships with ccxt's extras
-    from json import loads as _loads
+# The parser ccxt's own client uses (orjson is a dependency of ccxt 4.5).
+from orjson import loads as _loads
 
 #: ``sink(message) -> bool``: True when the feed consumed the frame.
 FrameSink = Callable[[Any], bool]

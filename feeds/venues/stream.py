@@ -23,6 +23,7 @@ from feeds.events import Liquidation
 from feeds.settings import ExchangeSettings
 from feeds.venues.dedupe import RecentKeys
 from feeds.venues.markets import Contract, contract_table
+from feeds.venues.polite import call_politely
 
 Normaliser = Callable[[Any], list[Liquidation]]
 Spawn = Callable[[Coroutine[Any, Any, Any]], None]
@@ -54,15 +55,19 @@ class StreamLiquidationFeed(Feed):
         *,
         markets_refresh_s: float = 3600.0,
         dedupe_capacity: int = 100_000,
+        rate_limit_wait_s: float = 5.0,
     ) -> None:
         self.settings = settings
         self.markets_refresh_s = markets_refresh_s
+        self.rate_limit_wait_s = rate_limit_wait_s
+        #: every wait taken after a 429 on a markets request
+        self.rate_limit_waits: list[float] = []
         self.received = 0
         self.duplicates = 0
         self.garbage = 0
         self.last_garbage = ""
         self._seen = RecentKeys(dedupe_capacity)
-        self._normalise: Normaliser | None = None
+        self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
 
@@ -95,12 +100,15 @@ class StreamLiquidationFeed(Feed):
         """Rebuild the normaliser from ccxt ``markets`` (after a load or refresh)."""
         self._normalise = self.make_normaliser(contract_table(markets.values()))
 
+    @staticmethod
+    def _no_markets(message: Any) -> list[Liquidation]:
+        raise KeyError("markets not loaded yet")
+
     def _on_frame(self, message: Any) -> bool:
         if not self.is_liquidation_frame(message):
             return False
-        normalise = self._normalise
         try:
-            events = normalise(message) if normalise is not None else []
+            events = self._normalise(message)
         except FRAME_ERRORS as exc:
             self._on_bad(message, exc)
             return True
@@ -114,10 +122,14 @@ class StreamLiquidationFeed(Feed):
                 self._wake.set()
         return True
 
+    async def _load_markets(self, exchange: Any, reload: bool = False) -> None:
+        # a 429 on a markets request waits instead of dropping the connection
+        await call_politely(exchange, self.rate_limit_waits, self.rate_limit_wait_s, exchange.load_markets, reload)
+
     async def _refresh_markets(self, exchange: Any, spawn: Spawn) -> None:
         while True:
             await asyncio.sleep(self.markets_refresh_s)
-            await exchange.load_markets(reload=True)
+            await self._load_markets(exchange, reload=True)
             self.set_contracts(exchange.markets)
             await self.on_markets_refreshed(exchange, spawn)
 
@@ -145,7 +157,7 @@ class StreamLiquidationFeed(Feed):
             tasks.append(task)
 
         try:
-            await exchange.load_markets()
+            await self._load_markets(exchange)
             self.set_contracts(exchange.markets)
             await self.subscribe(exchange, spawn)
             spawn(self._refresh_markets(exchange, spawn))

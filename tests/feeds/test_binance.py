@@ -126,3 +126,26 @@ async def test_coinm_notional_uses_contract_size(coinm: BinanceLoopback) -> None
         Liquidation(T0, "binancecoinm", "BTC/USD:BTC", "long", 50000.0, 300.0 / 50000.0, 300.0),
         Liquidation(T0 + 1, "binancecoinm", "ETH/USD:ETH", "short", 2000.0, 70.0 / 2000.0, 70.0),
     ]
+
+
+async def test_loopback_answers_ws_pings_and_stalls_on_demand(usdm: BinanceLoopback) -> None:
+    """Binance keep-alive is protocol ping/pong; a stalled server answers
+    nothing and sends nothing until it resumes, on the same connection."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(usdm.ws_origin + "/market/ws/0", autoping=False) as ws:
+            async with asyncio.timeout(BOUND_S):
+                await ws.ping(b"k1")
+                reply = await ws.receive()
+                assert (reply.type, reply.data) == (aiohttp.WSMsgType.PONG, b"k1")
+                await ws.send_json({"method": "SUBSCRIBE", "params": ["!forceOrder@arr"], "id": 1})
+                assert (await ws.receive_json())["id"] == 1
+                usdm.stall()
+                await ws.ping(b"k2")
+                await usdm.send_liquidations([usdm.order("BTCUSDT", "SELL", 1.0, 100.0, T0)])
+                usdm.resume()
+                await usdm.send_liquidations([usdm.order("BTCUSDT", "BUY", 2.0, 100.0, T0 + 1)])
+                frame = await ws.receive_json()  # no pong for k2, no withheld frame
+    assert frame["o"]["T"] == T0 + 1
+    assert usdm.stalled_frames == 1 and [o["T"] for o in usdm.sent_entries] == [T0 + 1]

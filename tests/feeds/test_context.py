@@ -130,3 +130,27 @@ async def test_context_on_bybit_and_okx(venue: str, bybit, okx) -> None:  # type
     assert btc[-1].ts == open_bar - HOUR_MS and len(btc) >= 2 * 24  # closed bars only, a 2-day backfill
     o, h, l, c, v = prices.bar("BTC", btc[0].ts)
     assert (btc[0].open, btc[0].close, btc[0].volume_usd) == pytest.approx((o, c, v * c))
+
+
+async def test_coinm_volume_is_contracts_times_contract_size(coinm: BinanceLoopback) -> None:
+    from feeds.venues import context_feed
+
+    feed = context_feed("binancecoinm", settings_for(coinm), WATCH, rate_limit_ms=1, volume_s=0.05)
+    out = Collector()
+    async with running(feed, out):  # type: ignore[arg-type]
+        async with asyncio.timeout(BOUND_S):
+            await wait_until(out, lambda evs: any(isinstance(e, Volume) and e.symbol == "*" for e in evs))
+    volumes = {e.symbol: e.usd_24h for e in out.events if isinstance(e, Volume)}
+    assert volumes["BTC/USD:BTC"] == pytest.approx(prices.volume_24h("BTC"))
+    assert volumes["ETH/USD:ETH"] == pytest.approx(prices.volume_24h("ETH"))
+
+
+async def test_stream_feed_waits_out_a_429_on_markets(usdm: BinanceLoopback) -> None:
+    from feeds.venues.binance import BinanceUsdmFeed
+
+    usdm.rate_limit(count=1, retry_after=0.2)
+    feed = BinanceUsdmFeed(settings_for(usdm), rate_limit_wait_s=0.01)
+    async with running(feed) as driver:
+        async with asyncio.timeout(BOUND_S):
+            await usdm.wait_subscribed()
+    assert feed.rate_limit_waits == [pytest.approx(0.2)] and driver.runs == 1

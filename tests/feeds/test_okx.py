@@ -96,3 +96,29 @@ async def test_unknown_instrument_frame_is_counted_not_fatal(okx: OkxLoopback) -
             events = await out.wait_for(1)
     assert feed.garbage == 1 and driver.runs == 1
     assert events == [Liquidation(T0 + 1, "okx", "ETH/USDT:USDT", "long", 2000.0, 1.0, 2000.0)]
+
+
+async def test_ccxt_watcher_would_subscribe_only_one_inst_type(okx: OkxLoopback) -> None:
+    """Pins why the feed subscribes by itself: ccxt's watchLiquidationsForSymbols
+    for all instruments uses one message hash whatever the instType, so
+    asking for FUTURES after SWAP sends no second subscription."""
+    import ccxt.pro
+
+    from feeds.venues.urls import rewrite_origins
+
+    exchange = ccxt.pro.okx({"options": {"fetchMarkets": {"types": ["swap", "future"]}}})
+    exchange.urls = rewrite_origins(exchange.urls, okx.ws_origin, okx.http_origin)
+    tasks = []
+    try:
+        await exchange.load_markets()
+        tasks.append(asyncio.ensure_future(exchange.watch_liquidations_for_symbols(None, params={"type": "swap"})))
+        async with asyncio.timeout(BOUND_S):
+            await okx.wait_subscribed(1)
+        tasks.append(asyncio.ensure_future(exchange.watch_liquidations_for_symbols(None, params={"type": "future"})))
+        await asyncio.sleep(0.2)  # room for a second subscribe, which must not come
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await exchange.close()
+    assert [s["args"][0]["instType"] for s in okx.subscriptions] == ["SWAP"]

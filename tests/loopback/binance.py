@@ -155,8 +155,12 @@ class BinanceLoopback(LoopbackExchange):
                     "openPrice": f"{last}",
                     "highPrice": f"{last}",
                     "lowPrice": f"{last}",
-                    "volume": f"{quote_volume / last}",
-                    "quoteVolume": f"{quote_volume}",
+                    **(
+                        {"volume": f"{quote_volume / last}", "quoteVolume": f"{quote_volume}"}
+                        if self.market == "usdm"
+                        # COIN-M: volume in contracts, baseVolume in coins
+                        else {"volume": f"{quote_volume / s['contractSize']}", "baseVolume": f"{quote_volume / last}"}
+                    ),
                     "openTime": now - 86_400_000,
                     "closeTime": now,
                     "firstId": 1,
