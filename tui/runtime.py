@@ -51,7 +51,8 @@ class Pipeline:
         # Bumped once per liquidation: the tape widget repaints only when it moved.
         self.tape_seq = 0
         self.events_in = 0
-        self.last_event_wall: int | None = None
+        # Wall time of the newest data event (feed_status is not data).
+        self.last_data_wall: int | None = None
         # Newest exchange timestamp of any data event (feed_status excluded).
         self.newest_ts: int | None = None
         self._tasks: list[asyncio.Task] = []
@@ -86,9 +87,9 @@ class Pipeline:
             if self.newest_ts is None:
                 return None
             return max(0.0, (self.now_ms() - self.newest_ts) / 1000)
-        if self.last_event_wall is None:
+        if self.last_data_wall is None:
             return None
-        return max(0.0, (self.wall_ms() - self.last_event_wall) / 1000)
+        return max(0.0, (self.wall_ms() - self.last_data_wall) / 1000)
 
     # -- the flow -----------------------------------------------------------
     async def emit(self, batch: Sequence[Event]) -> None:
@@ -112,7 +113,8 @@ class Pipeline:
         self.tape_seq += n
         if newest:
             self.newest_ts = newest
-        self.last_event_wall = self.wall_ms()
+        if any(type(ev) is not FeedStatus for ev in batch):
+            self.last_data_wall = self.wall_ms()
 
     async def _consume(self) -> None:
         queue = self.queue
