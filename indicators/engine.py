@@ -39,13 +39,11 @@ class Engine:
     def __init__(self, params: IndicatorParams | None = None, watchlist: Sequence[str] = (),
                  windows: Sequence[tuple[str, int]] = WINDOWS) -> None:
         """``windows``: the rolling windows to keep (label, seconds).  The UI
-        wants all four; ``report`` keeps only the 1 h one that the hourly LVR
-        samples need and computes its end-of-recording windows itself."""
+        wants all four; ``report`` keeps none (it computes its windows at the
+        end of the recording itself) and skips their per-event cost."""
         self.params = params if params is not None else IndicatorParams()
         self.watchlist = tuple(watchlist)
         p = self.params
-        if not any(label == "1h" for label, _ in windows):
-            raise ValueError("the 1h window is needed for the hourly LVR samples")
         self.liq = LiquidationWindows(windows)
         self.cap = CapRange(p.cap_range_days, p.cap_band or None)
         self.leverage = Leverage(p)
@@ -94,10 +92,10 @@ class Engine:
 
         Hours without any event in between (a gap in the recording) are not
         sampled: silence there is missing data, not a quiet market."""
-        first = self.liq.first_ts
-        if first is not None and first <= end - HOUR_MS:
-            (hour,) = [v for v in self.liq.views(end, pairs=("1h",)) if v.label == "1h"]
-            self.leverage.on_hour(end, hour.by_pair)
+        liq = self.liq
+        if liq.first_ts is not None and liq.first_ts <= end - HOUR_MS:
+            pairs = liq.hour_pairs if liq.pairs_hour == end - HOUR_MS else {}
+            self.leverage.on_hour(end, pairs)
         for listener in self.hour_listeners:
             listener(end)
 

@@ -87,9 +87,9 @@ class Leverage:
         self.oi_samples.extend(oi)
 
     def on_hour(self, end: int, hour_by_pair: Mapping[Pair, Sequence[float]]) -> None:
-        """The hour (end - 1h, end] is over: take its samples.
+        """The UTC hour ending at ``end`` is over: take its samples.
 
-        ``hour_by_pair`` is that hour's liquidation window split per (exchange, symbol)."""
+        ``hour_by_pair``: that hour's liquidations per (exchange, symbol)."""
         value = lvr(hour_by_pair, self.volumes, hours=1.0)
         if value is not None:
             self.lvr_samples.append((end, value))

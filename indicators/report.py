@@ -22,9 +22,9 @@ from indicators.snapshot import EUPHORIA_BANDS
 from indicators.windows import DAY_MS, HOUR_MS, WINDOWS, hour_of
 
 TOP_LIQUIDATIONS = 10
-# The engine keeps only the window its hourly samples need; the report's own
-# windows are exact at end_ts, from the last day of liquidations.
-REPORT_WINDOWS = (("1h", 3600),)
+# The engine keeps no rolling window: the report's windows are computed once,
+# exact to the millisecond at end_ts, from the last day of liquidations.
+REPORT_WINDOWS: tuple[tuple[str, int], ...] = ()
 WINDOW_MS = {label: seconds * 1000 for label, seconds in WINDOWS}
 
 

@@ -151,7 +151,7 @@ class LiquidationWindows:
     def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, hourly_keep_hours: int = 8 * 24,
                  slack_seconds: int = 300) -> None:
         self._wins = [_Running(label, sec) for label, sec in windows]
-        self._max_seconds = max(w.seconds for w in self._wins)
+        self._max_seconds = max((w.seconds for w in self._wins), default=0)
         self._slack = slack_seconds
         self._hourly_keep_ms = hourly_keep_hours * HOUR_MS
         self.head: int | None = None  # newest bucket the windows are advanced to
@@ -166,6 +166,10 @@ class LiquidationWindows:
         self._bucket_max: dict[int, Liquidation] = {}  # for queries behind the head
         # hour open (ms) -> [long_usd, short_usd, count]
         self.hourly: dict[int, list] = {}
+        # The current UTC hour's liquidations per (exchange, symbol): what the
+        # hourly LVR and liquidations/OI samples read when the hour closes.
+        self.pairs_hour = -1
+        self.hour_pairs: dict[Pair, list] = {}
         self.first_ts: int | None = None  # coverage starts here (storm baseline)
         # Bumped whenever a closed hour changes (late events, warm start), so
         # verdicts on closed hours can be cached until then.
@@ -202,6 +206,22 @@ class LiquidationWindows:
         else:
             bar[1] += usd
             bar[2] += 1
+        key = (ev.exchange, ev.symbol)
+        if h >= self.pairs_hour:
+            if h > self.pairs_hour:
+                self.pairs_hour = h
+                self.hour_pairs = {}
+            cur = self.hour_pairs.get(key)
+            if cur is None:
+                self.hour_pairs[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
+            elif is_long:
+                cur[0] += usd
+                cur[2] += 1
+            else:
+                cur[1] += usd
+                cur[2] += 1
+        if not self._wins:
+            return  # hourly figures only (report)
         self._push_max(ev)
         b = -(-ts // SECOND_MS)
         bm = self._bucket_max.get(b)
@@ -213,11 +233,10 @@ class LiquidationWindows:
         if b != self._cur:
             if self._cur is not None and b < self._cur:
                 # Late event: commit it on its own, keep the pending second.
-                self._commit(b, {(ev.exchange, ev.symbol): [usd, 0.0, 1] if is_long else [0.0, usd, 1]})
+                self._commit(b, {key: [usd, 0.0, 1] if is_long else [0.0, usd, 1]})
                 return
             self.flush()
             self._cur = b
-        key = (ev.exchange, ev.symbol)
         cur = self._acc.get(key)
         if cur is None:
             self._acc[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
