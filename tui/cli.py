@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    record = sub.add_parser("record", help="run the live feeds headless and write every event to a recording")
+    record.add_argument("path", help="output recording (.jsonl, or .jsonl.gz for gzip)")
+    record.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
+    _add_config(record)
+
     report = sub.add_parser("report", help="summarise a recording (no terminal needed)")
     report.add_argument("path", nargs="?", help="recording (JSONL, plain or .gz)")
     report.add_argument("--demo", action="store_true", help="report on the bundled demo recording")
@@ -60,6 +65,32 @@ def cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     return run_report(path, args.json, cfg.indicators)
 
 
+def cmd_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import asyncio
+    import signal
+
+    if args.duration is not None and args.duration <= 0:
+        parser.error("--duration must be positive")
+    cfg = _load_config(args.config)
+    from feeds.record import record
+    from tui.live import live_feeds
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, stop.set)
+        result = await record(live_feeds(cfg), args.path, args.duration, stop=stop)
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items())) or "nothing"
+        print(f"recorded {result.total} events to {result.path}: {counts}", file=sys.stderr)
+        if result.no_venue_reachable:
+            print("no venue could be reached: check the network, or try `liqwatch --demo`", file=sys.stderr)
+            return 1
+        return 0
+
+    return asyncio.run(main())
+
+
 def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = _load_config(args.config)
     from feeds.replay import ReplayFeed
@@ -73,7 +104,10 @@ def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     elif args.replay:
         options = AppOptions(REPLAY, [ReplayFeed(args.replay, speed=args.speed or 1.0)], cfg, label=f"REPLAY {args.replay}")
     else:
-        parser.error("live mode needs the venue feeds, which are not wired yet; run `liqwatch --demo`")
+        from tui.live import live_feeds
+        from tui.runtime import LIVE
+
+        options = AppOptions(LIVE, live_feeds(cfg), cfg)
     if args.theme:
         cfg.ui.theme = args.theme
     app = make_app(options)
@@ -86,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "report":
         return cmd_report(args, parser)
+    if args.command == "record":
+        return cmd_record(args, parser)
     return cmd_app(args, parser)
 
 
