@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from tui.config import Config, ConfigError, load
+if TYPE_CHECKING:
+    from tui.config import Config
 
 EXIT_USAGE = 2
 
@@ -38,10 +39,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--demo", action="store_true", help="report on the bundled demo recording")
     report.add_argument("--json", action="store_true", help="print JSON (stable keys) instead of tables")
     _add_config(report)
+
+    config = sub.add_parser("config", help="where the config file is; write a commented default; validate it")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    _add_config(config_sub.add_parser("path", help="print the config file's path (--config, $LIQWATCH_CONFIG, platform dir)"))
+    init = config_sub.add_parser("init", help="write a commented default config (never overwrites without --force)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    _add_config(init)
+    _add_config(config_sub.add_parser("check", help="validate the config: exit 0 when OK, 2 naming each bad key and line"))
     return parser
 
 
 def _load_config(path: str | None) -> Config:
+    from tui.config import ConfigError, load
+
     try:
         return load(path)
     except ConfigError as exc:
@@ -49,19 +60,27 @@ def _load_config(path: str | None) -> Config:
         raise SystemExit(EXIT_USAGE) from None
 
 
-def cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from tui.app import demo_path
-    from tui.report_cmd import run_report
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The config file with the command-line flags laid over it (flags win)."""
+    cfg = _load_config(args.config)
+    if getattr(args, "theme", None):
+        cfg.ui.theme = args.theme
+    return cfg
 
+
+def cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.demo == bool(args.path):
         parser.error("report needs a PATH or --demo (one of them)")
     cfg = _load_config(args.config)
+    from tui.app import demo_path
+    from tui.report_cmd import run_report
+
     path = str(demo_path()) if args.demo else args.path
     return run_report(path, args.json, cfg.indicators)
 
 
 def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    cfg = _load_config(args.config)
+    cfg = config_from_args(args)
     from feeds.replay import ReplayFeed
     from tui.app import AppOptions, demo_feed, make_app
     from tui.runtime import DEMO, REPLAY
@@ -74,11 +93,19 @@ def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         options = AppOptions(REPLAY, [ReplayFeed(args.replay, speed=args.speed or 1.0)], cfg, label=f"REPLAY {args.replay}")
     else:
         parser.error("live mode needs the venue feeds, which are not wired yet; run `liqwatch --demo`")
-    if args.theme:
-        cfg.ui.theme = args.theme
     app = make_app(options)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from tui import config_cmd
+
+    if args.config_command == "path":
+        return config_cmd.cmd_path(args.config)
+    if args.config_command == "init":
+        return config_cmd.cmd_init(args.config, args.force)
+    return config_cmd.cmd_check(args.config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "report":
         return cmd_report(args, parser)
+    if args.command == "config":
+        return cmd_config(args)
     return cmd_app(args, parser)
 
 
