@@ -15,7 +15,7 @@ import time
 from typing import Awaitable, Callable, Iterable, Iterator
 
 from feeds.base import Emit, Feed
-from feeds.events import Event, FeedStatus
+from feeds.events import Event
 from feeds.recording import read_events
 
 # How often the paced part wakes up to emit what is due.  At 60x a 50 ms tick
@@ -119,8 +119,6 @@ class ReplayFeed(Feed):
         pending: Event | None = None
         # The instant part: everything before instant_until, in large batches.
         for ev in events:
-            if last_ts is None:
-                await emit([FeedStatus(ev.ts, self.name, "live", "replay")])
             last_ts = ev.ts
             if self.instant_until is None or ev.ts >= self.instant_until:
                 pending = ev

@@ -1,4 +1,9 @@
-"""Indicator parameters, with DESIGN.md's defaults; each is settable in config."""
+"""Indicator parameters, with DESIGN.md's defaults; each is settable in config.
+
+Every field here becomes a key of the ``[indicators]`` config table (the
+loader in tui/config.py reads the type hints), and ``validate()`` names the
+bad ones, so a trader who sets a nonsensical value is told which key.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,43 @@ from dataclasses import dataclass, field
 
 @dataclass
 class IndicatorParams:
+    # Liquidation storm: the current hour >= storm_multiple x the median of the
+    # previous 24 hourly totals, and >= storm_min_usd.
     storm_multiple: float = 3.0
     storm_min_usd: float = 50e6
+    # Hours of coverage needed before the median means anything: a storm is
+    # never called on a baseline of one or two hours.
+    storm_min_baseline_hours: int = 6
+
+    # Liquidations per volume (LVR): the trend compares the median of the
+    # hourly LVR samples over lvr_median_days with that median lvr_trend_days ago.
+    lvr_median_days: float = 7.0
+    lvr_trend_days: float = 7.0
+    # A relative change smaller than this reads "flat".
+    lvr_flat_tolerance: float = 0.10
+
+    # Leverage flush: OI down at least flush_oi_drop in 24 h while the hourly
+    # liquidations/OI is at least flush_liq_oi_multiple x its median.
+    flush_oi_drop: float = 0.10
+    flush_liq_oi_multiple: float = 3.0
+
     cap_range_days: float = 30.0
     # A fixed [low, high] band in USD instead of the rolling range; empty = rolling.
     cap_band: list[float] = field(default_factory=list)
-    bai_window_days: float = 30.0
+
+    # Bottom anxiety (DESIGN.md, indicator 5).
+    bai_window_days: float = 30.0  # W: the floor is the lowest low of this many days of bars
+    bai_maturity_days: float = 7.0  # a floor is fully mature at this age...
+    bai_maturity_touches: int = 3  # ...and after this many tests
+    bai_eps_min: float = 0.02  # eps = max(this, ATR14 %)
+    bai_full_breach: float = 0.15  # ln-breach at which pain S reaches 1
+    bai_pain_exponent: float = 0.88
+    bai_half_life_days: float = 3.0  # decay of the score and of a broken floor's maturity
+    bai_anchor_min_maturity: float = 0.1  # a broken floor is forgotten below this maturity
+    bai_confirm_days: float = 30.0  # z of log volume / log long liquidations over this span
+    # Height euphoria: extension above the 30-day mean close at which the
+    # extension term reaches 1 (1.0 = price twice its mean).
+    euphoria_full_extension: float = 1.0
 
     def validate(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -20,10 +56,40 @@ class IndicatorParams:
             errors["storm_multiple"] = "must be greater than 1"
         if self.storm_min_usd < 0:
             errors["storm_min_usd"] = "must not be negative"
+        if not 1 <= self.storm_min_baseline_hours <= 24:
+            errors["storm_min_baseline_hours"] = "must be between 1 and 24"
+        if self.lvr_median_days <= 0:
+            errors["lvr_median_days"] = "must be positive"
+        if self.lvr_trend_days <= 0:
+            errors["lvr_trend_days"] = "must be positive"
+        if not 0 <= self.lvr_flat_tolerance < 1:
+            errors["lvr_flat_tolerance"] = "must be in [0, 1)"
+        if not 0 < self.flush_oi_drop < 1:
+            errors["flush_oi_drop"] = "must be in (0, 1)"
+        if self.flush_liq_oi_multiple <= 1:
+            errors["flush_liq_oi_multiple"] = "must be greater than 1"
         if self.cap_range_days <= 0:
             errors["cap_range_days"] = "must be positive"
         if self.cap_band and (len(self.cap_band) != 2 or not 0 < self.cap_band[0] < self.cap_band[1]):
             errors["cap_band"] = "must be [low, high] in USD with 0 < low < high"
         if self.bai_window_days < 2:
             errors["bai_window_days"] = "must be at least 2"
+        if self.bai_maturity_days <= 0:
+            errors["bai_maturity_days"] = "must be positive"
+        if self.bai_maturity_touches < 1:
+            errors["bai_maturity_touches"] = "must be at least 1"
+        if not 0 < self.bai_eps_min < 0.5:
+            errors["bai_eps_min"] = "must be in (0, 0.5)"
+        if self.bai_full_breach <= 0:
+            errors["bai_full_breach"] = "must be positive"
+        if self.bai_pain_exponent <= 0:
+            errors["bai_pain_exponent"] = "must be positive"
+        if self.bai_half_life_days <= 0:
+            errors["bai_half_life_days"] = "must be positive"
+        if not 0 < self.bai_anchor_min_maturity < 1:
+            errors["bai_anchor_min_maturity"] = "must be in (0, 1)"
+        if self.bai_confirm_days < 1:
+            errors["bai_confirm_days"] = "must be at least 1"
+        if self.euphoria_full_extension <= 0:
+            errors["euphoria_full_extension"] = "must be positive"
         return errors

@@ -38,9 +38,9 @@ class WindowTotals:
     count: int = 0
     largest: Liquidation | None = None
     # exchange -> (long_usd, short_usd)
-    by_exchange: Mapping[str, tuple[float, float]] = _EMPTY
+    by_exchange: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _EMPTY)
     # symbol -> (long_usd, short_usd)
-    by_symbol: Mapping[str, tuple[float, float]] = _EMPTY
+    by_symbol: Mapping[str, tuple[float, float]] = field(default_factory=lambda: _EMPTY)
 
     @property
     def total_usd(self) -> float:
@@ -98,6 +98,9 @@ class LeverageSnapshot:
     oi_to_cap: float | None = None
     flush: bool = False  # OI down >= 10 % in 24 h with liquidations/OI >= 3x median
     final_harvest: bool = False  # a storm hour while LVR trends down
+    # The lag (days) the trend actually compared over: lvr_trend_days, or half
+    # the covered history when that is shorter (a young recording).
+    lvr_trend_days: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

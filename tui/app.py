@@ -3,39 +3,57 @@
 ``make_app`` is the one way to build the app, used by the CLI and by the
 tests (so a test drives exactly what a user runs).  The app never renders per
 event: a timer takes the engine's snapshot and updates the visible panes
-inside ``batch_update()``.
+inside ``batch_update()``, the fast ones at 4 Hz and the slow ones at 1 Hz,
+and a pane whose slice of the snapshot did not change sends nothing.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Static
 
 from feeds.base import Feed
+from feeds.events import Liquidation
 from feeds.replay import ReplayFeed
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
+from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
 from tui.config import Config, user_themes_dir
 from tui.format import local_tz
-from tui.help import HelpScreen
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
+from tui.screens import AlertsScreen, FilterScreen, HelpScreen
 from tui.themes import load_themes
-from tui.widgets.panes import CapPane, MoodPane, StatusLine, TotalsPane
-from tui.widgets.tape import TapeView
+from tui.widgets.panes import CapPane, HourlyPane, LeveragePane, MoodPane, SnapshotPane, StatusLine, TotalsPane
+from tui.widgets.tape import TapeFilter, TapeView
 
 # Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.
 FAST_S = 0.25
 SLOW_EVERY = 4
+MIN_WIDTH, MIN_HEIGHT = 40, 12
 
 MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE"}
+
+# Number keys show or collapse panes, in screen order.
+PANES = (
+    ("1", "tape-pane", "Tape"),
+    ("2", "totals", "Totals"),
+    ("3", "hourly", "Hourly bars"),
+    ("4", "leverage", "Leverage"),
+    ("5", "cap", "Market cap"),
+    ("6", "mood", "Mood board"),
+)
 
 
 @dataclass
@@ -56,9 +74,19 @@ class LiqwatchApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "liqwatch"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-standard"), (140, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("space", "pause_tape", "Pause / resume the tape"),
+        Binding("f", "filter", "Filter the tape"),
+        Binding("t", "next_theme", "Next theme"),
+        Binding("c", "compact", "Compact rows"),
+        Binding("a", "alerts", "Past alerts"),
+        Binding("j", "scroll(1)", "Scroll down", show=False),
+        Binding("k", "scroll(-1)", "Scroll up", show=False),
+        *(Binding(key, f"toggle_pane('{pane}')", f"Show / collapse {title}", show=False) for key, pane, title in PANES),
     ]
 
     def __init__(self, options: AppOptions) -> None:
@@ -69,12 +97,17 @@ class LiqwatchApp(App[int]):
         self.pipeline = Pipeline(self.engine, options.feeds, options.mode, wall_ms=options.wall_ms)
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
+        self.alert_book = AlertBook(cfg.alerts)
+        self._alert_seq = 0
         self._palette: Palette | None = None
         self._palette_theme = ""
         self._ticks = 0
+        self.compact = False
         self.last_snapshot: Snapshot | None = None
-        for theme in load_themes(user_themes_dir()):
+        themes = load_themes(user_themes_dir())
+        for theme in themes:
             self.register_theme(theme)
+        self.theme_names = [t.name for t in themes]
         self.theme = cfg.ui.theme
 
     # -- theme -------------------------------------------------------------
@@ -90,17 +123,22 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Horizontal(id="main"):
-            with Vertical(id="tape-pane") as tape_pane:
-                tape_pane.border_title = "Tape · newest first"
+        # Essentials first: at 80x24 the panes that fit are the ones that matter.
+        with Container(id="main"):
+            with Vertical(id="tape-pane", classes="pane"):
                 yield TapeView(self.tz, self.options.config.ui.large_usd, id="tape")
-            with Vertical(id="side"):
-                yield TotalsPane(id="totals")
-                yield CapPane(id="cap")
-                yield MoodPane(id="mood")
+                yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
+            yield TotalsPane(id="totals", classes="pane")
+            yield CapPane(id="cap", classes="pane")
+            yield MoodPane(id="mood", classes="pane")
+            yield LeveragePane(id="leverage", classes="pane")
+            yield HourlyPane(id="hourly", classes="pane")
+        yield Static("", id="too-small")
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
+        for key, pane, _ in PANES[1:]:
+            self.query_one(f"#{pane}", SnapshotPane).key = key
         self.pipeline.start()
         self.refresh_panes(slow=True)
         self.set_interval(FAST_S, self._tick)
@@ -108,29 +146,47 @@ class LiqwatchApp(App[int]):
     async def on_unmount(self) -> None:
         await self.pipeline.stop()
 
+    def on_resize(self, event: Resize) -> None:
+        width, height = event.size
+        tiny = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.screen.set_class(tiny, "-too-small")
+        if tiny:
+            self.query_one("#too-small", Static).update(
+                f"liqwatch needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\nThis terminal is {width}x{height}."
+            )
+        self.refresh_panes(slow=True)
+
     # -- rendering -----------------------------------------------------------
     def _tick(self) -> None:
         self._ticks += 1
         self.refresh_panes(slow=self._ticks % SLOW_EVERY == 0)
 
+    def _visible(self, widget: SnapshotPane | TapeView) -> bool:
+        if self.screen.has_class("-too-small"):
+            return False
+        pane = widget if isinstance(widget, SnapshotPane) else self.query_one("#tape-pane")
+        return pane.display and not pane.has_class("-collapsed")
+
     def refresh_panes(self, slow: bool = True) -> None:
-        """Take one snapshot and update the panes from it."""
+        """Take one snapshot and update the visible panes from it."""
         pipeline = self.pipeline
         now = pipeline.now_ms()
         snap = self.engine.snapshot(now)
         self.last_snapshot = snap
         palette = self.palette
+        theme = self.theme
+        # The side panel is compact by nature; elsewhere `c` decides.
+        compact = self.compact or self.screen.has_class("-narrow")
         with self.batch_update():
-            self.query_one(TapeView).update_from(pipeline.tape, pipeline.tape_seq)
+            tape = self.query_one(TapeView)
+            if self._visible(tape):
+                tape.update_from(pipeline.tape, pipeline.tape_seq)
+            self._update_tape_title(tape)
             totals = self.query_one(TotalsPane)
-            totals.show((snap.liquidations, self.theme), palette, snap.liquidations, self.tz)
+            if self._visible(totals):
+                totals.show((snap.liquidations.windows, snap.liquidations.storm, theme, compact), palette, snap.liquidations, self.tz, compact)
             if slow:
-                cap = self.query_one(CapPane)
-                width = cap.content_region.width or 40
-                cap.show((snap.cap, width, self.theme), palette, snap.cap, width)
-                mood = self.query_one(MoodPane)
-                mwidth = mood.content_region.width or 40
-                mood.show((snap.moods, mwidth, self.theme), palette, snap.moods, mwidth)
+                self._refresh_slow(snap, palette, theme, compact)
             self.query_one(StatusLine).show(
                 palette,
                 pipeline.mode,
@@ -141,7 +197,38 @@ class LiqwatchApp(App[int]):
                 self.options.wall_ms(),
                 self.tz,
                 self.size.width,
+                len(self.alert_book.history),
+                pipeline.feed_errors,
             )
+
+    def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
+        hourly = self.query_one(HourlyPane)
+        if self._visible(hourly):
+            width = hourly.content_region.width or 40
+            height = 3 if compact or self.screen.has_class("-short") else 6
+            hourly.show((snap.liquidations.hourly, width, height, theme), palette, snap.liquidations.hourly, width, height, self.tz)
+        leverage = self.query_one(LeveragePane)
+        if self._visible(leverage):
+            leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
+        cap = self.query_one(CapPane)
+        if self._visible(cap):
+            width = cap.content_region.width or 40
+            cap.show((snap.cap, width, theme, compact), palette, snap.cap, width, compact)
+        mood = self.query_one(MoodPane)
+        if self._visible(mood):
+            width = mood.content_region.width or 40
+            mood.show((snap.moods, width, theme, compact), palette, snap.moods, width, compact)
+        self._fire_alerts(snap)
+
+    def _update_tape_title(self, tape: TapeView) -> None:
+        title = "1 Tape · newest first"
+        if tape.filter.active:
+            title += f" · filter {tape.filter.describe()}"
+        if tape.paused:
+            title += f" · PAUSED +{tape.missed} new"
+        pane = self.query_one("#tape-pane")
+        if pane.border_title != title:
+            pane.border_title = title
 
     def status_label(self) -> str:
         replay = self.pipeline.replay
@@ -155,9 +242,85 @@ class LiqwatchApp(App[int]):
                 label += f" · {replay.speed:g}x"
         return label
 
+    # -- alerts -----------------------------------------------------------------
+    def _new_liquidations(self) -> Iterable[Liquidation]:
+        """Liquidations that reached the tape since the last alert check."""
+        seq = self.pipeline.tape_seq
+        fresh = min(seq - self._alert_seq, len(self.pipeline.tape))
+        self._alert_seq = seq
+        tape = self.pipeline.tape
+        return [tape[-i] for i in range(1, fresh + 1)]
+
+    def _fire_alerts(self, snap: Snapshot) -> None:
+        for alert in self.alert_book.evaluate(snap, self._new_liquidations()):
+            self.deliver(alert)
+
+    def deliver(self, alert: Alert) -> None:
+        """Toast, bell, desktop notification and the optional command."""
+        settings = self.alert_book.settings
+        self.notify(alert.message, title=alert.title, severity="warning", timeout=8)
+        if settings.bell:
+            self.bell()
+        if settings.desktop and not self.is_headless and self._driver is not None:
+            self._driver.write(desktop_escapes(alert.title, alert.message, in_tmux="TMUX" in os.environ))
+        run_command(settings.command, alert)
+
     # -- actions --------------------------------------------------------------
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))
+
+    def action_alerts(self) -> None:
+        self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
+
+    def action_pause_tape(self) -> None:
+        paused = self.query_one(TapeView).toggle_pause()
+        self.refresh_panes(slow=False)
+        self.notify("Tape paused: new liquidations are counted" if paused else "Tape resumed", timeout=2)
+
+    def action_filter(self) -> None:
+        tape = self.query_one(TapeView)
+
+        def apply(new: TapeFilter | None) -> None:
+            if new is not None:
+                tape.set_filter(new)
+                self.refresh_panes(slow=False)
+
+        self.push_screen(FilterScreen(tape.filter), apply)
+
+    def action_next_theme(self) -> None:
+        """Cycle through liqwatch's themes and the user's (not Textual's own)."""
+        names = self.theme_names
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.refresh_panes(slow=True)
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def action_compact(self) -> None:
+        self.compact = not self.compact
+        self.screen.set_class(self.compact, "-compact")
+        self.refresh_panes(slow=True)
+
+    def action_toggle_pane(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}")
+        pane.toggle_class("-collapsed")
+        if isinstance(pane, SnapshotPane):
+            pane.collapsed_changed()
+        self.refresh_panes(slow=True)
+
+    def action_scroll(self, rows: int) -> None:
+        """j/k scroll the focused pane, or the tape when nothing scrollable has focus."""
+        target = self.focused if self.focused is not None and self.focused.allow_vertical_scroll else self.query_one(TapeView)
+        target.scroll_relative(y=rows, animate=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette offers the same actions as the keys."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Pause / resume the tape", "space", self.action_pause_tape)
+        yield SystemCommand("Filter the tape", "f: minimum size, venue, side, symbol", self.action_filter)
+        yield SystemCommand("Next liqwatch theme", "t", self.action_next_theme)
+        yield SystemCommand("Compact rows", "c", self.action_compact)
+        yield SystemCommand("Past alerts", "a", self.action_alerts)
+        for key, pane, title in PANES:
+            yield SystemCommand(f"Show / collapse {title}", key, lambda p=pane: self.action_toggle_pane(p))
 
 
 def make_app(options: AppOptions) -> LiqwatchApp:

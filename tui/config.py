@@ -28,6 +28,7 @@ from feeds.settings import (
     MarketCapSettings,
 )
 from indicators.params import IndicatorParams
+from tui.alerts import AlertSettings
 
 APP_NAME = "liqwatch"
 
@@ -72,6 +73,7 @@ class Config:
     marketcap: MarketCapSettings = field(default_factory=MarketCapSettings)
     indicators: IndicatorParams = field(default_factory=IndicatorParams)
     ui: UISettings = field(default_factory=UISettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})

@@ -23,6 +23,26 @@ def money(usd: float | None, signed: bool = False) -> str:
     return f"{sign}${v:.0f}"
 
 
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+def parse_money(text: str) -> float:
+    """'250k', '$1.5M', '2e6' -> USD; raise ValueError with a readable reason."""
+    t = text.strip().lower().replace("$", "").replace(",", "").replace("_", "")
+    if not t:
+        return 0.0
+    scale = _SUFFIX.get(t[-1], 1.0)
+    if t[-1] in _SUFFIX:
+        t = t[:-1]
+    try:
+        value = float(t) * scale
+    except ValueError:
+        raise ValueError(f"not an amount: {text!r} (try 250k, 1.5M)") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"not an amount: {text!r}")
+    return value
+
+
 def price(p: float | None) -> str:
     """A price with sensible precision: 64,012.5  3,101.25  10.52  0.08000."""
     if p is None or not math.isfinite(p):
@@ -75,6 +95,11 @@ def local_tz(name: str = "local") -> tzinfo:
 def clock(ts_ms: int, tz: tzinfo, seconds: bool = True) -> str:
     dt = datetime.fromtimestamp(ts_ms / 1000, tz)
     return dt.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def day(ts_ms: int, tz: tzinfo) -> str:
+    """A date for a trend's start: 'Oct 11'."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz).strftime("%b %d")
 
 
 def stamp(ts_ms: int, tz: tzinfo) -> str:

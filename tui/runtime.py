@@ -65,12 +65,14 @@ class Pipeline:
         return None
 
     def now_ms(self) -> int:
-        """Data time in a replay, wall time live."""
+        """Data time in a replay (the newest event while history loads), wall time live."""
         replay = self.replay
         if replay is not None:
             now = replay.now_ms()
             if now is not None:
                 return now
+            if self.newest_ts is not None:
+                return self.newest_ts
         return self.wall_ms()
 
     def data_age_s(self) -> float | None:

@@ -13,25 +13,42 @@ from typing import Any, Hashable, Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from indicators.snapshot import CapSnapshot, FeedHealth, LiquidationSnapshot, Mood
-from tui.format import age, clock, money, pct, price, short_symbol
+from indicators.snapshot import CapSnapshot, FeedHealth, HourBar, LeverageSnapshot, LiquidationSnapshot, Mood
+from tui.format import age, clock, day, money, pct, price, short_symbol
 from tui.palette import Palette
 
 
 class SnapshotPane(Static):
-    """A Static that re-renders only when its input changed."""
+    """A Static that re-renders only when its input changed.
 
-    DEFAULT_CSS = """
-    SnapshotPane { height: auto; padding: 0 1; border: round $panel; }
+    ``key`` is the number key that collapses it: a collapsed pane keeps one
+    line that names it, so it is never lost.
     """
 
     def __init__(self, title: str, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
+        self.title = title
+        self._pane_key = ""
         self.border_title = title
         self._key: Hashable = object()
+
+    @property
+    def key(self) -> str:
+        return self._pane_key
+
+    @key.setter
+    def key(self, value: str) -> None:
+        self._pane_key = value
+        self.border_title = f"{value} {self.title}".strip()
+
+    def collapsed_changed(self) -> None:
+        self._key = object()  # re-render on the next tick
+        if self.has_class("-collapsed"):
+            self.update(f"▸ {self.key} {self.title} (collapsed)")
 
     def show(self, key: Hashable, palette: Palette, *args: Any) -> None:
         if key == self._key:
@@ -49,7 +66,7 @@ class TotalsPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Liquidations · observed", **kwargs)
 
-    def build(self, palette: Palette, liq: LiquidationSnapshot, tz: tzinfo) -> RenderableType:
+    def build(self, palette: Palette, liq: LiquidationSnapshot, tz: tzinfo, compact: bool) -> RenderableType:
         table = Table(box=None, expand=True, pad_edge=False, show_edge=False, padding=(0, 1))
         table.add_column("", style=palette.bold, no_wrap=True)
         table.add_column("▼ long", justify="right", header_style=palette.long, no_wrap=True)
@@ -57,6 +74,8 @@ class TotalsPane(SnapshotPane):
         table.add_column("total", justify="right", no_wrap=True)
         table.add_column("long%", justify="right", no_wrap=True)
         for w in liq.windows:
+            if compact and w.label not in ("1h", "24h"):
+                continue
             table.add_row(
                 w.label,
                 Text(money(w.long_usd), palette.long),
@@ -65,7 +84,16 @@ class TotalsPane(SnapshotPane):
                 pct(w.long_share),
             )
         parts: list[RenderableType] = [table]
-        largest = liq.window("24h").largest if liq.window("24h") else None
+        day = liq.window("24h")
+        largest = day.largest if day is not None else None
+        if day is not None and day.by_exchange and not compact:
+            venues = sorted(day.by_exchange.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+            parts.append(
+                Text.assemble(
+                    ("24h by venue ", palette.dim),
+                    *(f"{name} {money(lo + sh)}  " for name, (lo, sh) in venues),
+                )
+            )
         if largest is not None:
             is_long = largest.side == "long"
             parts.append(
@@ -106,7 +134,7 @@ class CapPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Market cap · range", **kwargs)
 
-    def build(self, palette: Palette, cap: CapSnapshot | None, width: int) -> RenderableType:
+    def build(self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool) -> RenderableType:
         if cap is None:
             return Text("waiting for market-cap samples…", palette.dim)
         state = {"inside": "inside range", "above": "▲ broke above", "below": "▼ broke below"}.get(cap.state, cap.state)
@@ -125,6 +153,8 @@ class CapPane(SnapshotPane):
         gauge.stylize(palette.accent + palette.bold, len(lo) + 1 + needle, len(lo) + 2 + needle)
         marks = " ".join(money(m) for m in cap.marks)
         kind = "fixed band" if cap.fixed_band else "rolling range"
+        if compact:
+            return Group(head, gauge)
         foot = Text(f"{kind}; marks {marks}" if marks else kind, palette.dim)
         return Group(head, gauge, foot)
 
@@ -144,14 +174,14 @@ class MoodPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Mood · bottom anxiety / euphoria", **kwargs)
 
-    def build(self, palette: Palette, moods: Sequence[Mood], width: int) -> RenderableType:
+    def build(self, palette: Palette, moods: Sequence[Mood], width: int, compact: bool) -> RenderableType:
         if not moods:
             return Text("waiting for candles…", palette.dim)
         table = Table(box=None, expand=True, pad_edge=False, show_edge=False, padding=(0, 1))
         table.add_column("", no_wrap=True, style=palette.bold)
         table.add_column("anxiety", no_wrap=True)
         table.add_column("greed", no_wrap=True)
-        wide = width >= 70
+        wide = width >= 70 and not compact
         if wide:
             table.add_column("why", no_wrap=True, style=palette.dim, overflow="ellipsis")
         bar_w = 8 if width >= 50 else 4
@@ -187,8 +217,39 @@ def why(m: Mood) -> str:
 STATE_MARK = {"live": "●", "connecting": "◌", "stale": "◐", "down": "✖"}
 
 
+def feed_health(
+    palette: Palette, feeds: Sequence[FeedHealth], errors: dict[str, str], now_ms: int, room: int
+) -> Text:
+    """Per-feed state and age when there is room, else a count by state (in words)."""
+    styles = {"live": palette.success, "stale": palette.warning, "down": palette.error}
+    full = Text()
+    for f in feeds:
+        full.append(f"{f.feed} ", palette.dim)
+        full.append(f"{STATE_MARK.get(f.state, '?')} {f.state}", styles.get(f.state, palette.dim))
+        if f.last_data is not None:
+            full.append(f" {age((now_ms - f.last_data) / 1000)}", palette.dim)
+        full.append("  ")
+    for name in errors:
+        full.append(f"{name} ✖ failed  ", palette.error)
+    full.rstrip()
+    if full.cell_len <= room:
+        return full
+    counts: dict[str, int] = {}
+    for f in feeds:
+        counts[f.state] = counts.get(f.state, 0) + 1
+    if errors:
+        counts["down"] = counts.get("down", 0) + len(errors)
+    short = Text("feeds ", palette.dim)
+    for state in ("live", "stale", "connecting", "down"):
+        if counts.get(state):
+            short.append(f"{counts[state]}{STATE_MARK[state]}{state} ", styles.get(state, palette.dim))
+    short.rstrip()
+    short.truncate(max(room, 0))
+    return short
+
+
 class StatusLine(Static):
-    """Mode badge, feed health with data age, and the clock."""
+    """Mode badge, feed health with data age, alert count and the clock."""
 
     DEFAULT_CSS = """
     StatusLine { dock: bottom; height: 1; background: $panel; padding: 0 1; }
@@ -209,22 +270,155 @@ class StatusLine(Static):
         wall_ms: int,
         tz: tzinfo,
         width: int,
+        alerts: int,
+        feed_errors: dict[str, str],
     ) -> None:
         age_text = age(data_age_s)
-        key = (mode, label, feeds, now_ms // 1000, age_text, wall_ms // 1000, width)
+        key = (mode, label, feeds, now_ms // 1000, age_text, wall_ms // 1000, width, alerts, tuple(feed_errors))
         if key == self._key:
             return
         self._key = key
-        badge_style = palette.warning + palette.bold if mode != "LIVE" else palette.success + palette.bold
-        text = Text.assemble((f" {label} ", badge_style + palette.bold), " ")
-        for f in feeds:
-            style = {"live": palette.success, "stale": palette.warning, "down": palette.error}.get(f.state, palette.dim)
-            feed_age = age((now_ms - f.last_data) / 1000) if f.last_data is not None else ""
-            text.append(f"{f.feed} ", palette.dim if width < 100 else None)
-            text.append(f"{STATE_MARK.get(f.state, '?')}", style)
-            text.append(f"{f.state if width >= 100 else ''}{' ' + feed_age if feed_age else ''}  ")
-        text.append(f"age {age_text}  ", palette.dim)
-        text.append(clock(wall_ms, tz), palette.bold)
-        if mode != "LIVE":
-            text.append(f"  data {clock(now_ms, tz)}", palette.dim)
+        badge_style = palette.warning if mode != "LIVE" else palette.success
+        badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
+        # Right side first: the data age and the clock must always fit.
+        right = Text()
+        if alerts:
+            right.append(f"⚑ {alerts}  ", palette.warning)
+        right.append("age ", palette.dim)
+        right.append(age_text, palette.bold if (data_age_s or 0) < 60 else palette.warning + palette.bold)
+        right.append("  ")
+        right.append(clock(wall_ms, tz), palette.bold)
+        if mode != "LIVE" and width >= 130:
+            right.append(f"  data {clock(now_ms, tz)}", palette.dim)
+        room = width - 2 - badge.cell_len - right.cell_len - 2
+        text = Text.assemble(badge, " ", feed_health(palette, feeds, feed_errors, now_ms, room), " ")
+        pad = max(1, width - 2 - text.cell_len - right.cell_len)
+        text.append(" " * pad)
+        text.append_text(right)
         self.update(text)
+
+
+LONG_CELL, SHORT_CELL = "█", "░"
+
+
+def hourly_columns(bars: Sequence[HourBar], height: int) -> list[list[str]]:
+    """Stacked columns, bottom-up: long cells (█) under short cells (░).
+
+    Two glyphs rather than two colours, so the split reads under NO_COLOR.
+    A non-zero hour too small for a cell still shows a ▁ so it is not
+    mistaken for an hour with nothing observed.
+    """
+    top = max((b.total_usd for b in bars), default=0.0)
+    columns = []
+    for b in bars:
+        if top <= 0 or b.total_usd <= 0:
+            columns.append([" "] * height)
+            continue
+        total_cells = round(b.total_usd / top * height)
+        long_cells = round(b.long_usd / top * height)
+        long_cells = min(long_cells, total_cells)
+        col = [LONG_CELL] * long_cells + [SHORT_CELL] * (total_cells - long_cells)
+        if not col:
+            col = ["▁"]
+        columns.append(col + [" "] * (height - len(col)))
+    return columns
+
+
+class HourlyPane(SnapshotPane):
+    """The last 24 hours, long and short stacked, storms flagged."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Hourly · last 24h", **kwargs)
+
+    def build(self, palette: Palette, hourly: Sequence[HourBar], width: int, height: int, tz: tzinfo) -> RenderableType:
+        bars = list(hourly)[-24:]
+        if not bars:
+            return Text("no liquidations observed yet", palette.dim)
+        top = max(b.total_usd for b in bars)
+        label_w = max(len(money(top)), 5) + 1
+        cell_w = 2 if width - label_w >= 2 * len(bars) else 1
+        columns = hourly_columns(bars, height)
+        lines: list[Text] = []
+        for row in range(height - 1, -1, -1):
+            label = money(top) if row == height - 1 else ""
+            line = Text(label.rjust(label_w - 1) + " ", palette.dim)
+            for col in columns:
+                cell = col[row]
+                style = palette.long if cell in (LONG_CELL, "▁") else palette.short
+                line.append((cell * cell_w)[:cell_w] if cell != " " else " " * cell_w, style)
+            lines.append(line)
+        # The axis: storm hours get a ⚡, the current hour a ▲ (it is still filling).
+        axis = Text(" " * label_w, palette.dim)
+        for i, b in enumerate(bars):
+            if b.storm:  # ⚡ is two cells wide: a ! where columns are one cell
+                axis.append("⚡" if cell_w == 2 else "!", palette.warning + palette.bold)
+            else:
+                axis.append(("▲" if i == len(bars) - 1 else "·").ljust(cell_w), palette.dim)
+        lines.append(axis)
+        first, last = bars[0], bars[-1]
+        lines.append(
+            Text.assemble(
+                (" " * label_w + clock(first.start, tz, seconds=False), palette.dim),
+                ("  █ long ", palette.long),
+                ("░ short", palette.short),
+                (f"  ▲ now {clock(last.start, tz, seconds=False)}", palette.dim),
+            )
+        )
+        for b in bars:
+            if b.storm:
+                mult = f", {b.multiple:.1f}x baseline" if b.multiple else ""
+                lines.append(
+                    Text(f"⚡ {clock(b.start, tz, seconds=False)} {money(b.total_usd)}{mult}", palette.warning)
+                )
+        return Group(*lines)
+
+
+TREND_WORD = {"falling": "▼ falling", "rising": "▲ rising", "flat": "▶ flat", "unknown": "trend unknown"}
+
+
+class LeveragePane(SnapshotPane):
+    """Liquidations per volume, open interest, and the flush label."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Leverage", **kwargs)
+
+    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo) -> RenderableType:
+        lines: list[Text] = []
+        if lev.lvr_24h is None:
+            lines.append(Text("LVR: waiting for 24h volume…", palette.dim))
+        else:
+            trend = TREND_WORD.get(lev.lvr_trend, lev.lvr_trend)
+            since = f" since {day(lev.falling_since, tz)}" if lev.falling_since and lev.lvr_trend == "falling" else ""
+            trend_style = palette.success if lev.lvr_trend == "falling" else (palette.warning if lev.lvr_trend == "rising" else palette.dim)
+            lines.append(
+                Text.assemble(
+                    ("LVR ", palette.bold),
+                    (money(lev.lvr_24h), palette.bold),
+                    (" per $1B traded, 24h", palette.dim),
+                )
+            )
+            detail = ""
+            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
+                detail = f"  7d median {money(lev.lvr_median_7d)} vs {money(lev.lvr_median_then)}"
+            lines.append(Text.assemble((trend + since, trend_style), (detail, palette.dim)))
+        if lev.oi_usd is None:
+            lines.append(Text("OI: waiting for open interest…", palette.dim))
+        else:
+            lines.append(
+                Text.assemble(
+                    ("OI ", palette.bold),
+                    money(lev.oi_usd),
+                    ("  24h ", palette.dim),
+                    pct(lev.oi_change_24h, 1, signed=True),
+                    ("  7d ", palette.dim),
+                    pct(lev.oi_change_7d, 1, signed=True),
+                    ("  OI/cap ", palette.dim),
+                    pct(lev.oi_to_cap, 2),
+                )
+            )
+        if lev.final_harvest:
+            lines.append(Text("⚑ LEVERAGE FLUSH: \"final harvest\"", palette.warning + palette.bold))
+            lines.append(Text("storm hour while LVR trends down", palette.dim))
+        elif lev.flush:
+            lines.append(Text("⚑ FLUSH: OI -10%+ in 24h, heavy liquidations", palette.warning + palette.bold))
+        return Group(*lines)

@@ -9,6 +9,7 @@ timer tick, and only when the buffer moved.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from datetime import tzinfo
 
 from rich.segment import Segment
@@ -19,6 +20,40 @@ from textual.strip import Strip
 
 from feeds.events import LONG, Liquidation
 from tui.format import clock, money, price, short_symbol
+
+
+@dataclass(frozen=True)
+class TapeFilter:
+    """Which liquidations the tape shows.  Empty fields mean "any"."""
+
+    min_usd: float = 0.0
+    venues: frozenset[str] = frozenset()
+    side: str = ""  # "", "long" or "short"
+    symbol: str = ""  # a case-insensitive substring of the ccxt symbol
+
+    @property
+    def active(self) -> bool:
+        return bool(self.min_usd > 0 or self.venues or self.side or self.symbol)
+
+    def matches(self, ev: Liquidation) -> bool:
+        return (
+            ev.usd >= self.min_usd
+            and (not self.venues or ev.exchange in self.venues)
+            and (not self.side or ev.side == self.side)
+            and (not self.symbol or self.symbol.upper() in ev.symbol.upper())
+        )
+
+    def describe(self) -> str:
+        bits = []
+        if self.min_usd > 0:
+            bits.append(f"≥{money(self.min_usd)}")
+        if self.venues:
+            bits.append(",".join(sorted(self.venues)))
+        if self.side:
+            bits.append(self.side)
+        if self.symbol:
+            bits.append(self.symbol.upper())
+        return " ".join(bits)
 
 
 class TapeView(ScrollView, can_focus=True):
@@ -36,13 +71,33 @@ class TapeView(ScrollView, can_focus=True):
         self._rows: list[Liquidation] = []
         self._seq = -1
         self._cache: dict[tuple[int, int, bool], Strip] = {}
+        self.filter = TapeFilter()
+        self.paused = False
+        # Liquidations that arrived since the pause (shown, not lost: the
+        # buffer keeps them, and they appear on resume).
+        self.missed = 0
+
+    def set_filter(self, tape_filter: TapeFilter) -> None:
+        self.filter = tape_filter
+        self._seq = -1  # rebuild from the buffer on the next tick
+
+    def toggle_pause(self) -> bool:
+        self.paused = not self.paused
+        if not self.paused:
+            self.missed = 0
+            self._seq = -1
+        return self.paused
 
     def update_from(self, tape: deque[Liquidation], seq: int) -> None:
         """Take the buffer's current contents if it moved since the last tick."""
+        if self.paused:
+            if self._seq >= 0:
+                self.missed = seq - self._seq
+            return
         if seq == self._seq:
             return
         self._seq = seq
-        rows = list(tape)
+        rows = [ev for ev in tape if self.filter.matches(ev)] if self.filter.active else list(tape)
         rows.reverse()
         self._rows = rows
         if len(self._cache) > 4 * max(self.size.height, 50):
@@ -84,19 +139,30 @@ class TapeView(ScrollView, can_focus=True):
         base = self.rich_style
         is_long = ev.side == LONG
         side_style = long_style if is_long else short_style
-        # The side is a word and an arrow, never colour alone.
-        side = "▼ LONG " if is_long else "▲ SHORT"
         large = ev.usd >= self.large_usd
         usd_style = side_style + large_style if large else side_style
-        parts = [
-            (clock(ev.ts, self._tz) + " ", base + dim_style),
-            (f"{ev.exchange[:7]:<7} ", base),
-            (f"{short_symbol(ev.symbol)[:9]:<9} ", base),
-            (side + " ", base + side_style),
-            (f"{money(ev.usd):>7}", base + usd_style),
-            ("!" if large else " ", base + usd_style),
-        ]
-        if width >= 58:
-            parts.append((f" @ {price(ev.price)}", base + dim_style))
+        mark = "!" if large else " "
+        # The side is a word or an arrow with a letter, never colour alone.
+        if width >= 46:
+            side = "▼ LONG " if is_long else "▲ SHORT"
+            parts = [
+                (clock(ev.ts, self._tz) + " ", base + dim_style),
+                (f"{ev.exchange[:7]:<7} ", base),
+                (f"{short_symbol(ev.symbol)[:9]:<9} ", base),
+                (side + " ", base + side_style),
+                (f"{money(ev.usd):>7}", base + usd_style),
+                (mark, base + usd_style),
+            ]
+            if width >= 58:
+                parts.append((f" @ {price(ev.price)}", base + dim_style))
+        else:  # the tmux side panel: 32 cells
+            parts = [
+                (clock(ev.ts, self._tz) + " ", base + dim_style),
+                (f"{ev.exchange[:3]} ", base),
+                (f"{short_symbol(ev.symbol)[:7]:<7} ", base),
+                ("▼L " if is_long else "▲S ", base + side_style),
+                (f"{money(ev.usd):>7}", base + usd_style),
+                (mark, base + usd_style),
+            ]
         segments = [Segment(text, style) for text, style in parts]
         return Strip(segments).adjust_cell_length(width, base)

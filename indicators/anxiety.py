@@ -1,0 +1,327 @@
+"""Bottom anxiety (BAI) and height euphoria of one price series (DESIGN.md, indicator 5).
+
+The article's point is that panic is not proportional to the drop: a slide
+from 10 to 0.1 numbs, a break of 0.1 after it held for weeks terrifies.  So
+the score is driven by the *maturity* of the floor that breaks (its age and
+how often it was tested), then by how far below it the price is (pain), by a
+round level inside the break, and by confirmation from volume and long
+liquidations.  Greed mirrors it on the ceiling, plus the extension above the
+30-day mean (a surge to new highs is euphoric even without a mature ceiling).
+
+The work happens once per closed bar (numpy over at most W bars); a live
+price only evaluates the formulas against the cached floor, so a tick costs a
+few float operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import NamedTuple
+
+import numpy as np
+
+from indicators.params import IndicatorParams
+from indicators.snapshot import Mood
+from indicators.windows import DAY_MS, HOUR_MS
+
+LN2 = math.log(2.0)
+_SQRT2 = math.sqrt(2.0)
+MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
+
+
+def normal_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / _SQRT2))
+
+
+def round_level(a: float, b: float) -> float:
+    """R: 1 if [min, max] of a, b holds a 1x10^k level, 0.5 for 2x or 5x10^k, else 0."""
+    lo, hi = (a, b) if a <= b else (b, a)
+    if lo <= 0:
+        return 0.0
+    best = 0.0
+    k = math.floor(math.log10(lo) - 1e-9)
+    top = math.floor(math.log10(hi) + 1e-9)
+    tol = 1e-9
+    while k <= top:
+        p = 10.0 ** k
+        for m, r in ((1.0, 1.0), (2.0, 0.5), (5.0, 0.5)):
+            level = m * p
+            if lo * (1 - tol) <= level <= hi * (1 + tol):
+                if r == 1.0:
+                    return 1.0
+                best = r
+        k += 1
+    return best
+
+
+class Bar(NamedTuple):
+    ts: int  # open, ms
+    high: float
+    low: float
+    close: float
+    volume: float | None  # USD; None when the series has none (TOTAL)
+    long_liq: float | None  # observed long liquidations in the bar's hour
+    short_liq: float | None
+
+
+class Level(NamedTuple):
+    """A floor (or ceiling) as found in the bars, with what makes it mature."""
+
+    price: float
+    ts: int  # open of the bar that set it
+    touches: int
+
+
+class Anchor(NamedTuple):
+    """A broken floor that people keep in mind (DESIGN.md, the anchor rule)."""
+
+    floor: Level
+    maturity: float  # E when it broke
+    broke_at: int  # ms, close of the bar that closed below it
+    first_bar: int  # index (in bar count) of the break bar: new floors come from here on
+
+
+def _maturity(level: Level, now: int, p: IndicatorParams) -> float:
+    age_days = max(0, now - level.ts) / DAY_MS
+    return min(1.0, age_days / p.bai_maturity_days) * min(1.0, level.touches / p.bai_maturity_touches)
+
+
+class MoodSeries:
+    """Incremental BAI and euphoria of one symbol (or ``TOTAL``) from closed bars and live prices."""
+
+    def __init__(self, symbol: str, params: IndicatorParams, bar_ms: int = HOUR_MS) -> None:
+        self.symbol = symbol
+        self.p = params
+        self.bar_ms = bar_ms
+        self.window = max(2, int(round(params.bai_window_days * DAY_MS / bar_ms)))
+        self.confirm = max(2, int(round(params.bai_confirm_days * DAY_MS / bar_ms)))
+        self.half_life_ms = params.bai_half_life_days * DAY_MS
+        self.bars: deque[Bar] = deque(maxlen=max(self.window, self.confirm) + 1)
+        self.nbars = 0  # bars ever added (indexes for the anchor)
+        self.last_ts: int | None = None
+        self.price: float | None = None
+        self.price_ts: int | None = None
+        # Cached per bar close.
+        self.floor: Level | None = None
+        self.ceiling: Level | None = None
+        self.anchor: Anchor | None = None
+        self.eps = params.bai_eps_min
+        self.k_down = 0.5
+        self.k_up = 0.5
+        self.mean_close: float | None = None
+        # Scores: the decayed running maxima and when they were set.
+        self.bai = 0.0
+        self.bai_ts = 0
+        self.euphoria = 0.0
+        self.euphoria_ts = 0
+        self.peak_bai = 0.0
+        self.peak_bai_ts: int | None = None
+        self.peak_euphoria = 0.0
+        self.peak_euphoria_ts: int | None = None
+        self._last: _Eval | None = None
+
+    # -- input ------------------------------------------------------------
+
+    def add_bar(self, bar: Bar) -> None:
+        """A closed bar.  Bars must come in order; a repeated or older bar is ignored."""
+        if self.last_ts is not None and bar.ts <= self.last_ts:
+            return
+        close_time = bar.ts + self.bar_ms
+        a = self.anchor
+        if a is None:
+            f = self.floor
+            if f is not None and bar.close < f.price:
+                e = _maturity(f, close_time, self.p)
+                if e >= self.p.bai_anchor_min_maturity:
+                    self.anchor = Anchor(f, e, close_time, self.nbars)
+        elif bar.close > a.floor.price:
+            self.anchor = None  # a close back above the old floor ends the episode
+        self.bars.append(bar)
+        self.nbars += 1
+        self.last_ts = bar.ts
+        self._refresh()
+        if self.price_ts is None or close_time >= self.price_ts:
+            self.price, self.price_ts = bar.close, close_time
+        self._update(close_time)
+
+    def on_price(self, ts: int, last: float) -> None:
+        if last <= 0 or (self.price_ts is not None and ts < self.price_ts):
+            return
+        self.price, self.price_ts = last, ts
+        if self.floor is not None:
+            self._update(ts)
+
+    # -- per-bar work ----------------------------------------------------
+
+    def _refresh(self) -> None:
+        bars = list(self.bars)
+        window = bars[-self.window:]
+        a = self.anchor
+        if a is not None:
+            start = max(0, len(window) - (self.nbars - a.first_bar))
+            floor_bars = window[start:]
+        else:
+            floor_bars = window
+        highs = np.fromiter((b.high for b in window), float, len(window))
+        lows = np.fromiter((b.low for b in window), float, len(window))
+        closes = np.fromiter((b.close for b in window), float, len(window))
+        # eps = max(eps_min, ATR14 %)
+        n = min(14, len(window) - 1)
+        if n >= 1:
+            h, l, pc = highs[-n:], lows[-n:], closes[-n - 1:-1]
+            tr = np.maximum(h - l, np.maximum(np.abs(h - pc), np.abs(l - pc)))
+            self.eps = max(self.p.bai_eps_min, float(tr.mean()) / float(closes[-1]))
+        else:
+            self.eps = self.p.bai_eps_min
+        eps = self.eps
+        # Floor (among bars after a break while anchored) and its tests.
+        fl = lows[len(window) - len(floor_bars):]
+        fc = closes[len(window) - len(floor_bars):]
+        i = int(np.argmin(fl))
+        f = float(fl[i])
+        later_l, later_c = fl[i + 1:], fc[i + 1:]
+        touches = int(np.count_nonzero((later_l <= f * (1 + eps)) & (later_c > f)))
+        self.floor = Level(f, floor_bars[i].ts, touches)
+        # Ceiling over the whole window, tested from below.
+        j = int(np.argmax(highs))
+        c = float(highs[j])
+        later_h, later_c = highs[j + 1:], closes[j + 1:]
+        touches = int(np.count_nonzero((later_h >= c * (1 - eps)) & (later_c < c)))
+        self.ceiling = Level(c, window[j].ts, touches)
+        self.mean_close = float(closes.mean())
+        # Confirmation: z of the last bar's log volume and log liquidations.
+        recent = bars[-self.confirm:]
+        k_vol = _cdf_of_last([b.volume for b in recent], log1p=False)
+        k_long = _cdf_of_last([b.long_liq for b in recent], log1p=True)
+        k_short = _cdf_of_last([b.short_liq for b in recent], log1p=True)
+        self.k_down = (k_vol + k_long) / 2
+        self.k_up = (k_vol + k_short) / 2
+        # An anchor is forgotten once its maturity has decayed away.
+        if a is not None and self._anchor_maturity(a, (bars[-1].ts + self.bar_ms)) < self.p.bai_anchor_min_maturity:
+            self.anchor = None
+            self._refresh()
+
+    def _anchor_maturity(self, a: Anchor, now: int) -> float:
+        return a.maturity * 2.0 ** (-max(0, now - a.broke_at) / self.half_life_ms)
+
+    # -- scores -----------------------------------------------------------
+
+    def _update(self, now: int) -> None:
+        ev = self._evaluate(now)
+        self._last = ev
+        self.bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, now))
+        self.bai_ts = now
+        self.euphoria = max(ev.eu, self._decayed(self.euphoria, self.euphoria_ts, now))
+        self.euphoria_ts = now
+        if self.bai > self.peak_bai:
+            self.peak_bai, self.peak_bai_ts = self.bai, now
+        if self.euphoria > self.peak_euphoria:
+            self.peak_euphoria, self.peak_euphoria_ts = self.euphoria, now
+
+    def _decayed(self, value: float, since: int, now: int) -> float:
+        if value <= 0 or now <= since:
+            return value
+        return value * 2.0 ** (-(now - since) / self.half_life_ms)
+
+    def _evaluate(self, now: int) -> _Eval:
+        p = self.p
+        price = self.price
+        eps = self.eps
+        floor = self.floor
+        assert price is not None and floor is not None and self.ceiling is not None
+        # Bottom anxiety: the anchored (broken) floor and the current floor; the worse wins.
+        best = _breach(price, floor.price, _maturity(floor, now, p), eps, self.k_down, p)
+        ref = floor
+        a = self.anchor
+        if a is not None:
+            e = self._anchor_maturity(a, now)
+            if e >= p.bai_anchor_min_maturity:
+                anchored = _breach(price, a.floor.price, e, eps, self.k_down, p)
+                if anchored.ba >= best.ba:
+                    best, ref = anchored, a.floor
+        # Height euphoria: the mirror on the ceiling, or the extension above the mean.
+        c = self.ceiling
+        e_c = _maturity(c, now, p)
+        eu = 0.0
+        if price > c.price:
+            x = math.log(price / c.price)
+            g = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
+            eu = e_c * (0.60 * g + 0.15 * round_level(price, c.price) + 0.25 * self.k_up)
+        elif math.log(c.price / price) < eps:
+            eu = 0.3 * e_c * (1 - math.log(c.price / price) / eps)
+        ext = math.log(price / self.mean_close) if self.mean_close else 0.0
+        x_term = min(1.0, max(0.0, ext) / math.log1p(p.euphoria_full_extension))
+        return _Eval(best.ba, max(eu, x_term), best, ref, ext)
+
+    def mood(self, now: int | None = None) -> Mood:
+        """The scores as of ``now`` (decayed since the last update), with their why."""
+        ev = self._last
+        if ev is None:
+            return Mood(symbol=self.symbol, price=self.price)
+        t = self.bai_ts if now is None or now < self.bai_ts else now
+        bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, t))
+        eu = max(ev.eu, self._decayed(self.euphoria, self.euphoria_ts, t))
+        b = ev.breach
+        ref = ev.ref
+        return Mood(
+            symbol=self.symbol,
+            price=self.price,
+            bai=100.0 * bai,
+            euphoria=100.0 * eu,
+            floor=ref.price,
+            floor_age_days=max(0, t - ref.ts) / DAY_MS,
+            touches=ref.touches,
+            breach_pct=b.breach_pct,
+            round_level=b.round_level,
+            confirmation=self.k_down,
+            maturity=b.maturity,
+            state=b.state,
+            ceiling=self.ceiling.price if self.ceiling else None,
+            extension_pct=100.0 * (math.exp(ev.extension) - 1.0),
+        )
+
+
+class _Breach(NamedTuple):
+    ba: float
+    state: str
+    maturity: float
+    breach_pct: float
+    round_level: float
+
+
+class _Eval(NamedTuple):
+    ba: float
+    eu: float
+    breach: _Breach
+    ref: Level
+    extension: float  # ln(price / 30-day mean close)
+
+
+def _breach(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> _Breach:
+    """DESIGN.md's BA for one floor: breached, testing (within eps above) or calm."""
+    if price < floor:
+        x = math.log(floor / price)
+        s = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
+        r = round_level(price, floor)
+        return _Breach(e * (0.60 * s + 0.15 * r + 0.25 * k), "breached", e, 100.0 * (1 - price / floor), r)
+    up = math.log(price / floor)
+    if up < eps:
+        return _Breach(0.3 * e * (1 - up / eps), "testing", e, 0.0, 0.0)
+    return _Breach(0.0, "calm", e, 0.0, 0.0)
+
+
+def _cdf_of_last(values: list[float | None], log1p: bool) -> float:
+    """Normal CDF of the z of the last value's log among ``values`` (0.5 when unknown)."""
+    last = values[-1]
+    if last is None:
+        return 0.5
+    xs = [v for v in values if v is not None and (log1p or v > 0)]
+    if len(xs) < MIN_Z_SAMPLES or (not log1p and last <= 0):
+        return 0.5
+    arr = np.log1p(np.asarray(xs)) if log1p else np.log(np.asarray(xs))
+    sd = float(arr.std())
+    if sd <= 0:
+        return 0.5
+    z = (arr[-1] - float(arr.mean())) / sd
+    return normal_cdf(float(z))

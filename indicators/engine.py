@@ -1,0 +1,280 @@
+"""The engine: events in, immutable snapshots out.
+
+One object that the UI, ``report`` and the benchmarks drive the same way:
+``apply`` every event as it comes (synchronous, O(1) for the frequent kinds),
+``snapshot(now_ms)`` on a timer.  The snapshot's windows are taken as of
+``now_ms``: the UI passes the wall clock in live mode and the data clock in
+replay; the default is the newest event seen.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Callable, Iterable, Sequence
+
+from feeds.events import Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
+from indicators.anxiety import Bar, MoodSeries
+from indicators.caprange import CapRange
+from indicators.leverage import Leverage
+from indicators.params import IndicatorParams
+from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
+from indicators.windows import HOUR_MS, LiquidationWindows, WindowView, hour_of, storm_of
+
+TOTAL = "TOTAL"  # the total market cap as a mood series
+MARKETCAP_FEED = "marketcap"
+HOURLY_BARS = 48
+# Per-base hourly liquidations are kept this long: a candle closes an hour
+# and reads its hour's liquidations, and candles may arrive a little late.
+_BASE_HOURS_KEEP = 48
+
+
+def base_of(symbol: str) -> str:
+    """The base asset of a ccxt unified symbol: 'BTC/USDT:USDT' -> 'BTC'."""
+    return symbol.split("/", 1)[0]
+
+
+class Engine:
+    """Incremental indicator state for every pane of the UI and for ``report``."""
+
+    def __init__(self, params: IndicatorParams | None = None, watchlist: Sequence[str] = ()) -> None:
+        self.params = params if params is not None else IndicatorParams()
+        self.watchlist = tuple(watchlist)
+        p = self.params
+        self.liq = LiquidationWindows()
+        self.cap = CapRange(p.cap_range_days, p.cap_band or None)
+        self.leverage = Leverage(p)
+        self.series: dict[str, MoodSeries] = {}
+        self.events = 0
+        self.newest_ts: int | None = None
+        self._candle_source: dict[str, str] = {}  # symbol -> the venue whose 1h candles it follows
+        self._prices: dict[str, tuple[int, float]] = {}  # symbols with a price but no candles yet
+        self._bases: dict[str, str] = {}
+        # (base, hour open) -> [long_usd, short_usd]: what a closing candle reads for K.
+        self._liq_base_hour: dict[tuple[str, int], list[float]] = {}
+        self._base_hour_cut = 0
+        self._total_bar: list | None = None  # [hour, high, low, close] of the TOTAL bar in progress
+        self._status: dict[str, FeedStatus] = {}
+        self._since: dict[str, int] = {}
+        self._last_data: dict[str, int] = {}
+        self._next_hour = 0
+        # Called with the end (ms) of each hour the data clock leaves (report uses it).
+        self.hour_listeners: list[Callable[[int], None]] = []
+        self._dispatch = {
+            Liquidation: self._on_liquidation,
+            Volume: self._on_volume,
+            OpenInterest: self._on_open_interest,
+            Candle: self._on_candle,
+            Price: self._on_price,
+            MarketCap: self._on_market_cap,
+            FeedStatus: self._on_feed_status,
+        }
+
+    # -- events ------------------------------------------------------------
+
+    def apply(self, ev: Event) -> None:
+        self.events += 1
+        ts = ev.ts
+        if self.newest_ts is None or ts > self.newest_ts:
+            if ts >= self._next_hour and self.newest_ts is not None:
+                self._close_hour(self._next_hour)
+            self.newest_ts = ts
+            self._next_hour = ts - ts % HOUR_MS + HOUR_MS
+        self._dispatch[type(ev)](ev)
+
+    def _close_hour(self, end: int) -> None:
+        """The data clock left the hour ending at ``end``: take the hourly samples.
+
+        Hours without any event in between (a gap in the recording) are not
+        sampled: silence there is missing data, not a quiet market."""
+        first = self.liq.first_ts
+        if first is not None and first <= end - HOUR_MS:
+            hour = self.liq.views(end)[0]
+            self.leverage.on_hour(end, hour.by_pair)
+        for listener in self.hour_listeners:
+            listener(end)
+
+    def apply_many(self, events: Iterable[Event]) -> int:
+        """Apply events in order; returns how many."""
+        n = 0
+        apply = self.apply
+        for ev in events:
+            apply(ev)
+            n += 1
+        return n
+
+    def _seen(self, feed: str, ts: int) -> None:
+        last = self._last_data.get(feed)
+        if last is None or ts > last:
+            self._last_data[feed] = ts
+
+    def _on_liquidation(self, ev: Liquidation) -> None:
+        self._seen(ev.exchange, ev.ts)
+        self.liq.add(ev)
+        base = self._bases.get(ev.symbol)
+        if base is None:
+            base = self._bases[ev.symbol] = base_of(ev.symbol)
+        h = ev.ts - ev.ts % HOUR_MS
+        if h < self._base_hour_cut:
+            return
+        key = (base, h)
+        cur = self._liq_base_hour.get(key)
+        if cur is None:
+            cur = self._liq_base_hour[key] = [0.0, 0.0]
+            if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
+                self._prune_base_hours(h)
+        cur[0 if ev.side == "long" else 1] += ev.usd
+
+    def _prune_base_hours(self, newest_hour: int) -> None:
+        self._base_hour_cut = newest_hour - HOUR_MS * _BASE_HOURS_KEEP
+        cut = self._base_hour_cut
+        for key in [k for k in self._liq_base_hour if k[1] < cut]:
+            del self._liq_base_hour[key]
+
+    def _on_volume(self, ev: Volume) -> None:
+        self._seen(ev.exchange, ev.ts)
+        self.leverage.on_volume(ev)
+
+    def _on_open_interest(self, ev: OpenInterest) -> None:
+        self._seen(ev.exchange, ev.ts)
+        self.leverage.on_open_interest(ev)
+
+    def _on_candle(self, ev: Candle) -> None:
+        self._seen(ev.exchange, ev.ts)
+        if ev.tf != "1h":
+            return
+        source = self._candle_source.setdefault(ev.symbol, ev.exchange)
+        if source != ev.exchange:
+            return  # one venue per symbol, so bars never interleave
+        series = self.series.get(ev.symbol)
+        if series is None:
+            series = self.series[ev.symbol] = MoodSeries(ev.symbol, self.params)
+            pending = self._prices.pop(ev.symbol, None)
+            if pending is not None:
+                series.on_price(*pending)
+        base = self._bases.get(ev.symbol) or base_of(ev.symbol)
+        long_liq, short_liq = self._liq_of_hour(base, ev.ts)
+        series.add_bar(Bar(ev.ts, ev.high, ev.low, ev.close, ev.volume_usd, long_liq, short_liq))
+
+    def _liq_of_hour(self, base: str | None, h: int) -> tuple[float | None, float | None]:
+        """Observed (long, short) liquidations of an hour, None before coverage began."""
+        first = self.liq.first_ts
+        if first is None or h + HOUR_MS <= first or h < self._base_hour_cut:
+            return None, None
+        if base is None:
+            bar = self.liq.hourly.get(h)
+            return (bar[0], bar[1]) if bar else (0.0, 0.0)
+        cur = self._liq_base_hour.get((base, h))
+        return (cur[0], cur[1]) if cur else (0.0, 0.0)
+
+    def _on_price(self, ev: Price) -> None:
+        self._seen(ev.exchange, ev.ts)
+        series = self.series.get(ev.symbol)
+        if series is not None:
+            series.on_price(ev.ts, ev.last)
+        else:
+            self._prices[ev.symbol] = (ev.ts, ev.last)
+
+    def _on_market_cap(self, ev: MarketCap) -> None:
+        self._seen(MARKETCAP_FEED, ev.ts)
+        if self.cap.last is not None and ev.ts <= self.cap.last.ts:
+            return
+        self.cap.add(ev)
+        self.leverage.on_market_cap(ev)
+        h = hour_of(ev.ts)
+        bar = self._total_bar
+        series = self.series.get(TOTAL)
+        if series is None:
+            series = self.series[TOTAL] = MoodSeries(TOTAL, self.params)
+        if bar is not None and h > bar[0]:
+            long_liq, short_liq = self._liq_of_hour(None, bar[0])
+            series.add_bar(Bar(bar[0], bar[1], bar[2], bar[3], None, long_liq, short_liq))
+            bar = None
+        if bar is None:
+            self._total_bar = [h, ev.usd, ev.usd, ev.usd]
+        else:
+            bar[1] = max(bar[1], ev.usd)
+            bar[2] = min(bar[2], ev.usd)
+            bar[3] = ev.usd
+        series.on_price(ev.ts, ev.usd)
+
+    def _on_feed_status(self, ev: FeedStatus) -> None:
+        prev = self._status.get(ev.feed)
+        if prev is None or prev.state != ev.state:
+            self._since[ev.feed] = ev.ts
+        if prev is None or ev.ts >= prev.ts:
+            self._status[ev.feed] = ev
+
+    # -- snapshot ------------------------------------------------------------
+
+    def snapshot(self, now_ms: int | None = None) -> Snapshot:
+        t = now_ms if now_ms is not None else (self.newest_ts or 0)
+        views = self.liq.views(t)
+        liquidations = self._liquidations(t, views)
+        return Snapshot(
+            as_of=t,
+            events=self.events,
+            liquidations=liquidations,
+            leverage=self.leverage.snapshot(t, views[-1].by_pair, liquidations.storm is not None),
+            cap=self.cap.snapshot(),
+            moods=self._moods(t),
+            feeds=self._feeds(),
+        )
+
+    def _liquidations(self, t: int, views: list[WindowView]) -> LiquidationSnapshot:
+        liq = self.liq
+        windows = tuple(
+            WindowTotals(
+                label=v.label,
+                seconds=v.seconds,
+                long_usd=v.long_usd,
+                short_usd=v.short_usd,
+                count=v.count,
+                largest=v.largest,
+                by_exchange=MappingProxyType(v.split(0)),
+                by_symbol=MappingProxyType(v.split(1)),
+            )
+            for v in views
+        )
+        now_h = hour_of(t)
+        hourly = tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, -1, -1))
+        current = hourly[-1]
+        return LiquidationSnapshot(
+            windows=windows,
+            hourly=hourly,
+            storm=current if current.storm else None,
+            count=liq.count,
+            usd=liq.usd,
+            largest=liq.largest,
+        )
+
+    def hour_bar(self, h: int) -> HourBar:
+        """One hour of liquidations with its storm verdict against its own baseline."""
+        p = self.params
+        bar = self.liq.hourly.get(h)
+        lg, sh, n = (bar[0], bar[1], bar[2]) if bar else (0.0, 0.0, 0)
+        storm, multiple = storm_of(lg + sh, self.liq.baseline(h, p.storm_min_baseline_hours),
+                                   p.storm_multiple, p.storm_min_usd)
+        return HourBar(start=h, long_usd=lg, short_usd=sh, count=n, storm=storm, multiple=multiple)
+
+    def _moods(self, t: int) -> tuple[Mood, ...]:
+        out: dict[str, Mood] = {}
+        for sym, series in self.series.items():
+            out[sym] = series.mood(t)
+        for sym, (_ts, last) in self._prices.items():
+            out.setdefault(sym, Mood(symbol=sym, price=last))
+        for sym in self.watchlist:
+            out.setdefault(sym, Mood(symbol=sym))
+        return tuple(sorted(out.values(), key=lambda m: (-m.bai, m.symbol)))
+
+    def _feeds(self) -> tuple[FeedHealth, ...]:
+        names = sorted(set(self._status) | set(self._last_data))
+        out = []
+        for name in names:
+            st = self._status.get(name)
+            if st is None:
+                # Data but no status event (a plain recording): the feed delivered, so it was live.
+                out.append(FeedHealth(feed=name, state="live", last_data=self._last_data.get(name)))
+            else:
+                out.append(FeedHealth(feed=name, state=st.state, detail=st.detail,
+                                      since=self._since.get(name, st.ts), last_data=self._last_data.get(name)))
+        return tuple(out)

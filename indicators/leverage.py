@@ -1,0 +1,187 @@
+"""Leverage retreat: liquidations per volume (LVR), open interest, the flush.
+
+The article's argument is not the size of the storm but that "liquidation
+volume [keeps] decreasing under equivalent trading volume": leverage is
+leaving.  So LVR relates liquidations to the volume of the *same* venues and
+symbols (a venue that reports a whole-venue total ``*`` is counted once, by
+that total, never again by its symbols), and its trend compares medians of
+hourly samples, which a single storm hour cannot move.
+
+Samples are taken once per hour when the data clock crosses an hour (the
+engine calls ``on_hour``), from the liquidation windows, so no per-event work
+happens here beyond keeping the latest volume and OI per venue/symbol.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from statistics import median
+from typing import Mapping
+
+from feeds.events import MarketCap, OpenInterest, Volume
+from indicators.params import IndicatorParams
+from indicators.snapshot import LeverageSnapshot
+from indicators.windows import DAY_MS, HOUR_MS, Pair
+
+PER_BILLION = 1e9
+VENUE_TOTAL = "*"
+# Fewest hourly samples on each side of a trend comparison.
+MIN_TREND_SAMPLES = 6
+
+
+def lvr(by_pair: Mapping[Pair, list], volumes: Mapping[Pair, float], hours: float = 24.0) -> float | None:
+    """USD liquidated per 1B USD traded over ``hours``, on the pairs that have volume.
+
+    ``by_pair`` maps (exchange, symbol) to [long_usd, short_usd, ...];
+    ``volumes`` to the latest rolling 24 h volume (``*`` = the whole venue).
+    """
+    whole = {ex for ex, sym in volumes if sym == VENUE_TOTAL}
+    traded = 0.0
+    for (ex, sym), usd in volumes.items():
+        if sym == VENUE_TOTAL or ex not in whole:
+            traded += usd
+    traded *= hours / 24.0
+    if traded <= 0:
+        return None
+    liquidated = 0.0
+    for key, v in by_pair.items():
+        if key[0] in whole or key in volumes:
+            liquidated += v[0] + v[1]
+    return liquidated / traded * PER_BILLION
+
+
+def _covered(by_pair: Mapping[Pair, list], oi: Mapping[Pair, float]) -> float:
+    return sum(v[0] + v[1] for key, v in by_pair.items() if key in oi)
+
+
+class Leverage:
+    """LVR samples and trend, open interest and its changes, the flush flag."""
+
+    def __init__(self, params: IndicatorParams) -> None:
+        self.p = params
+        self.volumes: dict[Pair, float] = {}
+        self.oi: dict[Pair, float] = {}
+        self.oi_total = 0.0
+        self.cap_usd: float | None = None
+        keep = int((params.lvr_median_days + params.lvr_trend_days) * 24) + 48
+        # (hour end ms, value): hourly LVR, total OI, hourly liquidations / OI.
+        self.lvr_samples: deque[tuple[int, float]] = deque(maxlen=keep)
+        self.oi_samples: deque[tuple[int, float]] = deque(maxlen=8 * 24 + 2)
+        self.liq_oi_samples: deque[tuple[int, float]] = deque(maxlen=7 * 24)
+
+    def on_volume(self, ev: Volume) -> None:
+        if ev.usd_24h >= 0:
+            self.volumes[(ev.exchange, ev.symbol)] = ev.usd_24h
+
+    def on_open_interest(self, ev: OpenInterest) -> None:
+        key = (ev.exchange, ev.symbol)
+        self.oi_total += ev.usd - self.oi.get(key, 0.0)
+        self.oi[key] = ev.usd
+
+    def on_market_cap(self, ev: MarketCap) -> None:
+        self.cap_usd = ev.usd
+
+    def load_samples(self, lvr: list[tuple[int, float]], oi: list[tuple[int, float]]) -> None:
+        """Warm start from stored hourly samples (oldest first)."""
+        self.lvr_samples.extend(lvr)
+        self.oi_samples.extend(oi)
+
+    def on_hour(self, end: int, hour_by_pair: Mapping[Pair, list]) -> None:
+        """The hour (end - 1h, end] is over: take its samples.
+
+        ``hour_by_pair`` is that hour's liquidation window split per (exchange, symbol)."""
+        value = lvr(hour_by_pair, self.volumes, hours=1.0)
+        if value is not None:
+            self.lvr_samples.append((end, value))
+        if self.oi:
+            self.oi_samples.append((end, self.oi_total))
+            if self.oi_total > 0:
+                self.liq_oi_samples.append((end, _covered(hour_by_pair, self.oi) / self.oi_total))
+
+    # -- reading ------------------------------------------------------------
+
+    def trend(self, t: int) -> tuple[str, float | None, float | None, int | None, float | None]:
+        """(trend word, median now, median then, falling since, lag in days).
+
+        The median over lvr_median_days now against the same median
+        lvr_trend_days ago.  With a shorter history both spans shrink to half
+        of what is covered (at least MIN_TREND_SAMPLES hours each), so a young
+        recording compares its later half with its earlier half; the lag used
+        is returned so the UI can say so."""
+        samples = [s for s in self.lvr_samples if s[0] <= t]
+        if len(samples) < 2 * MIN_TREND_SAMPLES:
+            return "unknown", None, None, None, None
+        span = self.p.lvr_median_days * DAY_MS
+        lag = self.p.lvr_trend_days * DAY_MS
+        covered = t - samples[0][0] + HOUR_MS
+        if covered < span + lag:
+            span = lag = covered / 2
+        now_vals = [v for ts, v in samples if t - span < ts <= t]
+        then_vals = [v for ts, v in samples if t - lag - span < ts <= t - lag]
+        if len(now_vals) < MIN_TREND_SAMPLES or len(then_vals) < MIN_TREND_SAMPLES:
+            return "unknown", None, None, None, None
+        now_m, then_m = median(now_vals), median(then_vals)
+        tol = self.p.lvr_flat_tolerance
+        if now_m < then_m * (1 - tol):
+            word = "falling"
+        elif now_m > then_m * (1 + tol):
+            word = "rising"
+        else:
+            word = "flat"
+        since = self._peak_day(samples, t - lag - span) if word == "falling" else None
+        return word, now_m, then_m, since, lag / DAY_MS
+
+    @staticmethod
+    def _peak_day(samples: list[tuple[int, float]], start: int) -> int | None:
+        """Open of the UTC day with the highest median hourly LVR since ``start``."""
+        days: dict[int, list[float]] = {}
+        for ts, v in samples:
+            if ts > start:
+                day = (ts - 1) - (ts - 1) % DAY_MS  # an hour ending at midnight belongs to the day before
+                days.setdefault(day, []).append(v)
+        if not days:
+            return None
+        return max(days, key=lambda d: (median(days[d]), d))
+
+    def _oi_change(self, t: int, back_ms: int) -> float | None:
+        """Relative change of total OI from the latest sample at or before t - back."""
+        then = None
+        for ts, v in self.oi_samples:
+            if ts <= t - back_ms:
+                then = v
+            else:
+                break
+        if then is None or then <= 0 or not self.oi:
+            return None
+        return self.oi_total / then - 1.0
+
+    def flush(self, t: int, oi_change_24h: float | None, min_samples: int) -> bool:
+        """OI down >= flush_oi_drop in 24 h while the hourly liquidations/OI of
+        the last day reached flush_liq_oi_multiple x its 7-day median."""
+        if oi_change_24h is None or oi_change_24h > -self.p.flush_oi_drop:
+            return False
+        ratios = [(ts, r) for ts, r in self.liq_oi_samples if ts <= t]
+        if len(ratios) < min_samples:
+            return False
+        base = median(r for _, r in ratios)
+        recent = max((r for ts, r in ratios if ts > t - DAY_MS), default=0.0)
+        return base > 0 and recent >= self.p.flush_liq_oi_multiple * base
+
+    def snapshot(self, t: int, by_pair_24h: Mapping[Pair, list], storm_now: bool) -> LeverageSnapshot:
+        word, now_m, then_m, since, lag_days = self.trend(t)
+        oi = self.oi_total if self.oi else None
+        change_24h = self._oi_change(t, DAY_MS)
+        return LeverageSnapshot(
+            lvr_24h=lvr(by_pair_24h, self.volumes),
+            lvr_trend=word,
+            lvr_median_7d=now_m,
+            lvr_median_then=then_m,
+            falling_since=since,
+            oi_usd=oi,
+            oi_change_24h=change_24h,
+            oi_change_7d=self._oi_change(t, 7 * DAY_MS),
+            oi_to_cap=oi / self.cap_usd if oi is not None and self.cap_usd else None,
+            flush=self.flush(t, change_24h, self.p.storm_min_baseline_hours),
+            final_harvest=storm_now and word == "falling",
+            lvr_trend_days=lag_days,
+        )
