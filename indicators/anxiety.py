@@ -16,7 +16,6 @@ few float operations.
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import NamedTuple
 
 import numpy as np
@@ -97,7 +96,7 @@ class MoodSeries:
         self.window = max(2, int(round(params.bai_window_days * DAY_MS / bar_ms)))
         self.confirm = max(2, int(round(params.bai_confirm_days * DAY_MS / bar_ms)))
         self.half_life_ms = params.bai_half_life_days * DAY_MS
-        self.bars: deque[Bar] = deque(maxlen=max(self.window, self.confirm) + 1)
+        self.buf = _Columns(max(self.window, self.confirm) + 1)
         self.nbars = 0  # bars ever added (indexes for the anchor)
         self.last_ts: int | None = None
         self.price: float | None = None
@@ -137,7 +136,7 @@ class MoodSeries:
                     self.anchor = Anchor(f, e, close_time, self.nbars)
         elif bar.close > a.floor.price:
             self.anchor = None  # a close back above the old floor ends the episode
-        self.bars.append(bar)
+        self.buf.append(bar)
         self.nbars += 1
         self.last_ts = bar.ts
         self._refresh()
@@ -155,50 +154,42 @@ class MoodSeries:
     # -- per-bar work ----------------------------------------------------
 
     def _refresh(self) -> None:
-        bars = list(self.bars)
-        window = bars[-self.window:]
-        a = self.anchor
-        if a is not None:
-            start = max(0, len(window) - (self.nbars - a.first_bar))
-            floor_bars = window[start:]
-        else:
-            floor_bars = window
-        highs = np.fromiter((b.high for b in window), float, len(window))
-        lows = np.fromiter((b.low for b in window), float, len(window))
-        closes = np.fromiter((b.close for b in window), float, len(window))
+        buf = self.buf
+        n = buf.n
+        w0 = max(0, n - self.window)
+        ts, highs, lows, closes = buf.ts[w0:n], buf.high[w0:n], buf.low[w0:n], buf.close[w0:n]
         # eps = max(eps_min, ATR14 %)
-        n = min(14, len(window) - 1)
-        if n >= 1:
-            h, l, pc = highs[-n:], lows[-n:], closes[-n - 1:-1]
+        k = min(14, n - w0 - 1)
+        if k >= 1:
+            h, l, pc = highs[-k:], lows[-k:], closes[-k - 1:-1]
             tr = np.maximum(h - l, np.maximum(np.abs(h - pc), np.abs(l - pc)))
             self.eps = max(self.p.bai_eps_min, float(tr.mean()) / float(closes[-1]))
         else:
             self.eps = self.p.bai_eps_min
         eps = self.eps
-        # Floor (among bars after a break while anchored) and its tests.
-        fl = lows[len(window) - len(floor_bars):]
-        fc = closes[len(window) - len(floor_bars):]
+        # Floor (only among bars from the break on, while anchored) and its tests.
+        a = self.anchor
+        f0 = max(w0, n - (self.nbars - a.first_bar)) - w0 if a is not None else 0
+        fl, fc = lows[f0:], closes[f0:]
         i = int(np.argmin(fl))
         f = float(fl[i])
-        later_l, later_c = fl[i + 1:], fc[i + 1:]
-        touches = int(np.count_nonzero((later_l <= f * (1 + eps)) & (later_c > f)))
-        self.floor = Level(f, floor_bars[i].ts, touches)
+        touches = int(np.count_nonzero((fl[i + 1:] <= f * (1 + eps)) & (fc[i + 1:] > f)))
+        self.floor = Level(f, int(ts[f0 + i]), touches)
         # Ceiling over the whole window, tested from below.
         j = int(np.argmax(highs))
         c = float(highs[j])
-        later_h, later_c = highs[j + 1:], closes[j + 1:]
-        touches = int(np.count_nonzero((later_h >= c * (1 - eps)) & (later_c < c)))
-        self.ceiling = Level(c, window[j].ts, touches)
+        touches = int(np.count_nonzero((highs[j + 1:] >= c * (1 - eps)) & (closes[j + 1:] < c)))
+        self.ceiling = Level(c, int(ts[j]), touches)
         self.mean_close = float(closes.mean())
         # Confirmation: z of the last bar's log volume and log liquidations.
-        recent = bars[-self.confirm:]
-        k_vol = _cdf_of_last([b.volume for b in recent], log1p=False)
-        k_long = _cdf_of_last([b.long_liq for b in recent], log1p=True)
-        k_short = _cdf_of_last([b.short_liq for b in recent], log1p=True)
+        c0 = max(0, n - self.confirm)
+        k_vol = _cdf_of_last(buf.volume[c0:n], log1p=False)
+        k_long = _cdf_of_last(buf.long_liq[c0:n], log1p=True)
+        k_short = _cdf_of_last(buf.short_liq[c0:n], log1p=True)
         self.k_down = (k_vol + k_long) / 2
         self.k_up = (k_vol + k_short) / 2
         # An anchor is forgotten once its maturity has decayed away.
-        if a is not None and self._anchor_maturity(a, (bars[-1].ts + self.bar_ms)) < self.p.bai_anchor_min_maturity:
+        if a is not None and self._anchor_maturity(a, int(ts[-1]) + self.bar_ms) < self.p.bai_anchor_min_maturity:
             self.anchor = None
             self._refresh()
 
@@ -311,17 +302,53 @@ def _breach(price: float, floor: float, e: float, eps: float, k: float, p: Indic
     return _Breach(0.0, "calm", e, 0.0, 0.0)
 
 
-def _cdf_of_last(values: list[float | None], log1p: bool) -> float:
-    """Normal CDF of the z of the last value's log among ``values`` (0.5 when unknown)."""
+def _cdf_of_last(values: np.ndarray, log1p: bool) -> float:
+    """Normal CDF of the z of the last value's log among ``values`` (NaN = unknown; 0.5 when unknown)."""
     last = values[-1]
-    if last is None:
+    if last != last or (not log1p and last <= 0):
         return 0.5
-    xs = [v for v in values if v is not None and (log1p or v > 0)]
-    if len(xs) < MIN_Z_SAMPLES or (not log1p and last <= 0):
+    xs = values[values == values]  # drop NaN
+    if not log1p:
+        xs = xs[xs > 0]
+    if len(xs) < MIN_Z_SAMPLES:
         return 0.5
-    arr = np.log1p(np.asarray(xs)) if log1p else np.log(np.asarray(xs))
+    arr = np.log1p(xs) if log1p else np.log(xs)
     sd = float(arr.std())
     if sd <= 0:
         return 0.5
-    z = (arr[-1] - float(arr.mean())) / sd
-    return normal_cdf(float(z))
+    return normal_cdf((float(np.log1p(last) if log1p else np.log(last)) - float(arr.mean())) / sd)
+
+
+class _Columns:
+    """The last ``keep`` bars as numpy columns: appends are O(1) amortised and
+    a window is a zero-copy slice (the buffer is twice ``keep`` and slides
+    down when full)."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        size = 2 * keep
+        self.ts = np.zeros(size, dtype=np.int64)
+        self.high = np.zeros(size)
+        self.low = np.zeros(size)
+        self.close = np.zeros(size)
+        self.volume = np.full(size, np.nan)
+        self.long_liq = np.full(size, np.nan)
+        self.short_liq = np.full(size, np.nan)
+        self.n = 0
+
+    def append(self, bar: Bar) -> None:
+        cols = (self.ts, self.high, self.low, self.close, self.volume, self.long_liq, self.short_liq)
+        if self.n == len(self.ts):
+            keep = self.keep
+            for col in cols:
+                col[:keep] = col[self.n - keep:self.n]
+            self.n = keep
+        n = self.n
+        self.ts[n] = bar.ts
+        self.high[n] = bar.high
+        self.low[n] = bar.low
+        self.close[n] = bar.close
+        self.volume[n] = np.nan if bar.volume is None else bar.volume
+        self.long_liq[n] = np.nan if bar.long_liq is None else bar.long_liq
+        self.short_liq[n] = np.nan if bar.short_liq is None else bar.short_liq
+        self.n = n + 1
