@@ -53,3 +53,9 @@ def text_of(widget) -> str:
 @pytest.fixture
 def demo_app() -> LiqwatchApp:
     return frozen_demo_app()
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's status file or history."""
+    monkeypatch.setenv("LIQWATCH_STATE_DIR", str(tmp_path_factory.mktemp("state")))

@@ -27,7 +27,7 @@ def liqwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 
 def _uncommented(text: str) -> str:
     """The template with every `# key = value` line switched on."""
-    return re.sub(r"^# ([A-Za-z_]+ = )", r"\1", text, flags=re.M)
+    return re.sub(r"^# ([A-Za-z0-9_]+ = )", r"\1", text, flags=re.M)
 
 
 def test_template_names_every_config_key():
@@ -37,7 +37,7 @@ def test_template_names_every_config_key():
     for line in text.splitlines():
         if m := re.match(r"^\[([^\]]+)\]", line):
             table = m.group(1)
-        elif m := re.match(r"^([A-Za-z_]+) = ", line):
+        elif m := re.match(r"^([A-Za-z0-9_]+) = ", line):
             present.add(f"{table}.{m.group(1)}" if table else m.group(1))
     assert set(config_keys()) == present
 

@@ -29,6 +29,8 @@ from feeds.replay import ReplayFeed
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
+from tui import replay_keys
+from tui.companion import companion_for
 from tui.config import Config, user_themes_dir
 from tui.format import local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
@@ -84,6 +86,9 @@ class LiqwatchApp(App[int]):
         Binding("t", "next_theme", "Next theme"),
         Binding("c", "compact", "Compact rows"),
         Binding("a", "alerts", "Past alerts"),
+        Binding("p", "replay_pause", "Pause / resume the replay"),
+        Binding("plus,equals_sign", "replay_speed(1)", "Replay faster (1-300x)", key_display="+"),
+        Binding("minus", "replay_speed(-1)", "Replay slower", key_display="-"),
         Binding("j", "scroll(1)", "Scroll down", show=False),
         Binding("k", "scroll(-1)", "Scroll up", show=False),
         *(Binding(key, f"toggle_pane('{pane}')", f"Show / collapse {title}", show=False) for key, pane, title in PANES),
@@ -95,6 +100,8 @@ class LiqwatchApp(App[int]):
         cfg = options.config
         self.engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
         self.pipeline = Pipeline(self.engine, options.feeds, options.mode, wall_ms=options.wall_ms)
+        # Status file each second, history when live (tui/companion.py).
+        self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
         self.alert_book = AlertBook(cfg.alerts)
@@ -139,12 +146,14 @@ class LiqwatchApp(App[int]):
     def on_mount(self) -> None:
         for key, pane, _ in PANES[1:]:
             self.query_one(f"#{pane}", SnapshotPane).key = key
+        self.companion.start()
         self.pipeline.start()
         self.refresh_panes(slow=True)
         self.set_interval(FAST_S, self._tick)
 
     async def on_unmount(self) -> None:
         await self.pipeline.stop()
+        await self.companion.stop()
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
@@ -271,6 +280,22 @@ class LiqwatchApp(App[int]):
 
     def action_alerts(self) -> None:
         self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
+
+    def action_replay_pause(self) -> None:
+        replay = self.pipeline.replay
+        if replay is None:
+            self.notify("Nothing to pause: this is live data", timeout=2)
+            return
+        replay_keys.toggle_pause(replay)
+        self.refresh_panes(slow=False)
+
+    def action_replay_speed(self, step: int) -> None:
+        replay = self.pipeline.replay
+        if replay is None:
+            self.notify("Speed applies to a replay or the demo", timeout=2)
+            return
+        replay_keys.change_speed(replay, step)
+        self.refresh_panes(slow=False)
 
     def action_pause_tape(self) -> None:
         paused = self.query_one(TapeView).toggle_pause()

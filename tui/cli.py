@@ -47,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="replace an existing file")
     _add_config(init)
     _add_config(config_sub.add_parser("check", help="validate the config: exit 0 when OK, 2 naming each bad key and line"))
+
+    from tui import status_cmd
+
+    status = sub.add_parser(
+        "status",
+        help="one line from the running liqwatch, for tmux status-right",
+        description="Exit status: 0 fresh, 1 stale or stopped, 2 bad template, 3 not running.",
+    )
+    status_cmd.add_arguments(status)
     return parser
 
 
@@ -109,6 +118,12 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["status"]:
+        # The fast path: tmux runs this every few seconds (see tui/status_cmd.py).
+        from tui.status_cmd import main as status_main
+
+        return status_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "report":

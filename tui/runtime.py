@@ -55,6 +55,8 @@ class Pipeline:
         self._tasks: list[asyncio.Task] = []
         self._idle = asyncio.Event()
         self.feed_errors: dict[str, str] = {}
+        # Called with every batch after the engine (the history collects through one).
+        self.taps: list[Callable[[Sequence[Event]], None]] = []
 
     # -- the clock the UI takes snapshots at --------------------------------
     @property
@@ -93,6 +95,8 @@ class Pipeline:
 
     def apply(self, batch: Sequence[Event]) -> None:
         self.engine.apply_many(batch)
+        for tap in self.taps:
+            tap(batch)
         self.events_in += len(batch)
         tape = self.tape
         n = 0
