@@ -99,7 +99,7 @@ def test_bad_config_is_named_and_exits_2(tmp_path, text, expected):
     assert "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("command", [("report", "--demo"), ("--demo",)])
+@pytest.mark.parametrize("command", [("tape", "--demo"), ("replay", "x.jsonl"), ("report", "--demo"), ("--demo",)])
 def test_every_command_refuses_a_bad_config_the_same_way(tmp_path, command):
     """`status` is the one exception: it reads only the status file, never the config."""
     cfg = tmp_path / "c.toml"

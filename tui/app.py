@@ -13,7 +13,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,13 +24,13 @@ from textual.widgets import Static
 
 from feeds.base import Feed
 from feeds.events import Liquidation
-from feeds.replay import ReplayFeed
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
 from tui import replay_keys
 from tui.companion import companion_for
 from tui.config import Config, user_themes_dir
+from tui.demo import demo_feed, demo_path  # noqa: F401  (re-exported: the CLI and tests use them from here)
 from tui.format import local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
@@ -352,18 +351,3 @@ def make_app(options: AppOptions) -> LiqwatchApp:
     """The app factory shared by the CLI and the tests."""
     return LiqwatchApp(options)
 
-
-def demo_path() -> Path:
-    """The bundled demo recording (package data)."""
-    from importlib.resources import files
-
-    return Path(str(files("feeds.data").joinpath("demo.jsonl.gz")))
-
-
-def demo_feed(speed: float = 60.0) -> ReplayFeed:
-    """The demo: history before the storm at once, the rest at ``speed`` x."""
-    import json
-    from importlib.resources import files
-
-    meta = json.loads(files("feeds.data").joinpath("demo.json").read_text())
-    return ReplayFeed(demo_path(), speed=speed, instant_until=int(meta["instant_until_ts"]))

@@ -7,6 +7,7 @@ pay for Textual, and the TUI must paint before ccxt is imported.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING, Sequence
 
@@ -48,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(init)
     _add_config(config_sub.add_parser("check", help="validate the config: exit 0 when OK, 2 naming each bad key and line"))
 
+    tape = sub.add_parser("tape", help="liquidations on stdout, one per line (plain or JSON); ends quietly when the pipe closes")
+    tape_source = tape.add_mutually_exclusive_group()
+    tape_source.add_argument("--demo", action="store_true", help="the bundled demo's storm, paced at --speed (default 60)")
+    tape_source.add_argument("--replay", metavar="PATH", help="a recording, paced at --speed (default 1)")
+    tape.add_argument("--speed", type=float, default=None, help="replay speed factor")
+    tape.add_argument("--json", action="store_true", help="print recording lines (JSON) instead of text")
+    tape.add_argument("--min-usd", type=float, default=0.0, metavar="N", help="only liquidations of at least N USD")
+    _add_config(tape)
+
+    replay = sub.add_parser("replay", help="the TUI on a recording, with pause (p) and speed (+/-) keys")
+    replay.add_argument("path", help="recording (JSONL, plain or .gz)")
+    replay.add_argument("--speed", type=float, default=None, help="speed factor (default 1; +/- step 1, 2, 5, 10, 60, 300x)")
+    replay.add_argument("--theme", help="theme name (see themes/)")
+    replay.add_argument("--no-mouse", action="store_true", help="keyboard only; nothing sent for mouse tracking")
+    _add_config(replay)
+
     from tui import status_cmd
 
     status = sub.add_parser(
@@ -81,7 +98,7 @@ def cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     if args.demo == bool(args.path):
         parser.error("report needs a PATH or --demo (one of them)")
     cfg = _load_config(args.config)
-    from tui.app import demo_path
+    from tui.demo import demo_path
     from tui.report_cmd import run_report
 
     path = str(demo_path()) if args.demo else args.path
@@ -99,6 +116,8 @@ def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.demo:
         options = AppOptions(DEMO, [demo_feed(args.speed or 60.0)], cfg)
     elif args.replay:
+        if not os.path.isfile(args.replay):
+            parser.error(f"no such recording: {args.replay}")
         options = AppOptions(REPLAY, [ReplayFeed(args.replay, speed=args.speed or 1.0)], cfg, label=f"REPLAY {args.replay}")
     else:
         parser.error("live mode needs the venue feeds, which are not wired yet; run `liqwatch --demo`")
@@ -117,6 +136,31 @@ def cmd_config(args: argparse.Namespace) -> int:
     return config_cmd.cmd_check(args.config)
 
 
+def cmd_tape(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    cfg = _load_config(args.config)
+    if args.speed is not None and args.speed <= 0:
+        parser.error("--speed must be positive")
+    if args.min_usd < 0:
+        parser.error("--min-usd must not be negative")
+    from feeds.replay import ReplayFeed
+    from tui.demo import demo_feed
+    from tui.format import local_tz
+    from tui.tape_cmd import run_tape
+
+    since = None
+    if args.demo:
+        # The demo's history is skipped: the tape starts where its live part does.
+        feed = demo_feed(args.speed or 60.0)
+        since = feed.instant_until
+    elif args.replay:
+        if not os.path.isfile(args.replay):
+            parser.error(f"no such recording: {args.replay}")
+        feed = ReplayFeed(args.replay, speed=args.speed or 1.0)
+    else:
+        parser.error("live mode needs the venue feeds, which are not wired yet; run `liqwatch tape --demo`")
+    return run_tape([feed], args.json, args.min_usd, local_tz(cfg.ui.timezone), since_ts=since)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["status"]:
@@ -130,6 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_report(args, parser)
     if args.command == "config":
         return cmd_config(args)
+    if args.command == "tape":
+        return cmd_tape(args, parser)
+    if args.command == "replay":
+        args.replay, args.demo = args.path, False
+        return cmd_app(args, parser)
     return cmd_app(args, parser)
 
 
