@@ -145,7 +145,7 @@ class LiqwatchApp(App[int]):
     def on_mount(self) -> None:
         for key, pane, _ in PANES[1:]:
             self.query_one(f"#{pane}", SnapshotPane).key = key
-        self.companion.start()
+        self.companion.start(exit=None if self.is_headless else self.exit)
         self.pipeline.start()
         self.refresh_panes(slow=True)
         self.set_interval(FAST_S, self._tick)

@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from tui import statefile
+from tui.lifecycle import Lifecycle
 from tui.status_data import status_dict
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class Companion:
         self.wall_ms = wall_ms
         self.status = StatusWriter(self._status_data, status_path)
         self._tasks: list[asyncio.Task] = []
+        self.lifecycle: Lifecycle | None = None
+        self.stopped = False
 
     @property
     def since_ms(self) -> int | None:
@@ -77,9 +80,15 @@ class Companion:
         p = self.pipeline
         return status_dict(p.engine.snapshot(p.now_ms()), p.mode, self.wall_ms(), self.since_ms)
 
-    def start(self) -> None:
+    def start(self, exit: Callable[[], None] | None = None) -> None:
         """Warm-load the engine from history, then start the periodic writers.
-        Call from inside the running loop, before ``pipeline.start()``."""
+        Call from inside the running loop, before ``pipeline.start()``.
+
+        With ``exit`` (the app's exit), SIGTERM, SIGHUP and a vanished
+        terminal flush everything at once and then call it (tui/lifecycle.py)."""
+        if exit is not None:
+            self.lifecycle = Lifecycle(self.flush_now, exit)
+            self.lifecycle.install()
         if self.history is not None:
             now = self.wall_ms()
             self.history.warm_load(self.pipeline.engine, now)
@@ -98,14 +107,25 @@ class Companion:
 
     async def stop(self) -> None:
         """Flush everything once more and mark the status file stopped."""
+        tasks = list(self._tasks)
+        self.flush_now()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def flush_now(self) -> None:
+        """The synchronous last flush (a signal handler calls it): history,
+        then the status file marked stopped.  Only the first call does anything."""
+        if self.stopped:
+            return
+        self.stopped = True
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         if self.history is not None:
-            self.history.collect_samples(self.pipeline.engine)
-            self.history.flush(self.wall_ms())
-            self.history.close()
+            try:
+                self.history.collect_samples(self.pipeline.engine)
+                self.history.flush(self.wall_ms())
+            finally:
+                self.history.close()
         self.status.write(state="stopped")
 
 

@@ -107,6 +107,7 @@ class History:
         # The flush runs in a worker thread; the lock keeps to one at a time.
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._flush_lock = threading.Lock()
+        self._closed = False
         self._pending: list[Sequence[Event]] = []
         self._samples: tuple[list, list] = ([], [])
         self._run_start: int | None = None
@@ -151,6 +152,8 @@ class History:
         if not self.writer:
             return
         with self._flush_lock:
+            if self._closed:
+                return  # a flush cancelled at exit, arriving after the final one
             pending, self._pending = self._pending, []
             lvr, oi = self._samples
             db = self._db
@@ -233,6 +236,7 @@ class History:
 
     def close(self) -> None:
         with self._flush_lock:
+            self._closed = True
             self._db.close()
         if self._lock_fh is not None:
             self._lock_fh.close()

@@ -27,6 +27,7 @@ DEMO, REPLAY, LIVE = "DEMO", "REPLAY", "LIVE"
 
 TAPE_LEN = 5000
 QUEUE_BATCHES = 1024
+DRAIN_BUDGET_S = 0.05
 
 
 class Pipeline:
@@ -120,9 +121,15 @@ class Pipeline:
                 self._idle.set()
             batch = await queue.get()
             self.apply(batch)
-            # Drain what else is waiting in one go: fewer wake-ups under load.
+            # Drain what else is waiting in one go (fewer wake-ups under load),
+            # but give the loop back after DRAIN_BUDGET_S: a backlog (a replay's
+            # history) must not hold up input, the redraw timer or a SIGTERM.
+            deadline = time.monotonic() + DRAIN_BUDGET_S
             while not queue.empty():
                 self.apply(queue.get_nowait())
+                if time.monotonic() > deadline:
+                    await asyncio.sleep(0)
+                    deadline = time.monotonic() + DRAIN_BUDGET_S
 
     async def _run_feed(self, feed: Feed) -> None:
         try:
