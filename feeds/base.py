@@ -28,5 +28,17 @@ class Feed(ABC):
     #: Stable name used in ``feed_status`` events and the status line.
     name: str
 
+    #: Seconds of silence after which the supervisor's watchdog calls this
+    #: feed stale and resubscribes it (None: the supervisor's default).  A
+    #: poller sets it well above its own period; ``math.inf`` turns it off.
+    #: Emitting an empty batch is a heartbeat: it proves the feed alive
+    #: without data (a poll that found nothing new).
+    stale_after: float | None = None
+
+    #: Whether this feed talks to a trading venue.  When every venue feed is
+    #: down or has never delivered, no venue can be reached and the UI says
+    #: so; the market-cap poller or a replay must not mask that.
+    venue: bool = True
+
     @abstractmethod
     async def run(self, emit: Emit) -> None: ...

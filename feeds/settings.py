@@ -7,9 +7,22 @@ config loader (tui/config.py) fills them from TOML and validates every key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 EXCHANGE_NAMES = ("binance", "binancecoinm", "bybit", "okx", "gate", "htx")
 MARKETCAP_PROVIDERS = ("coingecko", "coinpaprika", "coinlore")
+
+
+def _is_origin(url: str) -> bool:
+    """An http(s) URL with a host and nothing after the port but a slash."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+    )
 
 
 @dataclass
@@ -38,6 +51,10 @@ class MarketCapSettings:
         unknown = [p for p in self.providers if p not in MARKETCAP_PROVIDERS]
         if unknown or not self.providers:
             errors["providers"] = f"must be a non-empty list of {', '.join(MARKETCAP_PROVIDERS)}"
+        for provider in MARKETCAP_PROVIDERS:
+            key = f"{provider}_url"
+            if not _is_origin(getattr(self, key)):
+                errors[key] = "must be an http(s) origin such as https://api.example.com or http://127.0.0.1:8080"
         if self.poll_seconds < 60:
             errors["poll_seconds"] = "must be at least 60 (CoinGecko caches for 10 minutes)"
         return errors
