@@ -105,3 +105,47 @@ def test_vanished_terminal_flushes_and_exits(tmp_path):
     print(f"terminal closed: exited in {took:.2f} s")
     assert os.waitstatus_to_exitcode(code) == 0
     assert status(tmp_path)["state"] == "stopped"
+
+
+@pytest.mark.parametrize("name", ["rec.jsonl", "rec.jsonl.gz"])
+def test_recorder_killed_with_sigkill_leaves_every_complete_line(tmp_path, name):
+    """`report` and `replay` read back a prefix of what was recorded: no torn line, no gap."""
+    import subprocess
+
+    from feeds.events import Liquidation
+    from feeds.recording import ReadStats, read_events, write_events
+
+    # 10k liquidations 10 ms apart, re-recorded at 100x: 10k events a second.
+    source = tmp_path / "source.jsonl"
+    t0 = 1_762_290_000_000
+    events = [Liquidation(t0 + 10 * i, "binance", "BTC/USDT:USDT", "long" if i % 3 else "short", 1e5 + i, 0.5, 5e4 + i)
+              for i in range(10_000)]
+    write_events(source, events)
+    out = tmp_path / name
+    env = {**os.environ, statefile.STATE_DIR_ENV: str(tmp_path)}
+    env.pop("LIQWATCH_CONFIG", None)
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "record", str(out), "--replay", str(source), "--speed", "100"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + BOUND_S
+        while time.monotonic() < deadline:
+            st = status(tmp_path)
+            if st and st["events"] > 2000:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the recorder did not get going")
+        time.sleep(0.3)  # mid-stream: a write is in flight
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=BOUND_S)
+    finally:
+        proc.kill()
+        proc.wait()
+    stats = ReadStats()
+    got = [e for e in read_events(out, on_bad_line=None, stats=stats) if e.KIND != "feed_status"]
+    assert stats.bad == []
+    assert 2000 < len(got) < len(events)  # killed mid-stream, and the flushed part is there
+    assert got == events[: len(got)]  # every complete line, in order, nothing torn or skipped
+    rep = subprocess.run([sys.executable, "-m", "tui", "report", "--json", str(out)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=BOUND_S)
+    assert rep.returncode == 0 and "Traceback" not in rep.stderr, rep.stderr

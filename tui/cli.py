@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     tape.add_argument("--min-usd", type=float, default=0.0, metavar="N", help="only liquidations of at least N USD")
     _add_config(tape)
 
+    rec = sub.add_parser("record", help="record the feeds into a JSONL file (.gz to compress), headless")
+    rec.add_argument("path", help="the recording to write")
+    rec_source = rec.add_mutually_exclusive_group()
+    rec_source.add_argument("--demo", action="store_true", help="record the bundled demo (to try the command)")
+    rec_source.add_argument("--replay", metavar="SRC", help="re-record a recording, paced at --speed")
+    rec.add_argument("--speed", type=float, default=None, help="replay speed factor (demo default 60, replay 1)")
+    rec.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this long")
+    rec.add_argument("--append", action="store_true", help="append to PATH instead of replacing it")
+    _add_config(rec)
+
     replay = sub.add_parser("replay", help="the TUI on a recording, with pause (p) and speed (+/-) keys")
     replay.add_argument("path", help="recording (JSONL, plain or .gz)")
     replay.add_argument("--speed", type=float, default=None, help="speed factor (default 1; +/- step 1, 2, 5, 10, 60, 300x)")
@@ -161,6 +171,29 @@ def cmd_tape(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return run_tape([feed], args.json, args.min_usd, local_tz(cfg.ui.timezone), since_ts=since)
 
 
+def cmd_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    cfg = _load_config(args.config)
+    if args.speed is not None and args.speed <= 0:
+        parser.error("--speed must be positive")
+    if args.duration is not None and args.duration <= 0:
+        parser.error("--duration must be positive")
+    from feeds.replay import ReplayFeed
+    from indicators.engine import Engine
+    from tui.demo import demo_feed
+    from tui.record_cmd import run_record
+
+    if args.demo:
+        feed = demo_feed(args.speed or 60.0)
+    elif args.replay:
+        if not os.path.isfile(args.replay):
+            parser.error(f"no such recording: {args.replay}")
+        feed = ReplayFeed(args.replay, speed=args.speed or 1.0)
+    else:
+        parser.error("live recording needs the venue feeds, which are not wired yet; try `liqwatch record --demo PATH`")
+    engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
+    return run_record([feed], args.path, args.duration, engine, data_clock=True, append=args.append)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["status"]:
@@ -176,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_config(args)
     if args.command == "tape":
         return cmd_tape(args, parser)
+    if args.command == "record":
+        return cmd_record(args, parser)
     if args.command == "replay":
         args.replay, args.demo = args.path, False
         return cmd_app(args, parser)
