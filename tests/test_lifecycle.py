@@ -115,7 +115,7 @@ def test_recorder_killed_with_sigkill_leaves_every_complete_line(tmp_path, name)
     from feeds.events import Liquidation
     from feeds.recording import ReadStats, read_events, write_events
 
-    # 10k liquidations 10 ms apart, re-recorded at 100x: 10k events a second.
+    # 10k liquidations 10 ms apart, re-recorded at 10x: 1000 events a second for 10 s.
     source = tmp_path / "source.jsonl"
     t0 = 1_762_290_000_000
     events = [Liquidation(t0 + 10 * i, "binance", "BTC/USDT:USDT", "long" if i % 3 else "short", 1e5 + i, 0.5, 5e4 + i)
@@ -124,7 +124,7 @@ def test_recorder_killed_with_sigkill_leaves_every_complete_line(tmp_path, name)
     out = tmp_path / name
     env = {**os.environ, statefile.STATE_DIR_ENV: str(tmp_path)}
     env.pop("LIQWATCH_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "record", str(out), "--replay", str(source), "--speed", "100"],
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "record", str(out), "--replay", str(source), "--speed", "10"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + BOUND_S
@@ -135,7 +135,7 @@ def test_recorder_killed_with_sigkill_leaves_every_complete_line(tmp_path, name)
             time.sleep(0.02)
         else:
             pytest.fail("the recorder did not get going")
-        time.sleep(0.3)  # mid-stream: a write is in flight
+        time.sleep(0.5)  # mid-stream: a write is in flight
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=BOUND_S)
     finally:
