@@ -109,6 +109,7 @@ class LiqwatchApp(App[int]):
         self._palette: Palette | None = None
         self._palette_theme = ""
         self._ticks = 0
+        self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
         themes = load_themes(user_themes_dir())
@@ -170,8 +171,13 @@ class LiqwatchApp(App[int]):
 
     # -- rendering -----------------------------------------------------------
     def _tick(self) -> None:
+        """The 4 Hz timer.  A quiet tick (no new events, no slow turn) does
+        nothing: an idle screen costs no snapshot, and sends nothing."""
         self._ticks += 1
-        self.refresh_panes(slow=self._ticks % SLOW_EVERY == 0)
+        slow = self._ticks % SLOW_EVERY == 0
+        if slow or self.pipeline.events_in != self._events_seen:
+            self._events_seen = self.pipeline.events_in
+            self.refresh_panes(slow=slow)
 
     def _visible(self, widget: SnapshotPane | TapeView) -> bool:
         if self.screen.has_class("-too-small"):
