@@ -223,34 +223,23 @@ class LiqwatchApp(App[int]):
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
-            width = hourly.content_region.width or 40
-            height = self._chart_rows(hourly, snap, compact)
-            hourly.show((snap.liquidations.hourly, width, height, theme), palette, snap.liquidations.hourly, width, height, self.tz)
+            rows = 3 if compact else 6
+            hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
             leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
         cap = self.query_one(CapPane)
         if self._visible(cap):
-            width = cap.content_region.width or 40
-            cap.show((snap.cap, width, theme, compact), palette, snap.cap, width, compact)
+            cap.show((snap.cap, theme, compact), palette, snap.cap, compact)
         mood = self.query_one(MoodPane)
         if self._visible(mood):
-            width = mood.content_region.width or 40
-            mood.show((snap.moods, width, theme, compact), palette, snap.moods, width, compact)
+            mood.show((snap.moods, theme, compact), palette, snap.moods, compact)
         self._fire_alerts(snap)
         banner = self.query_one("#banner", Static)
         unreachable = self.pipeline.no_venue_reachable
         if unreachable != banner.display:
             banner.display = unreachable
             banner.update("✖ No venue can be reached: check the network, or run `liqwatch --demo`.")
-
-    def _chart_rows(self, hourly: HourlyPane, snap: Snapshot, compact: bool) -> int:
-        """Chart height: the standard layout gives the bars whatever its last
-        grid row has left; elsewhere the pane sizes itself around 6 rows."""
-        if self.screen.has_class("-standard"):
-            storms = sum(1 for b in snap.liquidations.hourly[-24:] if b.storm)
-            return max(2, min(8, hourly.content_region.height - 2 - storms))
-        return 3 if compact or self.screen.has_class("-short") else 6
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
