@@ -38,11 +38,6 @@ WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43
 Pair = tuple[str, str]  # (exchange, symbol)
 
 
-def bucket_of(ts: int) -> int:
-    """The right-closed one-second bucket of a ts in ms."""
-    return -(-ts // SECOND_MS)
-
-
 def hour_of(ts: int) -> int:
     return ts - ts % HOUR_MS
 
