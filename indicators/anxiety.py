@@ -28,7 +28,7 @@ from indicators.windows import DAY_MS, HOUR_MS
 LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
-MOOD_CLOCK_MS = 60_000  # moods are re-read at most once a minute between updates
+MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
 
 
 def normal_cdf(z: float) -> float:
@@ -259,9 +259,10 @@ class MoodSeries:
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
 
-        Cached per update and per minute of ``now``: the UI asks four times a
-        second, and between updates only the decay (3-day half-life) and the
-        floor's age move, by far less than the display shows in a minute."""
+        Cached per update and per 5 minutes of ``now``: the UI asks four times
+        a second (and a 60x replay moves 15 s a tick), and between updates only
+        the decay (3-day half-life: 0.08 points in 5 minutes) and the floor's
+        age (shown in tenths of a day) move."""
         t = self.bai_ts if now is None or now < self.bai_ts else now
         key = (self._version, t // MOOD_CLOCK_MS)
         if key != self._mood_key:

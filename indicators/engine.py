@@ -217,14 +217,15 @@ class Engine:
 
     def snapshot(self, now_ms: int | None = None) -> Snapshot:
         t = now_ms if now_ms is not None else (self.newest_ts or 0)
-        views = self.liq.views(t, pairs=("24h",))
+        views = self.liq.views(t)
         day = next((v for v in views if v.label == "24h"), None)
         liquidations = self._liquidations(t, views)
         return Snapshot(
             as_of=t,
             events=self.events,
             liquidations=liquidations,
-            leverage=self.leverage.snapshot(t, day.by_pair if day else None, liquidations.storm is not None),
+            leverage=self.leverage.snapshot(t, (day.by_exchange, day.by_pair) if day else None,
+                                            liquidations.storm is not None),
             cap=self.cap.snapshot(),
             moods=self._moods(t),
             feeds=self._feeds(),
