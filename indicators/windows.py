@@ -405,8 +405,8 @@ class LiquidationWindows:
         i = bisect_right(m, lo_ms, key=_ts)
         if i == len(m):
             return None
-        if self.newest_ts is None or hi_ms >= self.newest_ts:
-            return m[i]
+        if m[i].ts <= hi_ms:
+            return m[i]  # the largest after lo_ms, and it is inside
         # Behind the newest event, a window's maximum may have been dominated
         # by a later event outside it: fall back to the per-bucket maxima
         # (only for queries behind the head, within the slack).
