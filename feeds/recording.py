@@ -9,7 +9,6 @@ mid-write (a recorder killed with SIGKILL) yields every complete line.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import logging
 import os
@@ -43,12 +42,12 @@ class ReadStats:
 
 
 def _open_text(path: Path) -> IO[str]:
-    raw = open(path, "rb")
-    if raw.read(2) == GZIP_MAGIC:
-        raw.seek(0)
-        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8", errors="replace")
-    raw.seek(0)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+    """Open plain or gzip by content, not by name: shared files get renamed."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == GZIP_MAGIC:
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
 
 
 def iter_lines(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[str]:

@@ -241,8 +241,10 @@ class MoodSeries:
             eu = e_c * (0.60 * g + 0.15 * round_level(price, c.price) + 0.25 * self.k_up)
         elif math.log(c.price / price) < eps:
             eu = 0.3 * e_c * (1 - math.log(c.price / price) / eps)
+        # Extension above the mean, faded by the distance from the high: greed
+        # lives at the top, and leaves as the price falls away from it.
         ext = math.log(price / self.mean_close) if self.mean_close else 0.0
-        x_term = min(1.0, max(0.0, ext) / math.log1p(p.euphoria_full_extension))
+        x_term = min(1.0, max(0.0, ext) / math.log1p(p.euphoria_full_extension)) * min(1.0, price / c.price)
         return _Eval(best.ba, max(eu, x_term), best, ref, ext)
 
     def mood(self, now: int | None = None) -> Mood:

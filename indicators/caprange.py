@@ -59,13 +59,10 @@ class CapRange:
                 self._beyond = self._beyond - 1 if self._beyond < 0 else -1
             else:
                 self._beyond = 0
-            if self._beyond >= 2:
-                self.state = "above"
-            elif self._beyond <= -2:
-                self.state = "below"
-            elif self._beyond == 0 and self.state != "inside":
-                self.state = "inside"
+            state = "above" if self._beyond >= 2 else "below" if self._beyond <= -2 else "inside"
+            if state == "inside" and self.state != "inside":
                 self.inside_since = ev.ts
+            self.state = state
         if self.inside_since is None:
             self.inside_since = ev.ts
         self.low, self.high = low, high

@@ -63,7 +63,7 @@ class Leverage:
         self.oi: dict[Pair, float] = {}
         self.oi_total = 0.0
         self.cap_usd: float | None = None
-        keep = int((params.lvr_median_days + params.lvr_trend_days) * 24) + 48
+        keep = int(max(params.lvr_peak_days, params.lvr_median_days + params.lvr_trend_days) * 24) + 48
         # (hour end ms, value): hourly LVR, total OI, hourly liquidations / OI.
         self.lvr_samples: deque[tuple[int, float]] = deque(maxlen=keep)
         self.oi_samples: deque[tuple[int, float]] = deque(maxlen=8 * 24 + 2)
@@ -128,20 +128,26 @@ class Leverage:
             word = "rising"
         else:
             word = "flat"
-        since = self._peak_day(samples, t - lag - span) if word == "falling" else None
+        since = self._peak_time(samples, t - self.p.lvr_peak_days * DAY_MS) if word == "falling" else None
         return word, now_m, then_m, since, lag / DAY_MS
 
     @staticmethod
-    def _peak_day(samples: list[tuple[int, float]], start: int) -> int | None:
-        """Open of the UTC day with the highest median hourly LVR since ``start``."""
-        days: dict[int, list[float]] = {}
-        for ts, v in samples:
-            if ts > start:
-                day = (ts - 1) - (ts - 1) % DAY_MS  # an hour ending at midnight belongs to the day before
-                days.setdefault(day, []).append(v)
-        if not days:
+    def _peak_time(samples: list[tuple[int, float]], start: float) -> int | None:
+        """When the 24 h LVR (the mean of 24 consecutive hourly samples) last
+        peaked since ``start``: the end of that 24 h window.
+
+        The 24 h figure, not the hourly one, so a single storm hour does not
+        make a peak unless it outweighs a whole day (as a crash does)."""
+        recent = [(ts, v) for ts, v in samples if ts > start]
+        if len(recent) < 24:
             return None
-        return max(days, key=lambda d: (median(days[d]), d))
+        total = sum(v for _, v in recent[:24])
+        best, best_ts = total, recent[23][0]
+        for i in range(24, len(recent)):
+            total += recent[i][1] - recent[i - 24][1]
+            if total >= best:
+                best, best_ts = total, recent[i][0]
+        return best_ts
 
     def _oi_change(self, t: int, back_ms: int) -> float | None:
         """Relative change of total OI from the latest sample at or before t - back."""

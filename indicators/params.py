@@ -26,6 +26,8 @@ class IndicatorParams:
     lvr_trend_days: float = 7.0
     # A relative change smaller than this reads "flat".
     lvr_flat_tolerance: float = 0.10
+    # "Falling since": the highest 24 h LVR over this many days.
+    lvr_peak_days: float = 30.0
 
     # Leverage flush: OI down at least flush_oi_drop in 24 h while the hourly
     # liquidations/OI is at least flush_liq_oi_multiple x its median.
@@ -47,8 +49,8 @@ class IndicatorParams:
     bai_anchor_min_maturity: float = 0.1  # a broken floor is forgotten below this maturity
     bai_confirm_days: float = 30.0  # z of log volume / log long liquidations over this span
     # Height euphoria: extension above the 30-day mean close at which the
-    # extension term reaches 1 (1.0 = price twice its mean).
-    euphoria_full_extension: float = 1.0
+    # extension term reaches 1 (2.0 = price three times its mean).
+    euphoria_full_extension: float = 2.0
 
     def validate(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -62,6 +64,8 @@ class IndicatorParams:
             errors["lvr_median_days"] = "must be positive"
         if self.lvr_trend_days <= 0:
             errors["lvr_trend_days"] = "must be positive"
+        if self.lvr_peak_days <= 0:
+            errors["lvr_peak_days"] = "must be positive"
         if not 0 <= self.lvr_flat_tolerance < 1:
             errors["lvr_flat_tolerance"] = "must be in [0, 1)"
         if not 0 < self.flush_oi_drop < 1:

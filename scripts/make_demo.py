@@ -28,8 +28,13 @@ The story (all times UTC), from reference/article.txt:
   0.1 for two weeks with three tests, and breaks to 0.08 in the storm hour.
   ZEC/USDT:USDT surged about ten-fold to a new high two days before D.
 * The total market cap oscillates inside $3.2T-$3.8T and ends near $3.5T.
-* The recording ends at D+1 02:00, with the last liquidation as its last
-  event, so "as of the end" windows are the same for every reader.
+* The recording ends at D+1 02:00:00.500 with a last small liquidation,
+  the file's last line, so "as of the end" windows (ts in (end - W, end])
+  are the same for every reader.
+
+Lines are in arrival order: by ts, except that a closed hourly candle
+(``ts`` = bar open) comes when its bar closes, at ts + 1 h, as in a
+recording made live.
 
 Volume events carry the venue total only (symbol ``*``): one per venue, hourly
 in the background and every 5 minutes in the detailed part (from D-1 12:00).
@@ -42,7 +47,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -67,7 +72,7 @@ from feeds.events import (  # noqa: E402
 from feeds.recording import dumps  # noqa: E402
 
 SEED = 20251104
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DATA_DIR = ROOT / "feeds" / "data"
 RECORDING_NAME = "demo.jsonl.gz"
 META_NAME = "demo.json"
@@ -90,7 +95,7 @@ STORY_START = DAY - 12 * HOUR  # detailed part: D-1 12:00 .. D+1 02:00
 HOUR_100M = DAY + 5 * HOUR
 HOUR_600M = DAY + 21 * HOUR
 END = DAY + 26 * HOUR  # exclusive: D+1 02:00
-END_TS = END - 500  # the last liquidation, and the last event
+END_TS = END + 500  # the last liquidation, and the last line: after the last bar closes
 INSTANT_UNTIL = HOUR_600M - 2 * HOUR
 N_HOURS = (END - START) // HOUR
 N_MIN = (END - START) // MINUTE
@@ -303,11 +308,13 @@ def coin_paths(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def _zec_path(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
-    """ZEC: quiet, then a ten-fold surge to a new high on 11-02, then the storm's pull-back."""
+    """ZEC: quiet, then a ten-fold surge to a new high on 11-02, then the storm's pull-back.
+
+    The peak anchor is 18 % above every other one and the noise is 3.5 %,
+    so the 30-day high lands within hours of the designed peak.
+    """
     noise = _ou(rng, len(t), 1, 0.035, 300.0)[:, 0]
     noise -= noise[-1] * np.linspace(0.0, 1.0, len(t))
-    peak = np.argmin(np.abs(t - ZEC_ANCHORS[5][0]))
-    noise[peak] = max(noise[peak], 0.02)  # the peak bar is the 30-day high, whatever the noise
     return np.exp(_interp_log(ZEC_ANCHORS, t) + noise)
 
 
@@ -450,9 +457,25 @@ def _cascade_offsets(rng: np.random.Generator, n: int, centre_min: float, spread
     return np.clip(off, 0, HOUR - 1).astype(np.int64)
 
 
+def _free_ts(taken: set[tuple[str, str, int]], ex: str, sym: str, ts: int, lo: int, hi: int) -> int:
+    """The first free time at or after ``ts`` (wrapping inside [lo, hi)) for this venue and symbol.
+
+    Binance's stream sends at most one liquidation per symbol per second, so
+    a real binance recording never holds two in the same second; the other
+    venues never repeat a millisecond.  Unique (venue, symbol, time) also
+    keeps a de-duplicating reader from merging two distinct events.
+    """
+    step = 1000 if ex == "binance" else 1
+    while (ex, sym, ts // step) in taken:
+        ts = lo + (ts + step - lo) % (hi - lo)
+    taken.add((ex, sym, ts // step))
+    return ts
+
+
 def liquidations(rng: np.random.Generator, paths: dict[str, np.ndarray]) -> list[Liquidation]:
     """Every liquidation: heavy-tailed sizes scaled to each hour's total."""
     totals = hourly_liquidation_usd(rng)
+    taken = {("binance", "BTC/USDT:USDT", END_TS // 1000)}  # the final event's
     weights = np.array([c.weight for c in COINS])
     weights /= weights.sum()
     frog_i = SYMBOLS.index(FROG)
@@ -476,13 +499,14 @@ def liquidations(rng: np.random.Generator, paths: dict[str, np.ndarray]) -> list
         exs = rng.choice(len(EXCHANGES), n, p=EXCHANGE_SHARE)
         longs = rng.random(n) < _long_share(h)
         slip = rng.normal(0.0, 0.0006, n)
+        hi = min(h + HOUR, END_TS)
         for k in range(n):
-            ts = min(int(h + offs[k]), END_TS - 1)  # END_TS is the final event's own
-            sym = SYMBOLS[syms[k]]
+            sym, ex = SYMBOLS[syms[k]], EXCHANGES[exs[k]]
+            ts = _free_ts(taken, ex, sym, min(int(h + offs[k]), hi - 1), h, hi)
             minute = (ts - START) // MINUTE
             price = _sig(paths[sym][minute] * (1 + slip[k]), 5)
             qty = _sig(sizes[k] / price, 4)
-            out.append(Liquidation(ts, EXCHANGES[exs[k]], sym, LONG if longs[k] else SHORT, price, qty, round(price * qty, 2)))
+            out.append(Liquidation(ts, ex, sym, LONG if longs[k] else SHORT, price, qty, round(price * qty, 2)))
     # The final event: a small BTC long on binance at END_TS, so the
     # recording's end and the last liquidation coincide.
     btc = _sig(paths["BTC/USDT:USDT"][-1], 5)
@@ -637,8 +661,21 @@ def status_events() -> list[FeedStatus]:
 # --- assembly ----------------------------------------------------------------
 
 
+def arrival_ts(ev: Event) -> int:
+    """When an event reaches a listener: its ts, except a closed bar, which is known when it closes.
+
+    A candle's ``ts`` is its bar's open, but a live feed can only emit the
+    bar at its close, so a recording made live holds it an hour after its
+    ts.  The demo does the same: the engine reads a closing bar together
+    with the liquidations of its hour, and the storm's bar must not give
+    its low away at 21:00.  The replay plays a line once its clock has
+    passed the line's ts, so a bar an hour "late" plays at once.
+    """
+    return ev.ts + HOUR if isinstance(ev, Candle) else ev.ts
+
+
 def generate(seed: int = SEED) -> list[Event]:
-    """The whole recording, sorted by ts (stable: equal ts keep their order of kind)."""
+    """The whole recording in arrival order (stable: equal times keep their order of kind)."""
     rng = np.random.default_rng(seed)
     paths = coin_paths(rng)
     factor = volume_factor(rng)
@@ -652,7 +689,7 @@ def generate(seed: int = SEED) -> list[Event]:
         liquidations(rng, paths),
     ]
     events: list[Event] = [ev for g in groups for ev in g]
-    events.sort(key=lambda ev: ev.ts)
+    events.sort(key=arrival_ts)
     return events
 
 
@@ -661,38 +698,43 @@ def _iso(ts: int) -> str:
 
 
 def truth(events: Sequence[Event]) -> dict:
-    """The generator's own count of its liquidations, independent of any indicator code."""
+    """The generator's own count of its liquidations, independent of any indicator code.
+
+    Windows are as of the last liquidation (ts in (end - W, end]); hours are
+    UTC hours [start, start + 1 h).  Sums use ``math.fsum`` and are rounded
+    to cents, so a reader that sums in another order agrees to the cent.
+    """
     liqs = [ev for ev in events if isinstance(ev, Liquidation)]
     end = liqs[-1].ts
+    by_hour: dict[int, list[Liquidation]] = {}
+    for ev in liqs:
+        by_hour.setdefault(ev.ts // HOUR * HOUR, []).append(ev)
 
     def sums(sel: Iterable[Liquidation]) -> dict:
         sel = list(sel)
-        lu = math.fsum(l.usd for l in sel if l.side == LONG)
-        su = math.fsum(l.usd for l in sel if l.side == SHORT)
+        lu = math.fsum(ev.usd for ev in sel if ev.side == LONG)
+        su = math.fsum(ev.usd for ev in sel if ev.side == SHORT)
         return {"count": len(sel), "usd": round(lu + su, 2), "long_usd": round(lu, 2), "short_usd": round(su, 2)}
 
-    def hour_usd(start: int, hours: int = 1) -> float:
-        return round(math.fsum(l.usd for l in liqs if start <= l.ts < start + hours * HOUR), 2)
+    def hours(start: int, n: int = 1) -> list[Liquidation]:
+        return [ev for h in range(start, start + n * HOUR, HOUR) for ev in by_hour.get(h, [])]
 
-    by_ex = {ex: sums(l for l in liqs if l.exchange == ex) for ex in EXCHANGES}
-    windows = {f"{w}h": sums(l for l in liqs if end - w * HOUR < l.ts <= end) for w in (1, 4, 12, 24)}
-    symbols = {ex: sorted({l.symbol for l in liqs if l.exchange == ex}) for ex in EXCHANGES}
+    def sides(s: dict) -> dict:
+        return {"long_usd": s["long_usd"], "short_usd": s["short_usd"], "count": s["count"]}
+
     out = {"as_of_ts": end, **sums(liqs)}
-    out["by_exchange"] = {ex: {"long_usd": v["long_usd"], "short_usd": v["short_usd"], "count": v["count"]} for ex, v in by_ex.items()}
-    out["windows"] = {w: {"long_usd": v["long_usd"], "short_usd": v["short_usd"], "count": v["count"]} for w, v in windows.items()}
-    out["hour_100m_usd"] = hour_usd(HOUR_100M)
-    out["hour_600m_usd"] = hour_usd(HOUR_600M)
-    out["day_usd"] = hour_usd(DAY, 24)
-    out["symbols_per_exchange"] = {ex: len(s) for ex, s in symbols.items()}
-    big = max(liqs, key=lambda l: l.usd)
+    out["by_exchange"] = {ex: sides(sums(ev for ev in liqs if ev.exchange == ex)) for ex in EXCHANGES}
+    out["windows"] = {f"{w}h": sides(sums(ev for ev in liqs if end - w * HOUR < ev.ts <= end)) for w in (1, 4, 12, 24)}
+    out["hour_100m_usd"] = sums(hours(HOUR_100M))["usd"]
+    out["hour_600m_usd"] = sums(hours(HOUR_600M))["usd"]
+    out["day_usd"] = sums(hours(DAY, 24))["usd"]
+    out["symbols_per_exchange"] = {ex: len({ev.symbol for ev in liqs if ev.exchange == ex}) for ex in EXCHANGES}
+    big = max(liqs, key=lambda ev: ev.usd)
     out["largest"] = {"ts": big.ts, "exchange": big.exchange, "symbol": big.symbol, "side": big.side, "usd": big.usd}
     out["hourly"] = [
-        {
-            "start": h,
-            "long_usd": round(math.fsum(l.usd for l in liqs if h <= l.ts < h + HOUR and l.side == LONG), 2),
-            "short_usd": round(math.fsum(l.usd for l in liqs if h <= l.ts < h + HOUR and l.side == SHORT), 2),
-        }
-        for h in range(STORY_START, END, HOUR)
+        {"start": h, "long_usd": s["long_usd"], "short_usd": s["short_usd"]}
+        for h in range(STORY_START, end + 1, HOUR)
+        for s in [sums(hours(h))]
     ]
     return out
 
@@ -745,10 +787,12 @@ def write(path_dir: str | Path = DATA_DIR, seed: int = SEED) -> tuple[Path, Path
 def main() -> None:
     rec, meta_path, meta = write()
     t = meta["truth"]["liquidations"]
-    print(f"{rec}: {rec.stat().st_size / 1e6:.2f} MB, {meta['events']} events ({_iso(meta['start_ts'])} .. {_iso(meta['end_ts'])})")
+    span = f"{_iso(meta['start_ts'])} .. {_iso(meta['end_ts'])}"
+    print(f"{rec}: {rec.stat().st_size / 1e6:.2f} MB, {meta['events']} events ({span})")
     print(f"liquidations: {t['count']} events, ${t['usd'] / 1e9:.2f}B (long ${t['long_usd'] / 1e9:.2f}B)")
     print(f"hour {_iso(HOUR_100M)}: ${t['hour_100m_usd'] / 1e6:.1f}M; hour {_iso(HOUR_600M)}: ${t['hour_600m_usd'] / 1e6:.1f}M")
-    print(f"day {_iso(DAY)[:10]}: ${t['day_usd'] / 1e9:.3f}B; last 24 h: ${(t['windows']['24h']['long_usd'] + t['windows']['24h']['short_usd']) / 1e9:.3f}B")
+    w24 = t["windows"]["24h"]
+    print(f"day {_iso(DAY)[:10]}: ${t['day_usd'] / 1e9:.3f}B; last 24 h: ${(w24['long_usd'] + w24['short_usd']) / 1e9:.3f}B")
     print(f"symbols per exchange: {t['symbols_per_exchange']}; wrote {meta_path}")
 
 

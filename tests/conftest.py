@@ -10,7 +10,9 @@ import pytest
 from rich.console import Console
 
 from feeds.replay import ReplayFeed
+from tui.alerts import AlertSettings
 from tui.app import AppOptions, LiqwatchApp, demo_path, make_app
+from tui.config import Config
 from tui.runtime import DEMO
 
 DEMO_META = json.loads(files("feeds.data").joinpath("demo.json").read_text())
@@ -18,7 +20,12 @@ DEMO_META = json.loads(files("feeds.data").joinpath("demo.json").read_text())
 FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + 2000
 
 
-def frozen_demo_app(**overrides) -> LiqwatchApp:
+def quiet_config() -> Config:
+    """Defaults with every alert rule off: no toasts in snapshots."""
+    return Config(alerts=AlertSettings(liq_1h_usd=0, single_usd=0, storm=False, cap_break=False, bai=0))
+
+
+def frozen_demo_app(config: Config | None = None) -> LiqwatchApp:
     """The demo with its data clock stopped at the end of the instant part.
 
     A monotonic clock that never moves keeps the replay from advancing, so
@@ -27,7 +34,9 @@ def frozen_demo_app(**overrides) -> LiqwatchApp:
     feed = ReplayFeed(
         demo_path(), speed=60.0, instant_until=int(DEMO_META["instant_until_ts"]), monotonic=lambda: 0.0
     )
-    options = AppOptions(DEMO, [feed], tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS, **overrides)
+    options = AppOptions(
+        DEMO, [feed], config or quiet_config(), tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS
+    )
     return make_app(options)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import settle, text_of
-from tui.help import HelpScreen
+from tui.screens import HelpScreen
 from tui.widgets.panes import CapPane, MoodPane, StatusLine, TotalsPane
 from tui.widgets.tape import TapeView
 

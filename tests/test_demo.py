@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import importlib.util
-import json
 import math
 import statistics
 import sys
@@ -19,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from feeds.data import DEMO_METADATA, DEMO_RECORDING, demo_metadata
 from feeds.events import Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from feeds.recording import ReadStats, read_events
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "feeds" / "data"
-RECORDING = DATA / "demo.jsonl.gz"
-META = DATA / "demo.json"
+RECORDING = DEMO_RECORDING
+META = DEMO_METADATA
 HOUR = 3_600_000
 DAY = 24 * HOUR
 
@@ -53,7 +52,7 @@ def events(stats_and_events):
 
 @pytest.fixture(scope="module")
 def meta():
-    return json.loads(META.read_text(encoding="utf-8"))
+    return demo_metadata()
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +91,11 @@ def test_file_reads_back_whole_and_in_order(stats_and_events, meta):
     assert stats.unknown == 0
     assert not stats.truncated
     assert len(events) == meta["events"]
-    ts = [ev.ts for ev in events]
-    assert ts == sorted(ts)
-    assert (events[0].ts, events[-1].ts) == (meta["start_ts"], meta["end_ts"])
+    # Arrival order: a closed bar (ts = its open) comes when it closes, an hour after its ts.
+    arrival = [ev.ts + HOUR if isinstance(ev, Candle) else ev.ts for ev in events]
+    assert arrival == sorted(arrival)
+    assert min(ev.ts for ev in events) == events[0].ts == meta["start_ts"]
+    assert max(ev.ts for ev in events) == events[-1].ts == meta["end_ts"]
     # The last event is the last liquidation: "as of the end" means the same for every reader.
     assert isinstance(events[-1], Liquidation)
 
@@ -130,6 +131,12 @@ def test_truth_in_metadata_equals_a_recount(liqs, meta):
         sel = [ev for ev in liqs if end - span < ev.ts <= end]
         assert got == {"long_usd": total(sel, "long"), "short_usd": total(sel, "short"), "count": len(sel)}
     assert set(truth["windows"]) == {"1h", "4h", "12h", "24h"}
+    big = max(liqs, key=lambda ev: ev.usd)
+    assert truth["largest"] == {"ts": big.ts, "exchange": big.exchange, "symbol": big.symbol, "side": big.side, "usd": big.usd}
+    assert [row["start"] for row in truth["hourly"]] == list(range(meta["story_start"], end + 1, HOUR))
+    for row in truth["hourly"]:
+        sel = [ev for ev in liqs if row["start"] <= ev.ts < row["start"] + HOUR]
+        assert (row["long_usd"], row["short_usd"]) == (total(sel, "long"), total(sel, "short"))
 
 
 # --- the liquidation story ---------------------------------------------------------
@@ -181,6 +188,14 @@ def test_venues_symbols_sizes_and_sides(liqs, meta):
     long_usd = sum(ev.usd for ev in day if ev.side == "long")
     short_usd = sum(ev.usd for ev in day if ev.side == "short")
     assert short_usd > 0 and long_usd > 3 * short_usd
+
+
+def test_liquidations_look_like_the_venues_streams(liqs):
+    """Binance sends at most one per symbol per second; no venue repeats (symbol, ms)."""
+    binance = [(ev.symbol, ev.ts // 1000) for ev in liqs if ev.exchange == "binance"]
+    assert len(binance) == len(set(binance))
+    keys = [(ev.exchange, ev.symbol, ev.ts) for ev in liqs]
+    assert len(keys) == len(set(keys))
 
 
 def _lvr_hourly(events, liqs):
@@ -262,7 +277,8 @@ def test_hourly_candles_cover_30_days_to_the_end(events, meta, symbol):
     assert all(b.tf == "1h" and b.exchange == "binance" for b in bars)
     assert [b.ts for b in bars] == list(range(bars[0].ts, bars[-1].ts + HOUR, HOUR))
     assert bars[-1].ts + HOUR - bars[0].ts >= 30 * DAY
-    assert bars[-1].ts <= meta["end_ts"] < bars[-1].ts + HOUR
+    # The last bar closed just before the end: the series runs to the recording's end.
+    assert bars[-1].ts + HOUR <= meta["end_ts"] < bars[-1].ts + 2 * HOUR
     assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high and b.volume_usd > 0 for b in bars)
 
 

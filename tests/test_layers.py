@@ -47,9 +47,21 @@ def test_feeds_import_neither_indicators_nor_tui_nor_ui_libraries():
     assert not loaded & {"indicators", "tui", "textual", "rich"}
 
 
-def test_importing_feeds_does_not_import_ccxt():
+def test_building_the_app_and_its_live_feeds_does_not_import_ccxt():
     """ccxt is a heavy import: it must wait until a venue feed runs, after the first frame."""
-    assert "ccxt" not in top_level(loaded_after_importing(modules_of("feeds")))
+    code = (
+        "import sys\n"
+        "from tui.app import AppOptions, make_app\n"
+        "from tui.config import Config\n"
+        "from tui.live import live_feeds\n"
+        "from tui.runtime import LIVE\n"
+        "feeds = live_feeds(Config())\n"
+        "make_app(AppOptions(LIVE, feeds))\n"
+        "assert len(feeds) >= 6, feeds\n"
+        "print('ccxt' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_indicators_are_pure():

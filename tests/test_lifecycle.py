@@ -117,7 +117,9 @@ def test_recorder_killed_with_sigkill_leaves_every_complete_line(tmp_path, name)
 
     # 10k liquidations 10 ms apart, re-recorded at 10x: 1000 events a second for 10 s.
     source = tmp_path / "source.jsonl"
-    t0 = 1_762_290_000_000
+    # Stamped just behind the wall clock, as live data is: the recorder's own
+    # feed_status lines carry wall time, and a report reads both on one clock.
+    t0 = int(time.time() * 1000) - 10_000
     events = [Liquidation(t0 + 10 * i, "binance", "BTC/USDT:USDT", "long" if i % 3 else "short", 1e5 + i, 0.5, 5e4 + i)
               for i in range(10_000)]
     write_events(source, events)

@@ -12,7 +12,7 @@ import email.utils
 import math
 
 import pytest
-from loopback_marketcap import MarketCapServer, Reply
+from tests.loopback.marketcap import MarketCapServer, Reply
 
 from feeds.base import Feed
 from feeds.events import FeedStatus, MarketCap

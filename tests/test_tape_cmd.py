@@ -70,8 +70,3 @@ def test_closed_pipe_ends_quietly_with_status_0():
     finally:
         proc.kill()
         proc.wait()
-
-
-def test_live_without_venue_feeds_says_what_to_run():
-    out = tape()
-    assert out.returncode == 2 and "--demo" in out.stderr

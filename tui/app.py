@@ -98,7 +98,9 @@ class LiqwatchApp(App[int]):
         self.options = options
         cfg = options.config
         self.engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
-        self.pipeline = Pipeline(self.engine, options.feeds, options.mode, wall_ms=options.wall_ms)
+        self.pipeline = Pipeline(
+            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE
+        )
         # Status file each second, history when live (tui/companion.py).
         self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
         self.tz = options.tz or local_tz(cfg.ui.timezone)
@@ -139,6 +141,7 @@ class LiqwatchApp(App[int]):
             yield MoodPane(id="mood", classes="pane")
             yield LeveragePane(id="leverage", classes="pane")
             yield HourlyPane(id="hourly", classes="pane")
+        yield Static("", id="banner")
         yield Static("", id="too-small")
         yield StatusLine(id="status")
 
@@ -146,8 +149,10 @@ class LiqwatchApp(App[int]):
         for key, pane, _ in PANES[1:]:
             self.query_one(f"#{pane}", SnapshotPane).key = key
         self.companion.start(exit=None if self.is_headless else self.exit)
-        self.pipeline.start()
         self.refresh_panes(slow=True)
+        # Feeds start after the first frame: a venue feed's first act is the
+        # heavy ccxt import, and the screen should be up before that.
+        self.call_after_refresh(self.pipeline.start)
         self.set_interval(FAST_S, self._tick)
 
     async def on_unmount(self) -> None:
@@ -213,7 +218,7 @@ class LiqwatchApp(App[int]):
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
             width = hourly.content_region.width or 40
-            height = 3 if compact or self.screen.has_class("-short") else 6
+            height = self._chart_rows(hourly, snap, compact)
             hourly.show((snap.liquidations.hourly, width, height, theme), palette, snap.liquidations.hourly, width, height, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
@@ -227,6 +232,19 @@ class LiqwatchApp(App[int]):
             width = mood.content_region.width or 40
             mood.show((snap.moods, width, theme, compact), palette, snap.moods, width, compact)
         self._fire_alerts(snap)
+        banner = self.query_one("#banner", Static)
+        unreachable = self.pipeline.no_venue_reachable
+        if unreachable != banner.display:
+            banner.display = unreachable
+            banner.update("✖ No venue can be reached: check the network, or run `liqwatch --demo`.")
+
+    def _chart_rows(self, hourly: HourlyPane, snap: Snapshot, compact: bool) -> int:
+        """Chart height: the standard layout gives the bars whatever its last
+        grid row has left; elsewhere the pane sizes itself around 6 rows."""
+        if self.screen.has_class("-standard"):
+            storms = sum(1 for b in snap.liquidations.hourly[-24:] if b.storm)
+            return max(2, min(8, hourly.content_region.height - 2 - storms))
+        return 3 if compact or self.screen.has_class("-short") else 6
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"

@@ -58,13 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     tape.add_argument("--min-usd", type=float, default=0.0, metavar="N", help="only liquidations of at least N USD")
     _add_config(tape)
 
-    rec = sub.add_parser("record", help="record the feeds into a JSONL file (.gz to compress), headless")
-    rec.add_argument("path", help="the recording to write")
+    rec = sub.add_parser("record", help="run the live feeds headless and write every event to a recording")
+    rec.add_argument("path", help="output recording (.jsonl, or .jsonl.gz for gzip)")
     rec_source = rec.add_mutually_exclusive_group()
     rec_source.add_argument("--demo", action="store_true", help="record the bundled demo (to try the command)")
     rec_source.add_argument("--replay", metavar="SRC", help="re-record a recording, paced at --speed")
     rec.add_argument("--speed", type=float, default=None, help="replay speed factor (demo default 60, replay 1)")
-    rec.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this long")
+    rec.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
     rec.add_argument("--append", action="store_true", help="append to PATH instead of replacing it")
     _add_config(rec)
 
@@ -130,7 +130,10 @@ def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(f"no such recording: {args.replay}")
         options = AppOptions(REPLAY, [ReplayFeed(args.replay, speed=args.speed or 1.0)], cfg, label=f"REPLAY {args.replay}")
     else:
-        parser.error("live mode needs the venue feeds, which are not wired yet; run `liqwatch --demo`")
+        from tui.live import live_feeds
+        from tui.runtime import LIVE
+
+        options = AppOptions(LIVE, live_feeds(cfg), cfg)
     app = make_app(options)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
@@ -167,7 +170,9 @@ def cmd_tape(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(f"no such recording: {args.replay}")
         feed = ReplayFeed(args.replay, speed=args.speed or 1.0)
     else:
-        parser.error("live mode needs the venue feeds, which are not wired yet; run `liqwatch tape --demo`")
+        from tui.live import live_feeds
+
+        return run_tape(live_feeds(cfg), args.json, args.min_usd, local_tz(cfg.ui.timezone), supervised=True)
     return run_tape([feed], args.json, args.min_usd, local_tz(cfg.ui.timezone), since_ts=since)
 
 
@@ -189,7 +194,10 @@ def cmd_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             parser.error(f"no such recording: {args.replay}")
         feed = ReplayFeed(args.replay, speed=args.speed or 1.0)
     else:
-        parser.error("live recording needs the venue feeds, which are not wired yet; try `liqwatch record --demo PATH`")
+        from tui.live import live_feeds
+
+        engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
+        return run_record(live_feeds(cfg), args.path, args.duration, engine, data_clock=False, append=args.append)
     engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
     return run_record([feed], args.path, args.duration, engine, data_clock=True, append=args.append)
 

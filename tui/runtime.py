@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 from feeds.base import Feed
 from feeds.events import Event, FeedStatus, Liquidation
 from feeds.replay import ReplayFeed
+from feeds.supervisor import Supervisor
 from indicators.engine import Engine
 
 log = logging.getLogger("liqwatch.runtime")
@@ -40,6 +41,7 @@ class Pipeline:
         mode: str,
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
         tape_len: int = TAPE_LEN,
+        supervised: bool = False,
     ) -> None:
         self.engine = engine
         self.feeds = list(feeds)
@@ -50,10 +52,14 @@ class Pipeline:
         # Bumped once per liquidation: the tape widget repaints only when it moved.
         self.tape_seq = 0
         self.events_in = 0
-        self.last_event_wall: int | None = None
+        # Wall time of the newest data event (feed_status is not data).
+        self.last_data_wall: int | None = None
         # Newest exchange timestamp of any data event (feed_status excluded).
         self.newest_ts: int | None = None
         self._tasks: list[asyncio.Task] = []
+        # Live feeds run under the supervisor (backoff, watchdog, health);
+        # a replay runs on its own, it has no network to fail.
+        self.supervisor: Supervisor | None = Supervisor(self.feeds, self.emit) if supervised else None
         self._idle = asyncio.Event()
         self.feed_errors: dict[str, str] = {}
         # Called with every batch after the engine (the history collects through one).
@@ -84,9 +90,9 @@ class Pipeline:
             if self.newest_ts is None:
                 return None
             return max(0.0, (self.now_ms() - self.newest_ts) / 1000)
-        if self.last_event_wall is None:
+        if self.last_data_wall is None:
             return None
-        return max(0.0, (self.wall_ms() - self.last_event_wall) / 1000)
+        return max(0.0, (self.wall_ms() - self.last_data_wall) / 1000)
 
     # -- the flow -----------------------------------------------------------
     async def emit(self, batch: Sequence[Event]) -> None:
@@ -112,7 +118,8 @@ class Pipeline:
         self.tape_seq += n
         if newest:
             self.newest_ts = newest
-        self.last_event_wall = self.wall_ms()
+        if any(type(ev) is not FeedStatus for ev in batch):
+            self.last_data_wall = self.wall_ms()
 
     async def _consume(self) -> None:
         queue = self.queue
@@ -140,8 +147,15 @@ class Pipeline:
             log.exception("feed %s failed", feed.name)
             self.feed_errors[feed.name] = f"{type(exc).__name__}: {exc}"
 
+    @property
+    def no_venue_reachable(self) -> bool:
+        return self.supervisor is not None and self.supervisor.no_venue_reachable
+
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._consume(), name="liqwatch-consumer"))
+        if self.supervisor is not None:
+            self.supervisor.start()
+            return
         for feed in self.feeds:
             self._tasks.append(asyncio.create_task(self._run_feed(feed), name=f"feed-{feed.name}"))
 
@@ -153,6 +167,8 @@ class Pipeline:
             await asyncio.sleep(0)
 
     async def stop(self) -> None:
+        if self.supervisor is not None:
+            await self.supervisor.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -128,13 +128,13 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: Iterable[Binding]) -> None:
         super().__init__()
-        self._bindings = list(bindings)
+        self.key_bindings = list(bindings)
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for b in self._bindings:
+        for b in self.key_bindings:
             table.add_row(b.key_display or b.key, b.description)
         table.add_row("ctrl+p", "Command palette")
         with Vertical() as box:

@@ -82,8 +82,18 @@ async def _watch_reader(out: TextIO, every_s: float = 1.0) -> None:
                 raise _PipeClosed
 
 
-async def _run(feeds: Sequence[Feed], printer: TapePrinter) -> None:
-    tasks = [asyncio.create_task(feed.run(printer.emit), name=f"tape-{feed.name}") for feed in feeds]
+async def _run(feeds: Sequence[Feed], printer: TapePrinter, supervised: bool) -> None:
+    if supervised:
+        # Live venues fail and come back: the supervisor restarts them, and
+        # the tape runs until the reader goes away or Ctrl-C.
+        from feeds.supervisor import Supervisor
+
+        sup = Supervisor(feeds, printer.emit)
+        sup.start()
+        tasks = [asyncio.create_task(sup.wait(), name="tape-supervisor")]
+    else:
+        sup = None
+        tasks = [asyncio.create_task(feed.run(printer.emit), name=f"tape-{feed.name}") for feed in feeds]
     watcher = asyncio.create_task(_watch_reader(printer.out))
     try:
         done, _ = await asyncio.wait([asyncio.gather(*tasks), watcher], return_when=asyncio.FIRST_COMPLETED)
@@ -93,6 +103,8 @@ async def _run(feeds: Sequence[Feed], printer: TapePrinter) -> None:
         for task in (*tasks, watcher):
             task.cancel()
         await asyncio.gather(*tasks, watcher, return_exceptions=True)
+        if sup is not None:
+            await sup.stop()
 
 
 def _silence_stdout() -> None:
@@ -102,12 +114,13 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def run_tape(feeds: Sequence[Feed], as_json: bool, min_usd: float, tz: tzinfo, since_ts: int | None = None) -> int:
+def run_tape(feeds: Sequence[Feed], as_json: bool, min_usd: float, tz: tzinfo, since_ts: int | None = None,
+             supervised: bool = False) -> int:
     """Stream until the feeds end, the pipe closes (exit 0) or Ctrl-C (130);
     ``since_ts`` drops older liquidations (the demo's preloaded history)."""
     printer = TapePrinter(sys.stdout, as_json, min_usd, tz, since_ts)
     try:
-        asyncio.run(_run(feeds, printer))
+        asyncio.run(_run(feeds, printer, supervised))
     except _PipeClosed:
         _silence_stdout()
     except KeyboardInterrupt:

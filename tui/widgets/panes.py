@@ -177,30 +177,37 @@ class MoodPane(SnapshotPane):
     def build(self, palette: Palette, moods: Sequence[Mood], width: int, compact: bool) -> RenderableType:
         if not moods:
             return Text("waiting for candles…", palette.dim)
-        table = Table(box=None, expand=True, pad_edge=False, show_edge=False, padding=(0, 1))
-        table.add_column("", no_wrap=True, style=palette.bold)
-        table.add_column("anxiety", no_wrap=True)
-        table.add_column("greed", no_wrap=True)
-        wide = width >= 70 and not compact
-        if wide:
-            table.add_column("why", no_wrap=True, style=palette.dim, overflow="ellipsis")
-        bar_w = 8 if width >= 50 else 4
+        # Fixed columns, so a long "why" never squeezes the scores.
+        bar_w = 8 if width >= 52 else (4 if width >= 44 else 0)
+        why_inline = width >= 90 and not compact
+        lines = [Text(f"{'':6} {'anxiety':<{bar_w + 18}} greed", palette.dim)]
         for m in moods:
+            name = Text(f"{short_symbol(m.symbol)[:6]:<6} ", palette.bold)
+            if m.price is None and m.floor is None:
+                lines.append(name + Text("waiting for candles…", palette.dim))
+                continue
             band_style = palette.band(m.bai_band)
-            anxiety = Text.assemble(
-                (score_bar(m.bai, bar_w), band_style), f" {m.bai:3.0f} ", (m.bai_band, band_style)
-            )
             greed_style = palette.euphoria if m.euphoria >= 20 else palette.dim
-            greed = Text.assemble((f"{m.euphoria:3.0f} ", greed_style), (m.euphoria_band, greed_style))
-            row: list[RenderableType] = [short_symbol(m.symbol), anxiety, greed]
-            if wide:
-                row.append(why(m))
-            table.add_row(*row)
-        return table
+            line = name + Text.assemble(
+                (score_bar(m.bai, bar_w) + (" " if bar_w else ""), band_style),
+                (f"{m.bai:3.0f} {m.bai_band:<13} ", band_style),
+                (f"{m.euphoria:3.0f} {m.euphoria_band:<8}", greed_style),
+            )
+            if why_inline:
+                line.append(f"  {why(m)}", palette.dim)
+            lines.append(line)
+            # Without room for a why column, a notable score still gets its reasons.
+            if not why_inline and not compact and max(m.bai, m.euphoria) >= 20:
+                reason = Text(f"{'':6} └ {why(m)}", palette.dim, no_wrap=True, overflow="ellipsis")
+                reason.truncate(width, overflow="ellipsis")
+                lines.append(reason)
+        return Group(*lines)
 
 
 def why(m: Mood) -> str:
-    """The inputs that explain a score, in words."""
+    """The inputs that explain the larger of the two scores, in words."""
+    if m.euphoria > m.bai and m.ceiling is not None:
+        return f"ceiling {price(m.ceiling)}, {m.extension_pct:+.0f}% vs 30d mean"
     if m.floor is None:
         return "no floor yet"
     bits = [f"floor {price(m.floor)}"]
@@ -222,10 +229,14 @@ def feed_health(
 ) -> Text:
     """Per-feed state and age when there is room, else a count by state (in words)."""
     styles = {"live": palette.success, "stale": palette.warning, "down": palette.error}
+    # "venues" is the supervisor's reachability signal, not a feed: the app shows it as a banner.
+    feeds = [f for f in feeds if f.feed != "venues"]
     full = Text()
     for f in feeds:
         full.append(f"{f.feed} ", palette.dim)
-        full.append(f"{STATE_MARK.get(f.state, '?')} {f.state}", styles.get(f.state, palette.dim))
+        # A live feed is a ●; any other state is spelled out (shape and word, not colour alone).
+        word = "" if f.state == "live" else f" {f.state}"
+        full.append(f"{STATE_MARK.get(f.state, '?')}{word}", styles.get(f.state, palette.dim))
         if f.last_data is not None:
             full.append(f" {age((now_ms - f.last_data) / 1000)}", palette.dim)
         full.append("  ")

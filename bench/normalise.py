@@ -1,0 +1,206 @@
+"""Benchmark: normalising raw liquidation frames vs a bare ``json.loads``.
+
+Generates realistic raw frames for Binance USD-M, Bybit v5 and OKX v5 (the
+documented formats; Bybit and OKX frames carry 1-3 entries), then times, side
+by side in one run and on one core:
+
+* ``json.loads`` of every frame (the baseline);
+* the feed path: decode with the same parser ccxt's client uses (orjson when
+  installed) and hand the frame to the feed's hook (``_on_frame``: frame
+  recognition, normalisation, de-duplication, queueing);
+* the hook alone on pre-decoded frames (normalisation cost by itself).
+
+Targets (issue 3): >= 100k frames/s, and the feed path <= 3x ``json.loads``.
+Run ``python -m bench.normalise``; ``run()`` returns the figures as a dict.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from typing import Any, Callable
+
+from feeds.settings import ExchangeSettings
+from feeds.venues.binance import BinanceUsdmFeed
+from feeds.venues.bybit import BybitFeed
+from feeds.venues.markets import Contract
+from feeds.venues.okx import OkxFeed
+from feeds.venues.stream import StreamLiquidationFeed
+
+# The parser the feed path uses (ccxt_hook: orjson, a ccxt dependency).
+from orjson import loads as fast_loads
+
+DECODER = "orjson"
+
+BASES = {"BTC": 60000.0, "ETH": 3000.0, "SOL": 150.0, "XRP": 0.5, "DOGE": 0.1, "ADA": 0.4, "LINK": 15.0}
+OKX_CT_VAL = {"BTC": 0.01, "ETH": 0.1, "SOL": 1.0, "XRP": 100.0, "DOGE": 1000.0, "ADA": 100.0, "LINK": 1.0}
+
+
+def contracts(venue: str) -> dict[str, Contract]:
+    if venue == "binance":
+        return {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES}
+    if venue == "bybit":
+        table = {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES}
+        table.update({f"{b}USD": Contract(f"{b}/USD:{b}", 1.0, True) for b in ("BTC", "ETH")})
+        return table
+    table = {f"{b}-USDT-SWAP": Contract(f"{b}/USDT:USDT", OKX_CT_VAL[b], False) for b in BASES}
+    table.update({"BTC-USD-SWAP": Contract("BTC/USD:BTC", 100.0, True), "ETH-USD-SWAP": Contract("ETH/USD:ETH", 10.0, True)})
+    return table
+
+
+def _px(rng: random.Random, base: str) -> float:
+    return round(BASES[base] * rng.uniform(0.95, 1.05), 6)
+
+
+def binance_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    out = []
+    for i in range(n):
+        base = rng.choice(list(BASES))
+        px = _px(rng, base)
+        qty = round(rng.uniform(0.001, 50.0), 3)
+        o = {
+            "s": f"{base}USDT", "S": rng.choice(("SELL", "BUY")), "o": "LIMIT", "f": "IOC",
+            "q": f"{qty}", "p": f"{px * 0.99:.6f}", "ap": f"{px}", "X": "FILLED",
+            "l": f"{qty}", "z": f"{qty}", "T": t0 + i,
+        }
+        out.append(json.dumps({"e": "forceOrder", "E": t0 + i + 3, "o": o}, separators=(",", ":")))
+    return out
+
+
+def bybit_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    out = []
+    for i in range(n):
+        if rng.random() < 0.1:
+            base = rng.choice(("BTC", "ETH"))
+            sym, size = f"{base}USD", lambda: f"{rng.randint(1, 50000)}"
+        else:
+            base = rng.choice(list(BASES))
+            sym, size = f"{base}USDT", lambda: f"{round(rng.uniform(0.001, 50.0), 3)}"
+        data = [
+            {"T": t0 + i * 3 + k, "s": sym, "S": rng.choice(("Buy", "Sell")), "v": size(), "p": f"{_px(rng, base)}"}
+            for k in range(rng.choice((1, 1, 1, 2, 3)))
+        ]
+        out.append(json.dumps({"topic": f"allLiquidation.{sym}", "type": "snapshot", "ts": t0 + i * 3 + 5, "data": data}, separators=(",", ":")))
+    return out
+
+
+def okx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    out = []
+    for i in range(n):
+        if rng.random() < 0.1:
+            base = rng.choice(("BTC", "ETH"))
+            inst = f"{base}-USD-SWAP"
+        else:
+            base = rng.choice(list(BASES))
+            inst = f"{base}-USDT-SWAP"
+        details = []
+        for k in range(rng.choice((1, 1, 2, 3))):
+            side = rng.choice(("sell", "buy"))
+            details.append(
+                {"bkLoss": "0", "bkPx": f"{_px(rng, base)}", "ccy": "", "posSide": "long" if side == "sell" else "short",
+                 "side": side, "sz": f"{rng.randint(1, 500)}", "ts": str(t0 + i * 3 + k)}
+            )
+        family = inst.rsplit("-", 1)[0]
+        frame = {"arg": {"channel": "liquidation-orders", "instType": "SWAP"},
+                 "data": [{"details": details, "instFamily": family, "instId": inst, "instType": "SWAP", "uly": family}]}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
+FEEDS: dict[str, tuple[Callable[[ExchangeSettings], StreamLiquidationFeed], Callable[[int, random.Random, int], list[str]]]] = {
+    "binance": (BinanceUsdmFeed, binance_frames),
+    "bybit": (BybitFeed, bybit_frames),
+    "okx": (OkxFeed, okx_frames),
+}
+
+
+def _fresh_feed(venue: str) -> StreamLiquidationFeed:
+    feed = FEEDS[venue][0](ExchangeSettings())
+    feed._normalise = feed.make_normaliser(contracts(venue))
+    return feed
+
+
+def _best_interleaved(fns: list[Callable[[], None]], repeat: int) -> list[float]:
+    """Best time of each function, measured in turns so that a load change on
+    a shared machine hits all of them alike (the ratio is what to trust)."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best
+
+
+def run(frames_per_venue: int = 20_000, repeat: int = 7, seed: int = 7) -> dict[str, Any]:
+    """Time the three paths per venue and overall; returns the figures."""
+    rng = random.Random(seed)
+    t0 = 1_700_000_000_000
+    results: dict[str, Any] = {"decoder": DECODER, "frames_per_venue": frames_per_venue, "venues": {}}
+    totals = {"json_s": 0.0, "feed_s": 0.0, "hook_s": 0.0, "frames": 0, "events": 0}
+    for venue, (_, make_frames) in FEEDS.items():
+        frames = make_frames(frames_per_venue, rng, t0)
+        decoded = [json.loads(f) for f in frames]
+        json_loads = json.loads
+
+        def baseline() -> None:
+            for f in frames:
+                json_loads(f)
+
+        counts: list[int] = []
+
+        def feed_path() -> None:
+            feed = _fresh_feed(venue)
+            sink = feed._on_frame
+            for f in frames:
+                sink(fast_loads(f))
+            counts.append(len(feed._pending))
+
+        def hook_only() -> None:
+            feed = _fresh_feed(venue)
+            sink = feed._on_frame
+            for m in decoded:
+                sink(m)
+
+        json_s, feed_s, hook_s = _best_interleaved([baseline, feed_path, hook_only], repeat)
+        n = len(frames)
+        results["venues"][venue] = {
+            "frames": n,
+            "events": counts[-1],
+            "json_loads_fps": n / json_s,
+            "feed_fps": n / feed_s,
+            "hook_only_fps": n / hook_s,
+            "ratio_feed_vs_json": feed_s / json_s,
+        }
+        totals["json_s"] += json_s
+        totals["feed_s"] += feed_s
+        totals["hook_s"] += hook_s
+        totals["frames"] += n
+        totals["events"] += counts[-1]
+    results["all"] = {
+        "frames": totals["frames"],
+        "events": totals["events"],
+        "json_loads_fps": totals["frames"] / totals["json_s"],
+        "feed_fps": totals["frames"] / totals["feed_s"],
+        "hook_only_fps": totals["frames"] / totals["hook_s"],
+        "ratio_feed_vs_json": totals["feed_s"] / totals["json_s"],
+    }
+    results["targets_met"] = results["all"]["feed_fps"] >= 100_000 and results["all"]["ratio_feed_vs_json"] <= 3.0
+    return results
+
+
+def main() -> None:
+    r = run()
+    print(f"liquidation frame normalisation, one core, decoder={r['decoder']}")
+    print(f"{'venue':10} {'frames':>7} {'events':>7} {'json.loads/s':>13} {'feed path/s':>12} {'hook only/s':>12} {'feed/json':>9}")
+    for name, v in [*r["venues"].items(), ("all", r["all"])]:
+        print(
+            f"{name:10} {v['frames']:7d} {v['events']:7d} {v['json_loads_fps']:13,.0f} {v['feed_fps']:12,.0f} "
+            f"{v['hook_only_fps']:12,.0f} {v['ratio_feed_vs_json']:8.2f}x"
+        )
+    print(f"targets (>= 100k frames/s, <= 3x json.loads): {'met' if r['targets_met'] else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

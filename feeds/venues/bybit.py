@@ -1,0 +1,107 @@
+"""Bybit v5: ``allLiquidation.{symbol}`` for every linear and inverse contract.
+
+The topic exists per symbol only, so the feed subscribes every listed
+contract, in chunks (one request per ``chunk_size`` topics), and picks up new
+listings on the periodic markets refresh.  Frame::
+
+    {"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":1739502303204,
+     "data":[{"T":1739502302929,"s":"BTCUSDT","S":"Sell","v":"0.02","p":"96000"}, ...]}
+
+``S`` is the side of the liquidated POSITION: Buy = a long was liquidated
+(Bybit docs, all-liquidation).  ``v``: base quantity on linear contracts
+(USD = ``v * p``), USD on inverse ones.  Every entry of ``data`` counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feeds.events import LONG, SHORT, Liquidation
+from feeds.settings import ExchangeSettings
+from feeds.venues.markets import Contract
+from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
+
+TOPIC = "allLiquidation"
+_PREFIX = TOPIC + "."
+_SIDES = {"Buy": LONG, "Sell": SHORT}
+
+
+def bybit_normaliser(contracts: dict[str, Contract], exchange: str = "bybit") -> Normaliser:
+    def normalise(msg: Any) -> list[Liquidation]:
+        out: list[Liquidation] = []
+        for d in msg["data"]:
+            market_id = d["s"]
+            contract = contracts.get(market_id)
+            if contract is None:
+                raise KeyError(f"unknown symbol {market_id} (markets not refreshed yet)")
+            price = float(d["p"])
+            if contract.inverse:
+                usd = float(d["v"])
+                qty = usd / price
+            else:
+                qty = float(d["v"])
+                usd = qty * price
+            out.append(NEW_EVENT(Liquidation, (int(d["T"]), exchange, contract.symbol, _SIDES[d["S"]], price, qty, usd)))
+        return out
+
+    return normalise
+
+
+class BybitFeed(StreamLiquidationFeed):
+    """Bybit linear and inverse liquidations (feed name ``bybit``)."""
+
+    name = "bybit"
+    ccxt_id = "bybit"
+    ccxt_options = {"fetchMarkets": {"types": ["linear", "inverse"]}}
+
+    def __init__(
+        self,
+        settings: ExchangeSettings,
+        *,
+        chunk_size: int = 10,
+        markets_refresh_s: float = 600.0,
+        dedupe_capacity: int = 100_000,
+        rate_limit_wait_s: float = 5.0,
+    ) -> None:
+        super().__init__(
+            settings,
+            markets_refresh_s=markets_refresh_s,
+            dedupe_capacity=dedupe_capacity,
+            rate_limit_wait_s=rate_limit_wait_s,
+        )
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        self.chunk_size = chunk_size
+        #: market ids subscribed on the current connection
+        self.subscribed: set[str] = set()
+
+    def is_liquidation_frame(self, message: Any) -> bool:
+        return type(message) is dict and str(message.get("topic", "")).startswith(_PREFIX)
+
+    def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
+        return bybit_normaliser(contracts, self.name)
+
+    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
+        self.subscribed = set()
+        self._subscribe_new(exchange, spawn)
+
+    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
+        self._subscribe_new(exchange, spawn)
+
+    def _subscribe_new(self, exchange: Any, spawn: Spawn) -> None:
+        by_kind: dict[str, list[str]] = {"linear": [], "inverse": []}
+        for market in exchange.markets.values():
+            market_id = market["id"]
+            if not market.get("contract") or market_id in self.subscribed:
+                continue
+            by_kind["inverse" if market.get("inverse") else "linear"].append(market_id)
+        for kind, ids in by_kind.items():
+            if not ids:
+                continue
+            url = exchange.implode_hostname(exchange.urls["api"]["ws"]["public"][kind])
+            ids.sort()
+            for start in range(0, len(ids), self.chunk_size):
+                topics = [_PREFIX + i for i in ids[start : start + self.chunk_size]]
+                hashes = ["liqwatch:" + t for t in topics]
+                spawn(exchange.watch_topics(url, hashes, topics))
+            self.subscribed.update(ids)

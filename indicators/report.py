@@ -1,0 +1,234 @@
+"""``liqwatch report``: a recording run through the engine, summarised as plain data.
+
+The stable JSON keys (issue 2) come first; everything else is an addition a
+trader wants when reading a past storm: the storm hours with their multiple of
+the baseline (and whether LVR was falling: the article's "final harvest"), the
+largest single liquidations, and the anxiety and euphoria peaks with their
+times.  Pure data in, a dict out: the CLI prints it, the tests read it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import Any, Iterable
+
+from feeds.events import Event, Liquidation
+from indicators.engine import Engine
+from indicators.params import IndicatorParams
+from indicators.snapshot import Snapshot, band
+from indicators.snapshot import EUPHORIA_BANDS
+from indicators.windows import DAY_MS, HOUR_MS, WINDOWS, hour_of
+
+TOP_LIQUIDATIONS = 10
+WINDOW_MS = {label: seconds * 1000 for label, seconds in WINDOWS}
+
+
+def _liq(ev: Liquidation) -> dict[str, Any]:
+    return {"ts": ev.ts, "exchange": ev.exchange, "symbol": ev.symbol, "side": ev.side, "usd": ev.usd}
+
+
+class _Collector:
+    """What the report needs beyond the engine's snapshot, gathered in the same pass."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.long_usd = 0.0
+        self.short_usd = 0.0
+        self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count]
+        self.top: list[tuple[float, int, Liquidation]] = []  # min-heap of the largest
+        self._seq = 0
+        # The last day of liquidations, for windows exact to the millisecond
+        # at end_ts (the engine's windows resolve to the second).
+        self.recent: deque[Liquidation] = deque()
+        self.hours: dict[int, dict[str, Any]] = {}  # closed hours, by open
+        engine.hour_listeners.append(self._on_hour)
+
+    def liquidation(self, ev: Liquidation) -> None:
+        usd = ev.usd
+        cur = self.by_exchange.get(ev.exchange)
+        if cur is None:
+            cur = self.by_exchange[ev.exchange] = [0.0, 0.0, 0]
+        if ev.side == "long":
+            self.long_usd += usd
+            cur[0] += usd
+        else:
+            self.short_usd += usd
+            cur[1] += usd
+        cur[2] += 1
+        top = self.top
+        if len(top) < TOP_LIQUIDATIONS:
+            self._seq += 1
+            heapq.heappush(top, (usd, -self._seq, ev))
+        elif usd > top[0][0]:
+            self._seq += 1
+            heapq.heapreplace(top, (usd, -self._seq, ev))
+        recent = self.recent
+        recent.append(ev)
+        cut = self.engine.newest_ts - DAY_MS - 1000
+        while recent[0].ts <= cut:
+            recent.popleft()
+
+    def _on_hour(self, end: int) -> None:
+        self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
+
+    def _hour(self, start: int) -> dict[str, Any]:
+        e = self.engine
+        bar = e.hour_bar(start)
+        out: dict[str, Any] = {"start": start, "long_usd": bar.long_usd, "short_usd": bar.short_usd,
+                               "count": bar.count, "storm": bar.storm, "multiple": bar.multiple}
+        if bar.storm:
+            trend = e.leverage.trend(start + HOUR_MS)[0]
+            out["lvr_trend"] = trend
+            out["final_harvest"] = trend == "falling"
+        return out
+
+    def windows(self, end_ts: int) -> dict[str, dict[str, Any]]:
+        out = {}
+        for label, ms in WINDOW_MS.items():
+            lg = sh = 0.0
+            n = 0
+            for ev in self.recent:
+                if end_ts - ms < ev.ts <= end_ts:
+                    n += 1
+                    if ev.side == "long":
+                        lg += ev.usd
+                    else:
+                        sh += ev.usd
+            out[label] = {"long_usd": lg, "short_usd": sh, "count": n}
+        return out
+
+
+def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
+    """Run events through a fresh engine and summarise them (stable keys first)."""
+    engine = Engine(params)
+    col = _Collector(engine)
+    apply = engine.apply
+    on_liq = col.liquidation
+    n = 0
+    start_ts: int | None = None
+    for ev in events:
+        n += 1
+        apply(ev)
+        if type(ev) is Liquidation:
+            on_liq(ev)
+        ts = ev.ts
+        if start_ts is None or ts < start_ts:
+            start_ts = ts
+    end_ts = engine.newest_ts
+    if end_ts is None:
+        return _empty_report()
+    snap = engine.snapshot(end_ts)
+    # The hours still held by the engine get their final figures (late events
+    # included); the current, unfinished hour joins the list too.
+    for h in sorted(engine.liq.hourly):
+        col.hours[h] = col._hour(h)
+    col.hours.setdefault(hour_of(end_ts), col._hour(hour_of(end_ts)))
+    return _assemble(n, start_ts, end_ts, snap, engine, col)
+
+
+def _empty_report() -> dict[str, Any]:
+    return {
+        "events": 0,
+        "start_ts": None,
+        "end_ts": None,
+        "liquidations": {"count": 0, "usd": 0.0, "long_usd": 0.0, "short_usd": 0.0, "largest": None,
+                         "by_exchange": {}, "windows": {label: {"long_usd": 0.0, "short_usd": 0.0, "count": 0}
+                                                        for label in WINDOW_MS},
+                         "hourly": [], "storms": [], "top": []},
+        "market_cap": None,
+        "anxiety": {},
+        "leverage": {"lvr_24h": None},
+    }
+
+
+def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine: Engine,
+              col: _Collector) -> dict[str, Any]:
+    liq = engine.liq
+    # Every UTC hour from the first liquidation on, quiet ones included.
+    hourly = []
+    if liq.first_ts is not None:
+        for h in range(hour_of(liq.first_ts), hour_of(end_ts) + 1, HOUR_MS):
+            hourly.append(col.hours[h] if h in col.hours else col._hour(h))
+    storms = [h for h in hourly if h["storm"]]
+    top = [_liq(ev) for _usd, _seq, ev in sorted(col.top, reverse=True)]
+    cap = snap.cap
+    lev = snap.leverage
+    anxiety: dict[str, dict[str, Any]] = {}
+    for m in snap.moods:
+        series = engine.series.get(m.symbol)
+        if series is None:
+            continue  # a price without candles has no floor to fear for
+        anxiety[m.symbol] = {
+            "bai": m.bai,
+            "euphoria": m.euphoria,
+            "floor": m.floor,
+            "band": m.bai_band,
+            "euphoria_band": m.euphoria_band,
+            "price": m.price,
+            "state": m.state,
+            "floor_age_days": m.floor_age_days,
+            "touches": m.touches,
+            "breach_pct": m.breach_pct,
+            "round_level": m.round_level,
+            "confirmation": m.confirmation,
+            "maturity": m.maturity,
+            "ceiling": m.ceiling,
+            "extension_pct": m.extension_pct,
+            "peak_bai": 100.0 * series.peak_bai,
+            "peak_bai_ts": series.peak_bai_ts,
+            "peak_euphoria": 100.0 * series.peak_euphoria,
+            "peak_euphoria_ts": series.peak_euphoria_ts,
+        }
+    peaks = sorted(
+        ({"symbol": s, "kind": kind, "score": a[f"peak_{kind}"], "ts": a[f"peak_{kind}_ts"],
+          "band": band(a[f"peak_{kind}"]) if kind == "bai" else band(a[f"peak_{kind}"], EUPHORIA_BANDS)}
+         for s, a in anxiety.items() for kind in ("bai", "euphoria") if a[f"peak_{kind}_ts"] is not None),
+        key=lambda p: -p["score"],
+    )
+    return {
+        "events": n,
+        "start_ts": start_ts,
+        "end_ts": end_ts,
+        "liquidations": {
+            "count": liq.count,
+            "usd": liq.usd,
+            "long_usd": col.long_usd,
+            "short_usd": col.short_usd,
+            "largest": _liq(liq.largest) if liq.largest else None,
+            "by_exchange": {ex: {"long_usd": v[0], "short_usd": v[1], "count": v[2]}
+                            for ex, v in sorted(col.by_exchange.items())},
+            "windows": col.windows(end_ts),
+            "hourly": hourly,
+            "storms": storms,
+            "top": top,
+        },
+        "market_cap": None if cap is None else {
+            "usd": cap.usd,
+            "low": cap.low,
+            "high": cap.high,
+            "position": cap.position,
+            "state": cap.state,
+            "ts": cap.ts,
+            "source": cap.source,
+            "days_in_range": cap.days_in_range,
+            "marks": list(cap.marks),
+            "fixed_band": cap.fixed_band,
+        },
+        "anxiety": anxiety,
+        "anxiety_peaks": peaks,
+        "leverage": {
+            "lvr_24h": lev.lvr_24h,
+            "lvr_trend": lev.lvr_trend,
+            "lvr_median_7d": lev.lvr_median_7d,
+            "lvr_median_then": lev.lvr_median_then,
+            "lvr_trend_days": lev.lvr_trend_days,
+            "falling_since": lev.falling_since,
+            "oi_usd": lev.oi_usd,
+            "oi_change_24h": lev.oi_change_24h,
+            "oi_change_7d": lev.oi_change_7d,
+            "oi_to_cap": lev.oi_to_cap,
+            "flush": lev.flush,
+            "final_harvest": any(h.get("final_harvest") for h in storms),
+        },
+    }

@@ -1,0 +1,87 @@
+"""Every venue at once through ``build_feeds``, with faults, against the
+servers' independently computed ground truth (a small soak)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+
+
+from feeds.events import Liquidation
+from feeds.settings import ExchangeSettings
+from feeds.venues import build_feeds
+from feeds.venues.rest_polled import RestLiquidationFeed
+from feeds.venues.stream import StreamLiquidationFeed
+from tests.feeds.conftest import BOUND_S, settings_for
+from tests.loopback import (
+    BinanceLoopback,
+    BybitLoopback,
+    Collector,
+    GateLoopback,
+    HtxLoopback,
+    OkxLoopback,
+    running,
+)
+from tests.loopback.rest_venues import HTX_CONTRACT_SIZE
+
+
+def _key(e: Liquidation) -> tuple[object, ...]:
+    return (e.ts, e.exchange, e.symbol, e.side, round(e.price, 6), round(e.qty, 9), round(e.usd, 6))
+
+
+async def test_every_venue_records_exactly_the_ground_truth_through_faults() -> None:
+    servers = {
+        "binance": BinanceLoopback("usdm"),
+        "binancecoinm": BinanceLoopback("coinm"),
+        "bybit": BybitLoopback(),
+        "okx": OkxLoopback(),
+        "gate": GateLoopback(),
+        "htx": HtxLoopback(),
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        for server in servers.values():
+            await stack.enter_async_context(server)
+        settings: dict[str, ExchangeSettings] = {name: settings_for(s) for name, s in servers.items()}
+        feeds = [f for f in build_feeds(settings, ["BTC/USDT:USDT"]) if isinstance(f, (StreamLiquidationFeed, RestLiquidationFeed))]
+        for f in feeds:
+            if isinstance(f, RestLiquidationFeed):
+                f.poll_s = 0.05
+        out = Collector()
+        t = int(time.time() * 1000) - 60_000
+        usdm, coinm, bybit, okx = servers["binance"], servers["binancecoinm"], servers["bybit"], servers["okx"]
+        gate, htx = servers["gate"], servers["htx"]
+        gate.add_liquidations([gate.row("BTC_USDT", -700, 61000.0, t // 1000)])
+        htx.add_liquidations([htx.row("ETH-USDT", "buy", 30, 3100.0, t, HTX_CONTRACT_SIZE["ETH"])])
+        async with contextlib.AsyncExitStack() as runs:
+            for f in feeds:
+                await runs.enter_async_context(running(f, out))
+            async with asyncio.timeout(BOUND_S * 2):
+                await usdm.wait_subscribed(1)
+                await coinm.wait_subscribed(1)
+                await bybit.wait_subscribed(2)
+                await okx.wait_subscribed(2)
+                await usdm.send_liquidations([usdm.order("BTCUSDT", "SELL", 0.01 * (i + 1), 60000.0, t + i) for i in range(50)])
+                await usdm.send_garbage()
+                await coinm.send_liquidations([coinm.order("ETHUSD_PERP", "BUY", 4, 3000.0, t + 100)])
+                await bybit.send_liquidations("SOLUSDT", [bybit.entry("SOLUSDT", s, 2.0, 150.0, t + 200 + k) for k, s in enumerate("Buy Sell Buy".split())])
+                await okx.send_liquidations("ETH-USD-SWAP", [okx.detail("sell", 3, 3000.0, t + 300), okx.detail("buy", 1, 3001.0, t + 301)])
+                await okx.send_garbage("[1, 2")
+                # a drop: the venues resend the last frames after the resubscribe
+                for server in (usdm, bybit, okx):
+                    server.replay_on_subscribe = 2
+                subscribed = {s: len(s.subscriptions) for s in (usdm, bybit, okx)}
+                for server in (usdm, bybit, okx):
+                    await server.drop()
+                await usdm.wait_subscribed(subscribed[usdm] + 1)
+                await bybit.wait_subscribed(subscribed[bybit] + 2)
+                await okx.wait_subscribed(subscribed[okx] + 2)
+                await usdm.send_liquidations([usdm.order("ETHUSDT", "BUY", 1.5, 3000.0, t + 400)])
+                expected = [e for s in servers.values() for e in s.expected_liquidations()]
+                await out.wait_for(len(expected))
+                await asyncio.sleep(0.2)  # room for anything extra (a duplicate) to show up
+    got = [e for e in out.events if isinstance(e, Liquidation)]
+    assert Counter(map(_key, got)) == Counter(map(_key, expected))
+    assert sum(len(s.resent) for s in servers.values()) > 0
+    assert sum(getattr(f, "garbage", 0) for f in feeds) == 2

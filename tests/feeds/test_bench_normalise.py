@@ -1,0 +1,24 @@
+"""The normalisation benchmark runs and every generated entry becomes an event
+(no timing is asserted here: speed belongs to the benchmark's own report)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from bench.normalise import FEEDS, run
+
+
+def test_bench_reports_every_venue_and_loses_no_entry() -> None:
+    figures = run(frames_per_venue=300, repeat=1, seed=3)
+    rng = random.Random(3)
+    for venue, (_, make_frames) in FEEDS.items():
+        frames = [json.loads(f) for f in make_frames(300, rng, 1_700_000_000_000)]
+        if venue == "binance":
+            entries = len(frames)
+        elif venue == "bybit":
+            entries = sum(len(f["data"]) for f in frames)
+        else:
+            entries = sum(len(d["details"]) for f in frames for d in f["data"])
+        assert figures["venues"][venue]["events"] == entries
+    assert set(figures["all"]) >= {"feed_fps", "json_loads_fps", "ratio_feed_vs_json", "hook_only_fps"}

@@ -1,0 +1,124 @@
+"""OKX liquidation feed against the loopback venue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from feeds.events import Liquidation
+from feeds.venues.okx import OkxFeed
+from tests.feeds.conftest import BOUND_S, settings_for
+from tests.loopback.harness import Collector, running
+from tests.loopback.okx import OkxLoopback
+
+T0 = 1_700_000_000_000
+
+
+async def test_subscribes_swap_and_futures(okx: OkxLoopback) -> None:
+    async with running(OkxFeed(settings_for(okx))):
+        async with asyncio.timeout(BOUND_S):
+            await okx.wait_subscribed(2)
+    args = sorted(s["args"][0]["instType"] for s in okx.subscriptions)
+    assert args == ["FUTURES", "SWAP"]
+    assert okx.ws_paths[0] == "/ws/v5/public"
+
+
+async def test_every_detail_arrives_with_side_and_contract_notional(okx: OkxLoopback) -> None:
+    feed = OkxFeed(settings_for(okx))
+    out = Collector()
+    async with running(feed, out):
+        async with asyncio.timeout(BOUND_S):
+            await okx.wait_subscribed(2)
+            await okx.send_liquidations(
+                "BTC-USDT-SWAP",  # linear, ctVal 0.01 BTC
+                [okx.detail("sell", 12, 30000.0, T0), okx.detail("buy", 3, 30100.0, T0 + 1), okx.detail("sell", 1, 29900.0, T0 + 2)],
+            )
+            await okx.send_liquidations("BTC-USD-SWAP", [okx.detail("buy", 5, 25000.0, T0 + 3)])  # inverse, 100 USD
+            await okx.send_liquidations("BTC-USD-261225", [okx.detail("sell", 2, 40000.0, T0 + 4)])  # FUTURES
+            events = await out.wait_for(5)
+    assert events == [
+        Liquidation(T0, "okx", "BTC/USDT:USDT", "long", 30000.0, pytest.approx(0.12), pytest.approx(3600.0)),
+        Liquidation(T0 + 1, "okx", "BTC/USDT:USDT", "short", 30100.0, pytest.approx(0.03), pytest.approx(903.0)),
+        Liquidation(T0 + 2, "okx", "BTC/USDT:USDT", "long", 29900.0, pytest.approx(0.01), pytest.approx(299.0)),
+        Liquidation(T0 + 3, "okx", "BTC/USD:BTC", "short", 25000.0, pytest.approx(500.0 / 25000.0), 500.0),
+        Liquidation(T0 + 4, "okx", "BTC/USD:BTC-261225", "long", 40000.0, pytest.approx(200.0 / 40000.0), 200.0),
+    ]
+
+
+async def test_ccxt_watcher_keeps_only_first_detail(okx: OkxLoopback) -> None:
+    """Pins why the feed hooks raw frames: ccxt's own handler turns a frame
+    with three ``details`` into one liquidation."""
+    import ccxt.pro
+
+    from feeds.venues.urls import rewrite_origins
+
+    exchange = ccxt.pro.okx({"options": {"fetchMarkets": {"types": ["swap"]}}})
+    exchange.urls = rewrite_origins(exchange.urls, okx.ws_origin, okx.http_origin)
+    try:
+        await exchange.load_markets()
+        client = exchange.client(okx.ws_origin + "/ws/v5/public")
+        frame = {
+            "arg": {"channel": "liquidation-orders", "instType": "SWAP"},
+            "data": [
+                {
+                    "instId": "BTC-USDT-SWAP",
+                    "instType": "SWAP",
+                    "details": [okx.detail("sell", 1, 30000.0, T0 + i) for i in range(3)],
+                }
+            ],
+        }
+        exchange.handle_message(client, frame)
+        assert len(exchange.liquidations) == 1
+    finally:
+        await exchange.close()
+
+
+async def test_pings_are_answered_with_pong_text(okx: OkxLoopback) -> None:
+    """The loopback speaks OKX's text keep-alive, which ccxt sends as 'ping'."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(okx.ws_origin + "/ws/v5/public") as ws:
+            await ws.send_str("ping")
+            async with asyncio.timeout(BOUND_S):
+                assert (await ws.receive_str()) == "pong"
+
+
+async def test_unknown_instrument_frame_is_counted_not_fatal(okx: OkxLoopback) -> None:
+    feed = OkxFeed(settings_for(okx))
+    out = Collector()
+    async with running(feed, out) as driver:
+        async with asyncio.timeout(BOUND_S):
+            await okx.wait_subscribed(2)
+            await okx.send_liquidations("NEW-USDT-SWAP", [okx.detail("sell", 1, 1.0, T0)])
+            await okx.send_liquidations("ETH-USDT-SWAP", [okx.detail("sell", 10, 2000.0, T0 + 1)])
+            events = await out.wait_for(1)
+    assert feed.garbage == 1 and driver.runs == 1
+    assert events == [Liquidation(T0 + 1, "okx", "ETH/USDT:USDT", "long", 2000.0, 1.0, 2000.0)]
+
+
+async def test_ccxt_watcher_would_subscribe_only_one_inst_type(okx: OkxLoopback) -> None:
+    """Pins why the feed subscribes by itself: ccxt's watchLiquidationsForSymbols
+    for all instruments uses one message hash whatever the instType, so
+    asking for FUTURES after SWAP sends no second subscription."""
+    import ccxt.pro
+
+    from feeds.venues.urls import rewrite_origins
+
+    exchange = ccxt.pro.okx({"options": {"fetchMarkets": {"types": ["swap", "future"]}}})
+    exchange.urls = rewrite_origins(exchange.urls, okx.ws_origin, okx.http_origin)
+    tasks = []
+    try:
+        await exchange.load_markets()
+        tasks.append(asyncio.ensure_future(exchange.watch_liquidations_for_symbols(None, params={"type": "swap"})))
+        async with asyncio.timeout(BOUND_S):
+            await okx.wait_subscribed(1)
+        tasks.append(asyncio.ensure_future(exchange.watch_liquidations_for_symbols(None, params={"type": "future"})))
+        await asyncio.sleep(0.2)  # room for a second subscribe, which must not come
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await exchange.close()
+    assert [s["args"][0]["instType"] for s in okx.subscriptions] == ["SWAP"]

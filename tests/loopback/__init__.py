@@ -1,0 +1,30 @@
+"""Loopback exchanges: aiohttp servers on 127.0.0.1 that speak just enough of
+each venue's REST and WebSocket APIs for ccxt and the liqwatch feeds to run
+against them unchanged (only origins differ).  Usable outside pytest::
+
+    server = await BinanceLoopback("usdm").start()
+    settings = ExchangeSettings(ws_url=server.ws_origin, rest_url=server.http_origin)
+    ...
+    await server.send_liquidations([server.order("BTCUSDT", "SELL", 1.0, 60000.0, ts)])
+    server.expected_liquidations()   # ground truth, computed independently
+    await server.stop()
+"""
+
+from tests.loopback.base import LoopbackExchange
+from tests.loopback.binance import BinanceLoopback
+from tests.loopback.bybit import BybitLoopback
+from tests.loopback.harness import Collector, Restarting, running
+from tests.loopback.okx import OkxLoopback
+from tests.loopback.rest_venues import GateLoopback, HtxLoopback
+
+__all__ = [
+    "LoopbackExchange",
+    "BinanceLoopback",
+    "BybitLoopback",
+    "OkxLoopback",
+    "GateLoopback",
+    "HtxLoopback",
+    "Collector",
+    "Restarting",
+    "running",
+]
