@@ -6,12 +6,16 @@ pay for Textual, and the TUI must paint before ccxt is imported.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Sequence
 
+# Not `from typing import TYPE_CHECKING`: `liqwatch status` (run by tmux every
+# few seconds) goes through this module and must not pay for typing or argparse.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from typing import Sequence
+
     from tui.config import Config
 
 EXIT_USAGE = 2
@@ -22,6 +26,8 @@ def _add_config(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="liqwatch",
         description="Live forced liquidations, the market cap in its range, and bottom anxiety, in your terminal.",
