@@ -188,8 +188,9 @@ class LiqwatchApp(App[int]):
         self.last_snapshot = snap
         palette = self.palette
         theme = self.theme
-        # The side panel is compact by nature; elsewhere `c` decides.
-        compact = self.compact or self.screen.has_class("-narrow")
+        # The side panel and short terminals are compact by nature (24 rows
+        # must show the essentials); elsewhere `c` decides.
+        compact = self.compact or self.screen.has_class("-narrow") or self.screen.has_class("-short")
         with self.batch_update():
             tape = self.query_one(TapeView)
             if self._visible(tape):
@@ -248,6 +249,8 @@ class LiqwatchApp(App[int]):
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
+        if self.pipeline.mode == DEMO:
+            title += " · synthetic"
         if tape.filter.active:
             title += f" · filter {tape.filter.describe()}"
         if tape.paused:
