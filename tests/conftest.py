@@ -11,7 +11,8 @@ from rich.console import Console
 
 from feeds.replay import ReplayFeed
 from tui.alerts import AlertSettings
-from tui.app import AppOptions, LiqwatchApp, demo_path, make_app
+from tui.app import AppOptions, LiqwatchApp, make_app
+from tui.demo import demo_path
 from tui.config import Config
 from tui.runtime import DEMO
 
@@ -41,12 +42,15 @@ def frozen_demo_app(config: Config | None = None) -> LiqwatchApp:
 
 
 async def settle(app: LiqwatchApp, pilot) -> None:
-    """Wait until the instant part is loaded and applied, then draw once."""
+    """Wait until the replay has emitted all that is due and the engine has
+    applied it, then draw once."""
     replay = app.pipeline.replay
-    for _ in range(2000):
-        if replay is not None and replay.now_ms() is not None:
+    assert replay is not None
+    for _ in range(3000):
+        if replay.caught_up.is_set():
             break
         await pilot.pause(0.01)
+    assert replay.caught_up.is_set(), "the demo's history did not load"
     await app.pipeline.wait_idle()
     app.refresh_panes(slow=True)
     await pilot.pause()

@@ -12,7 +12,7 @@ import pytest
 
 from feeds.recording import read_events
 from indicators.engine import Engine
-from tui.app import demo_path
+from tui.demo import demo_path
 from tui.history import HOUR_MS, History
 
 META = json.loads(files("feeds.data").joinpath("demo.json").read_text())

@@ -70,3 +70,5 @@ def test_closed_pipe_ends_quietly_with_status_0():
     finally:
         proc.kill()
         proc.wait()
+
+

@@ -30,7 +30,6 @@ from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
 from tui import replay_keys
 from tui.companion import companion_for
 from tui.config import Config, user_themes_dir
-from tui.demo import demo_feed, demo_path  # noqa: F401  (re-exported: the CLI and tests use them from here)
 from tui.format import local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
@@ -110,6 +109,7 @@ class LiqwatchApp(App[int]):
         self._palette: Palette | None = None
         self._palette_theme = ""
         self._ticks = 0
+        self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
         themes = load_themes(user_themes_dir())
@@ -171,8 +171,13 @@ class LiqwatchApp(App[int]):
 
     # -- rendering -----------------------------------------------------------
     def _tick(self) -> None:
+        """The 4 Hz timer.  A quiet tick (no new events, no slow turn) does
+        nothing: an idle screen costs no snapshot, and sends nothing."""
         self._ticks += 1
-        self.refresh_panes(slow=self._ticks % SLOW_EVERY == 0)
+        slow = self._ticks % SLOW_EVERY == 0
+        if slow or self.pipeline.events_in != self._events_seen:
+            self._events_seen = self.pipeline.events_in
+            self.refresh_panes(slow=slow)
 
     def _visible(self, widget: SnapshotPane | TapeView) -> bool:
         if self.screen.has_class("-too-small"):

@@ -124,7 +124,8 @@ def cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = config_from_args(args)
     from feeds.replay import ReplayFeed
-    from tui.app import AppOptions, demo_feed, make_app
+    from tui.app import AppOptions, make_app
+    from tui.demo import demo_feed
     from tui.runtime import DEMO, REPLAY
 
     if args.speed is not None and args.speed <= 0:
@@ -193,6 +194,7 @@ def cmd_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     from tui.demo import demo_feed
     from tui.record_cmd import run_record
 
+    engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
     if args.demo:
         feed = demo_feed(args.speed or 60.0)
     elif args.replay:
@@ -202,9 +204,7 @@ def cmd_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     else:
         from tui.live import live_feeds
 
-        engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
         return run_record(live_feeds(cfg), args.path, args.duration, engine, data_clock=False, append=args.append)
-    engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
     return run_record([feed], args.path, args.duration, engine, data_clock=True, append=args.append)
 
 

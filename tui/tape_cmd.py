@@ -21,6 +21,7 @@ from typing import Sequence, TextIO
 from feeds.base import Feed
 from feeds.events import Event, Liquidation
 from feeds.recording import dumps
+from feeds.supervisor import Supervisor
 from tui.format import clock, money, price
 
 SIDE_WORD = {"long": "LONG ▼", "short": "SHORT ▲"}
@@ -83,16 +84,13 @@ async def _watch_reader(out: TextIO, every_s: float = 1.0) -> None:
 
 
 async def _run(feeds: Sequence[Feed], printer: TapePrinter, supervised: bool) -> None:
-    if supervised:
-        # Live venues fail and come back: the supervisor restarts them, and
-        # the tape runs until the reader goes away or Ctrl-C.
-        from feeds.supervisor import Supervisor
-
-        sup = Supervisor(feeds, printer.emit)
-        sup.start()
-        tasks = [asyncio.create_task(sup.wait(), name="tape-supervisor")]
+    """Live feeds run under the supervisor (a venue that fails is retried,
+    the others go on); a replay runs on its own until it ends."""
+    supervisor = Supervisor(feeds, printer.emit) if supervised else None
+    if supervisor is not None:
+        supervisor.start()
+        tasks = [asyncio.create_task(supervisor.wait(), name="tape-supervisor")]
     else:
-        sup = None
         tasks = [asyncio.create_task(feed.run(printer.emit), name=f"tape-{feed.name}") for feed in feeds]
     watcher = asyncio.create_task(_watch_reader(printer.out))
     try:
@@ -100,11 +98,11 @@ async def _run(feeds: Sequence[Feed], printer: TapePrinter, supervised: bool) ->
         for task in done:
             task.result()  # re-raise _PipeClosed or a feed's error
     finally:
+        if supervisor is not None:
+            await supervisor.stop()
         for task in (*tasks, watcher):
             task.cancel()
         await asyncio.gather(*tasks, watcher, return_exceptions=True)
-        if sup is not None:
-            await sup.stop()
 
 
 def _silence_stdout() -> None:
@@ -114,8 +112,14 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def run_tape(feeds: Sequence[Feed], as_json: bool, min_usd: float, tz: tzinfo, since_ts: int | None = None,
-             supervised: bool = False) -> int:
+def run_tape(
+    feeds: Sequence[Feed],
+    as_json: bool,
+    min_usd: float,
+    tz: tzinfo,
+    since_ts: int | None = None,
+    supervised: bool = False,
+) -> int:
     """Stream until the feeds end, the pipe closes (exit 0) or Ctrl-C (130);
     ``since_ts`` drops older liquidations (the demo's preloaded history)."""
     printer = TapePrinter(sys.stdout, as_json, min_usd, tz, since_ts)

@@ -148,6 +148,12 @@ class CapPane(SnapshotPane):
     def build(self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool) -> RenderableType:
         if cap is None:
             return Text("waiting for market-cap samples…", palette.dim)
+        if cap.high <= cap.low:
+            # One sample is not a range: say so rather than draw a 50 % needle.
+            return Group(
+                Text.assemble((money(cap.usd), palette.bold), ("  range still forming", palette.dim)),
+                Text("the range builds from samples over days (kept across restarts)", palette.dim),
+            )
         state = {"inside": "inside range", "above": "▲ broke above", "below": "▼ broke below"}.get(cap.state, cap.state)
         state_style = palette.success if cap.state == "inside" else palette.warning
         head = one_line(
