@@ -128,8 +128,11 @@ class Companion:
         while True:
             await asyncio.sleep(HISTORY_EVERY_S)
             self.history.collect_samples(self.pipeline.engine)
-            # Off the event loop: SQLite commits can take a disk's time.
-            await asyncio.to_thread(self.history.flush, self.wall_ms())
+            try:
+                # Off the event loop: SQLite commits can take a disk's time.
+                await asyncio.to_thread(self.history.flush, self.wall_ms())
+            except Exception:  # a full disk loses that minute, not the app or later minutes
+                log.exception("history: flush failed")
 
     async def stop(self) -> None:
         """Flush everything once more and mark the status file stopped."""
@@ -150,6 +153,8 @@ class Companion:
             try:
                 self.history.collect_samples(self.pipeline.engine)
                 self.history.flush(self.wall_ms())
+            except Exception:  # the status file must still say "stopped"
+                log.exception("history: final flush failed")
             finally:
                 self.history.close()
         self.status.write(state="stopped")
