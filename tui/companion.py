@@ -167,9 +167,14 @@ def companion_for(pipeline: Pipeline, config: Config, wall_ms: Callable[[], int]
 
     history = None
     if pipeline.mode == LIVE and config.history.enabled:
+        import sqlite3
+
         from tui.history import History
 
-        history = History(retention_days=config.history.retention_days)
+        try:
+            history = History(retention_days=config.history.retention_days)
+        except (OSError, sqlite3.Error) as exc:  # an unwritable state dir costs the memory, not the app
+            log.warning("history unavailable: %s", exc)
     if wall_ms is None:
         return Companion(pipeline, history)
     return Companion(pipeline, history, wall_ms=wall_ms)
