@@ -7,6 +7,9 @@ take hourly samples again for the hours they cross, and those would be
 second copies (computed from less data) of samples the store already holds
 exactly.  So the stored samples win and only samples newer than the last
 stored one are kept from the replay.
+
+In three steps so that the app can replay the events in chunks between
+frames: ``begin``, ``engine.apply_many`` on the events in order, ``finish``.
 """
 
 from __future__ import annotations
@@ -19,18 +22,15 @@ from indicators.engine import Engine
 Sample = tuple[int, float]
 
 
-def warm_start(
-    engine: Engine,
-    hourly: Mapping[int, tuple[float, float, int]],
-    lvr_samples: Sequence[Sample],
-    oi_samples: Sequence[Sample],
-    events: Iterable[Event],
-) -> int:
-    """Load stored hours and samples (oldest first), then replay ``events`` in
-    order.  ``hourly`` must hold only hours before the first event's hour.
-    Returns the number of events applied."""
+def begin(engine: Engine, hourly: Mapping[int, tuple[float, float, int]]) -> None:
+    """Load stored hourly bars: hour open -> (long_usd, short_usd, count).
+    They must be hours before the first event to be replayed."""
     engine.liq.load_hourly(hourly)
-    n = engine.apply_many(events)
+
+
+def finish(engine: Engine, lvr_samples: Sequence[Sample], oi_samples: Sequence[Sample]) -> None:
+    """After the replay: the stored hourly samples (oldest first) replace the
+    ones the replay took again; newer ones are kept."""
     lev = engine.leverage
     for queue, stored in ((lev.lvr_samples, lvr_samples), (lev.oi_samples, oi_samples)):
         last = stored[-1][0] if stored else None
@@ -38,4 +38,17 @@ def warm_start(
         queue.clear()
         queue.extend(stored)
         queue.extend(newer)
+
+
+def warm_start(
+    engine: Engine,
+    hourly: Mapping[int, tuple[float, float, int]],
+    lvr_samples: Sequence[Sample],
+    oi_samples: Sequence[Sample],
+    events: Iterable[Event],
+) -> int:
+    """All three steps at once; returns the number of events applied."""
+    begin(engine, hourly)
+    n = engine.apply_many(events)
+    finish(engine, lvr_samples, oi_samples)
     return n

@@ -133,3 +133,66 @@ def test_since_shows_a_gap_in_coverage(tmp_path):
     # A whole day later the totals cover their full window again.
     assert h.since_ms(restart + 25 * HOUR_MS) is None
     h.close()
+
+
+async def test_the_app_side_wiring_restores_what_it_collected(tmp_path):
+    """Pipeline + Companion, as the app runs them live: collect, stop (final
+    flush), start again (warm load behind the gate), same totals."""
+    import asyncio
+
+    from feeds.events import Liquidation, MarketCap
+    from feeds.replay import ReplayFeed
+    from tui.companion import Companion
+    from tui.runtime import LIVE, Pipeline
+
+    now = 1_762_290_000_000
+    events = [Liquidation(now - 3_600_000 + 1000 * i, "bybit", "SOL/USDT:USDT", "long" if i % 2 else "short",
+                          150.0, 10.0, 1500.0 + i) for i in range(50)]
+    events += [MarketCap(now - 60_000 * (5 - i), "coingecko", 3.4e12 + 1e10 * i) for i in range(5)]
+    events.sort(key=lambda e: e.ts)
+    db = str(tmp_path / "history.sqlite3")
+
+    async def run(feed_events) -> tuple:
+        pipeline = Pipeline(Engine(), [ReplayFeed(feed_events, speed=1e9)], LIVE, wall_ms=lambda: now)
+        companion = Companion(pipeline, History(db), str(tmp_path / "status.json"), wall_ms=lambda: now)
+        companion.start()
+        pipeline.start()
+        await asyncio.wait_for(pipeline.ready.wait(), 10)
+        await asyncio.wait_for(pipeline.wait_idle(), 10)
+        snap = pipeline.engine.snapshot(now)
+        await pipeline.stop()
+        await companion.stop()
+        w = snap.liquidations.window("24h")
+        return (w.count, w.long_usd, w.short_usd, snap.cap.low, snap.cap.high, snap.cap.usd)
+
+    first = await run(events)
+    assert first[0] == 50
+    assert await run([]) == first
+
+
+def test_only_a_live_run_with_history_enabled_opens_it(tmp_path, monkeypatch):
+    from tui.companion import companion_for
+    from tui.config import Config
+    from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
+
+    monkeypatch.setenv("LIQWATCH_STATE_DIR", str(tmp_path))
+    cfg = Config()
+    for mode in (DEMO, REPLAY):
+        assert companion_for(Pipeline(Engine(), [], mode), cfg).history is None
+    assert not (tmp_path / "history.sqlite3").exists()  # a demo or replay never touches live history
+    live = companion_for(Pipeline(Engine(), [], LIVE), cfg)
+    assert live.history is not None and live.history.writer
+    live.history.close()
+    cfg.history.enabled = False
+    assert companion_for(Pipeline(Engine(), [], LIVE), cfg).history is None
+
+
+def test_an_unwritable_state_dir_costs_the_history_not_the_app(tmp_path, monkeypatch):
+    from tui.companion import companion_for
+    from tui.config import Config
+    from tui.runtime import LIVE, Pipeline
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("LIQWATCH_STATE_DIR", str(blocker / "state"))  # a path under a file
+    assert companion_for(Pipeline(Engine(), [], LIVE), Config()).history is None

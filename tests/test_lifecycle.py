@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BOUND_S = 30  # every wait here is bounded; the 2 s exit figure is measured in bench/lifecycle.py
 
 
-def spawn_app(state_dir: Path, *args: str) -> tuple[int, int]:
+def spawn_app(state_dir: Path, *args: str, ignore_hup: bool = False) -> tuple[int, int]:
     """`liqwatch --demo` in a pseudo-terminal of 120x40, as a user would run it."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: a session leader whose controlling terminal is the pty
+        if ignore_hup:  # as under nohup: an ignored signal stays ignored across exec
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
         os.chdir(ROOT)
         env = {**os.environ, statefile.STATE_DIR_ENV: str(state_dir), "TERM": "xterm-256color"}
         env.pop("LIQWATCH_CONFIG", None)
@@ -95,10 +97,12 @@ def test_signal_to_a_running_app_in_a_pty_flushes_and_exits(tmp_path, sig):
     assert b"Traceback" not in out
 
 
-def test_vanished_terminal_flushes_and_exits(tmp_path):
-    """The SSH drop: the terminal's master side closes under the app."""
+@pytest.mark.parametrize("ignore_hup", [False, True], ids=["sighup", "nohup"])
+def test_vanished_terminal_flushes_and_exits(tmp_path, ignore_hup):
+    """The SSH drop: the terminal's master side closes under the app.  With
+    SIGHUP ignored (nohup) the dead tty itself is noticed."""
     out = bytearray()
-    pid, fd = spawn_app(tmp_path)
+    pid, fd = spawn_app(tmp_path, ignore_hup=ignore_hup)
     wait_running(pid, fd, tmp_path, out)
     os.close(fd)
     code, took = wait_exit(pid, None, out)
@@ -117,7 +121,9 @@ def test_recorder_killed_with_sigkill_leaves_every_complete_line(tmp_path, name)
 
     # 10k liquidations 10 ms apart, re-recorded at 10x: 1000 events a second for 10 s.
     source = tmp_path / "source.jsonl"
-    t0 = 1_762_290_000_000
+    # Stamped just behind the wall clock, as live data is: the recorder's own
+    # feed_status lines carry wall time, and a report reads both on one clock.
+    t0 = int(time.time() * 1000) - 10_000
     events = [Liquidation(t0 + 10 * i, "binance", "BTC/USDT:USDT", "long" if i % 3 else "short", 1e5 + i, 0.5, 5e4 + i)
               for i in range(10_000)]
     write_events(source, events)

@@ -95,6 +95,14 @@ def test_format_fields(tmp_path):
     assert out.stdout == f"stale 2m: {stale['line']}\n"
 
 
+def test_format_equals_form_and_help_fall_back_to_argparse(tmp_path):
+    write(tmp_path, int(time.time() * 1000))
+    assert run_status(tmp_path, "--format={bai_symbol}").stdout == "FROG\n"
+    assert "--format TEMPLATE" in run_status(tmp_path, "--help").stdout
+    out = run_status(tmp_path, "--json", "--format", "{bai}")
+    assert out.returncode == 2 and "not allowed with" in out.stderr
+
+
 def test_unknown_format_field_is_a_usage_error(tmp_path):
     write(tmp_path, int(time.time() * 1000))
     out = run_status(tmp_path, "--format", "{nope}")
@@ -128,4 +136,5 @@ def test_status_imports_nothing_heavy(tmp_path):
     env = {**os.environ, statefile.STATE_DIR_ENV: str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     loaded = set(out.stdout.splitlines()[-1].split())
-    assert not loaded & {"textual", "rich", "numpy", "ccxt", "aiohttp", "platformdirs", "tomllib", "indicators", "feeds"}
+    assert not loaded & {"textual", "rich", "numpy", "ccxt", "aiohttp", "platformdirs", "tomllib", "indicators", "feeds",
+                         "argparse", "datetime"}

@@ -6,12 +6,16 @@ pay for Textual, and the TUI must paint before ccxt is imported.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Sequence
 
+# Not `from typing import TYPE_CHECKING`: `liqwatch status` (run by tmux every
+# few seconds) goes through this module and must not pay for typing or argparse.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from typing import Sequence
+
     from tui.config import Config
 
 EXIT_USAGE = 2
@@ -22,6 +26,8 @@ def _add_config(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="liqwatch",
         description="Live forced liquidations, the market cap in its range, and bottom anxiety, in your terminal.",
@@ -58,13 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     tape.add_argument("--min-usd", type=float, default=0.0, metavar="N", help="only liquidations of at least N USD")
     _add_config(tape)
 
-    rec = sub.add_parser("record", help="record the feeds into a JSONL file (.gz to compress), headless")
-    rec.add_argument("path", help="the recording to write")
+    rec = sub.add_parser("record", help="run the live feeds headless and write every event to a recording")
+    rec.add_argument("path", help="output recording (.jsonl, or .jsonl.gz for gzip)")
     rec_source = rec.add_mutually_exclusive_group()
     rec_source.add_argument("--demo", action="store_true", help="record the bundled demo (to try the command)")
     rec_source.add_argument("--replay", metavar="SRC", help="re-record a recording, paced at --speed")
     rec.add_argument("--speed", type=float, default=None, help="replay speed factor (demo default 60, replay 1)")
-    rec.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this long")
+    rec.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
     rec.add_argument("--append", action="store_true", help="append to PATH instead of replacing it")
     _add_config(rec)
 

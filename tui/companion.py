@@ -28,6 +28,8 @@ log = logging.getLogger("liqwatch.companion")
 
 STATUS_EVERY_S = 1.0
 HISTORY_EVERY_S = 60.0
+# Events replayed from the history per step; the UI draws between steps.
+WARM_CHUNK = 2000
 
 
 class StatusWriter:
@@ -90,20 +92,47 @@ class Companion:
             self.lifecycle = Lifecycle(self.flush_now, exit)
             self.lifecycle.install()
         if self.history is not None:
-            now = self.wall_ms()
-            self.history.warm_load(self.pipeline.engine, now)
-            self.history.mark_start(now)
-            self.pipeline.taps.append(self.history.add)
-            self._tasks.append(asyncio.create_task(self._flush_history(), name="liqwatch-history"))
+            # The consumer waits for the history: live batches queue up
+            # (bounded, so the feeds feel back-pressure) and are applied after it.
+            self.pipeline.ready.clear()
+            self._tasks.append(asyncio.create_task(self._warm_then_collect(), name="liqwatch-history"))
         self._tasks.append(asyncio.create_task(self.status.run(), name="liqwatch-status"))
+
+    async def _warm_then_collect(self) -> None:
+        """Warm-load in chunks between frames, open the gate, then flush each minute."""
+        from indicators import warm
+
+        assert self.history is not None
+        history, engine = self.history, self.pipeline.engine
+        now = self.wall_ms()
+        try:
+            data = await asyncio.to_thread(history.load_warm, now, engine.params.cap_range_days,
+                                           engine.params.bai_window_days)
+            warm.begin(engine, data.hourly)
+            events = data.events
+            for i in range(0, len(events), WARM_CHUNK):
+                engine.apply_many(events[i : i + WARM_CHUNK])
+                await asyncio.sleep(0)
+            warm.finish(engine, data.lvr, data.oi)
+            log.info("history: %d events replayed from %s", len(events), history.path)
+        except Exception:  # a damaged history must not keep the live data out
+            log.exception("history: warm start failed; starting without it")
+        finally:
+            history.mark_start(now)
+            self.pipeline.taps.append(history.add)
+            self.pipeline.ready.set()
+        await self._flush_history()
 
     async def _flush_history(self) -> None:
         assert self.history is not None
         while True:
             await asyncio.sleep(HISTORY_EVERY_S)
             self.history.collect_samples(self.pipeline.engine)
-            # Off the event loop: SQLite commits can take a disk's time.
-            await asyncio.to_thread(self.history.flush, self.wall_ms())
+            try:
+                # Off the event loop: SQLite commits can take a disk's time.
+                await asyncio.to_thread(self.history.flush, self.wall_ms())
+            except Exception:  # a full disk loses that minute, not the app or later minutes
+                log.exception("history: flush failed")
 
     async def stop(self) -> None:
         """Flush everything once more and mark the status file stopped."""
@@ -124,6 +153,8 @@ class Companion:
             try:
                 self.history.collect_samples(self.pipeline.engine)
                 self.history.flush(self.wall_ms())
+            except Exception:  # the status file must still say "stopped"
+                log.exception("history: final flush failed")
             finally:
                 self.history.close()
         self.status.write(state="stopped")
@@ -136,9 +167,14 @@ def companion_for(pipeline: Pipeline, config: Config, wall_ms: Callable[[], int]
 
     history = None
     if pipeline.mode == LIVE and config.history.enabled:
+        import sqlite3
+
         from tui.history import History
 
-        history = History(retention_days=config.history.retention_days)
+        try:
+            history = History(retention_days=config.history.retention_days)
+        except (OSError, sqlite3.Error) as exc:  # an unwritable state dir costs the memory, not the app
+            log.warning("history unavailable: %s", exc)
     if wall_ms is None:
         return Companion(pipeline, history)
     return Companion(pipeline, history, wall_ms=wall_ms)

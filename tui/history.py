@@ -35,7 +35,7 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from feeds.events import Candle, Event, Liquidation, MarketCap, OpenInterest, Volume
 from tui import statefile
@@ -310,17 +310,26 @@ class History:
         oi = [(ts, v) for ts, v in db.execute("SELECT ts, usd FROM oi_total ORDER BY ts")]
         return lvr, oi
 
-    def warm_load(self, engine: Engine, now_ms: int) -> int:
-        """Put the engine back where the stored runs left it; returns events replayed."""
-        from indicators.warm import warm_start
-
+    def load_warm(self, now_ms: int, cap_days: float, bar_days: float) -> WarmData:
+        """Everything a warm start needs, read in one go (a worker thread may call it)."""
         if not self._has_schema:
-            return 0
-        p = engine.params
+            return WarmData({}, [], [], [])
         cut = _hour(now_ms) - RECENT_HOURS * HOUR_MS
         with self._flush_lock:
             lvr, oi = self.samples()
-            n = warm_start(engine, self.hourly_before(cut), lvr, oi,
-                           self.warm_events(now_ms, p.cap_range_days, p.bai_window_days))
-        log.info("history: %d events replayed from %s", n, self.path)
-        return n
+            return WarmData(self.hourly_before(cut), lvr, oi, list(self.warm_events(now_ms, cap_days, bar_days)))
+
+    def warm_load(self, engine: Engine, now_ms: int) -> int:
+        """Put the engine back where the stored runs left it, at once; returns events replayed."""
+        from indicators.warm import warm_start
+
+        p = engine.params
+        data = self.load_warm(now_ms, p.cap_range_days, p.bai_window_days)
+        return warm_start(engine, data.hourly, data.lvr, data.oi, data.events)
+
+
+class WarmData(NamedTuple):
+    hourly: dict[int, tuple[float, float, int]]
+    lvr: list[tuple[int, float]]
+    oi: list[tuple[int, float]]
+    events: list[Event]

@@ -12,7 +12,7 @@ ends the process if the graceful exit has not.  Nothing keeps running after
 that, so nothing can spin on a tty that returns EIO or EOF.
 
 A terminal that vanished without a SIGHUP (the signal ignored, as under
-``nohup``) is noticed by polling the tty once a second for POLLHUP/POLLERR.
+``nohup``) is noticed by polling the tty four times a second for POLLHUP/POLLERR.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import Callable
 log = logging.getLogger("liqwatch.lifecycle")
 
 DEADLINE_S = 1.5
-WATCH_EVERY_S = 1.0
+GONE_DEADLINE_S = 0.5
+WATCH_EVERY_S = 0.25
 EXIT_STATUS = 0
 
 
@@ -48,6 +49,9 @@ class Lifecycle:
         """Call from inside the running loop (in the main thread)."""
         self._loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
+            # An ignored SIGHUP (nohup) stays ignored: the user asked to outlive the terminal.
+            if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
+                continue
             signal.signal(sig, self._on_signal)
         if watch_tty:
             fds = [fd for fd in (0, 1) if _isatty(fd)]
@@ -61,12 +65,12 @@ class Lifecycle:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self.stop, signal.Signals(signum).name)
 
-    def stop(self, reason: str) -> None:
+    def stop(self, reason: str, deadline_s: float | None = None) -> None:
         """Flush, then exit; only the first call does anything."""
         if self.reason is not None:
             return
         self.reason = reason
-        self._start_watchdog()
+        self._start_watchdog(deadline_s)
         log.info("stopping: %s", reason)
         if self._watch is not None:
             self._watch.cancel()
@@ -75,13 +79,16 @@ class Lifecycle:
         finally:
             self.exit()
 
-    def _start_watchdog(self) -> None:
+    def _start_watchdog(self, deadline_s: float | None = None) -> None:
         if self._watchdog is None:
-            self._watchdog = threading.Thread(target=self._hard_exit, name="liqwatch-exit-watchdog", daemon=True)
+            wait = self.deadline_s if deadline_s is None else deadline_s
+            self._watchdog = threading.Thread(target=self._hard_exit, args=(wait,), name="liqwatch-exit-watchdog",
+                                              daemon=True)
             self._watchdog.start()
 
-    def _hard_exit(self) -> None:
-        threading.Event().wait(self.deadline_s)
+    @staticmethod
+    def _hard_exit(wait_s: float) -> None:
+        threading.Event().wait(wait_s)
         os._exit(EXIT_STATUS)
 
     async def _watch_tty(self, fds: list[int]) -> None:
@@ -92,7 +99,8 @@ class Lifecycle:
             await asyncio.sleep(WATCH_EVERY_S)
             for _fd, flags in poller.poll(0):
                 if flags & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
-                    self.stop("terminal gone")
+                    # Nothing to restore on a dead terminal: a short grace after the flush.
+                    self.stop("terminal gone", deadline_s=GONE_DEADLINE_S)
                     return
 
 

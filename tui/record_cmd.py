@@ -69,9 +69,10 @@ async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engi
         writer_task.cancel()
         await asyncio.gather(writer_task, return_exceptions=True)
         status.write(state="stopped")
-    print(f"recorded {result.total} events to {result.path}", file=sys.stderr)
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items())) or "nothing"
+    print(f"recorded {result.total} events to {result.path}: {counts}", file=sys.stderr)
     if result.no_venue_reachable:
-        print("no venue could be reached; check the network", file=sys.stderr)
+        print("no venue could be reached: check the network, or try `liqwatch --demo`", file=sys.stderr)
         return 1
     return 0
 

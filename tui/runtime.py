@@ -64,6 +64,9 @@ class Pipeline:
         self.feed_errors: dict[str, str] = {}
         # Called with every batch after the engine (the history collects through one).
         self.taps: list[Callable[[Sequence[Event]], None]] = []
+        # Cleared while the history warm-loads the engine; batches wait in the queue.
+        self.ready = asyncio.Event()
+        self.ready.set()
 
     # -- the clock the UI takes snapshots at --------------------------------
     @property
@@ -123,6 +126,7 @@ class Pipeline:
 
     async def _consume(self) -> None:
         queue = self.queue
+        await self.ready.wait()
         while True:
             if queue.empty():
                 self._idle.set()

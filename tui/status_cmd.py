@@ -11,14 +11,16 @@ Exit status: 0 fresh line; 1 stale (no write for 10 s) or stopped; 2 bad
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
-from typing import Sequence
 
 from tui import statefile
-from tui.format import age
+
+TYPE_CHECKING = False  # the typing module costs more than this whole command may take
+if TYPE_CHECKING:
+    import argparse
+    from typing import Sequence
 
 EXIT_FRESH, EXIT_STALE, EXIT_BAD_TEMPLATE, EXIT_NOT_RUNNING = 0, 1, 2, 3
 NOT_RUNNING = "liq: not running"
@@ -38,6 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def fields(data: dict, age_s: float) -> dict[str, str]:
     """The template fields: the writer's formatted text plus age and staleness."""
+    from tui.format import age
+
     out = {k: str(v) for k, v in data.get("text", {}).items()}
     out["age"] = age(age_s)
     out["stale"] = stale_word(data, age_s)
@@ -48,7 +52,11 @@ def stale_word(data: dict, age_s: float) -> str:
     if data.get("state") == "stopped":
         stopped = time.strftime("%H:%M", time.localtime(data.get("written_ms", 0) / 1000))
         return f"stopped {stopped}"
-    return f"stale {age(age_s)}" if age_s > statefile.STALE_S else ""
+    if age_s <= statefile.STALE_S:
+        return ""
+    from tui.format import age
+
+    return f"stale {age(age_s)}"
 
 
 def render(data: dict, age_s: float, template: str | None = None) -> str:
@@ -60,7 +68,34 @@ def render(data: dict, age_s: float, template: str | None = None) -> str:
     return f"{stale} | {line}" if stale else line
 
 
-def run(args: argparse.Namespace) -> int:
+class Options:
+    """Parsed options (argparse's Namespace, or the fast path's own)."""
+
+    def __init__(self, json: bool = False, format: str | None = None) -> None:
+        self.json = json
+        self.format = format
+
+
+def parse_fast(argv: Sequence[str]) -> Options | None:
+    """The common invocations parsed by hand (argparse costs ~6 ms to import);
+    None for anything else (help, a typo), which argparse then handles."""
+    opts = Options()
+    it = iter(argv)
+    for arg in it:
+        if arg == "--json" and opts.format is None:
+            opts.json = True
+        elif arg == "--format" and not opts.json:
+            opts.format = next(it, None)
+            if opts.format is None:
+                return None
+        elif arg.startswith("--format=") and not opts.json:
+            opts.format = arg[len("--format="):]
+        else:
+            return None
+    return opts
+
+
+def run(args: Options | argparse.Namespace) -> int:
     data = statefile.read(statefile.status_path())
     if data is None:
         if args.json:
@@ -83,6 +118,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="liqwatch status", description="One line from the running liqwatch, for tmux.")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    opts = parse_fast(argv)
+    if opts is None:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="liqwatch status", description="One line from the running liqwatch, for tmux.")
+        add_arguments(parser)
+        return run(parser.parse_args(argv))
+    return run(opts)
