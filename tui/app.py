@@ -30,7 +30,7 @@ from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
 from tui import replay_keys
 from tui.companion import companion_for
 from tui.config import Config, user_themes_dir
-from tui.format import local_tz
+from tui.format import clock, local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
 from tui.screens import AlertsScreen, FilterScreen, HelpScreen
@@ -202,6 +202,7 @@ class LiqwatchApp(App[int]):
                 tape.update_from(pipeline.tape, pipeline.tape_seq)
             self._update_tape_title(tape)
             totals = self.query_one(TotalsPane)
+            totals.set_note(self._coverage_note())
             if self._visible(totals):
                 totals.show((snap.liquidations.windows, snap.liquidations.storm, theme, compact), palette, snap.liquidations, self.tz, compact)
             if slow:
@@ -240,6 +241,13 @@ class LiqwatchApp(App[int]):
         if unreachable != banner.display:
             banner.display = unreachable
             banner.update("✖ No venue can be reached: check the network, or run `liqwatch --demo`.")
+
+    def _coverage_note(self) -> str:
+        """Totals cover less than their windows when data starts late: say from when."""
+        if not self.pipeline.ready.is_set():
+            return "loading history…"
+        since = self.companion.since_ms if self.pipeline.mode == LIVE else None
+        return f"since {clock(since, self.tz, seconds=False)}" if since is not None else ""
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"

@@ -67,6 +67,12 @@ class SnapshotPane(Static):
         self._pane_key = value
         self.border_title = f"{value} {self.title}".strip()
 
+    def set_note(self, note: str) -> None:
+        """A few words after the title (e.g. where coverage starts)."""
+        title = f"{self._pane_key} {self.title}".strip() + (f" · {note}" if note else "")
+        if self.border_title != title:
+            self.border_title = title
+
     def collapsed_changed(self) -> None:
         self._key = object()  # re-render on the next tick
         if self.has_class("-collapsed"):
