@@ -134,7 +134,7 @@ class LiqwatchApp(App[int]):
         # Essentials first: at 80x24 the panes that fit are the ones that matter.
         with Container(id="main"):
             with Vertical(id="tape-pane", classes="pane"):
-                yield TapeView(self.tz, self.options.config.ui.large_usd, id="tape")
+                yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
                 yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
             yield TotalsPane(id="totals", classes="pane")
             yield CapPane(id="cap", classes="pane")
@@ -198,13 +198,10 @@ class LiqwatchApp(App[int]):
         compact = self.compact or self.screen.has_class("-narrow") or self.screen.has_class("-short")
         with self.batch_update():
             tape = self.query_one(TapeView)
+            tape.set_palette(palette)
             if self._visible(tape):
                 tape.update_from(pipeline.tape, pipeline.tape_seq)
             self._update_tape_title(tape)
-            totals = self.query_one(TotalsPane)
-            totals.set_note(self._coverage_note())
-            if self._visible(totals):
-                totals.show((snap.liquidations.windows, snap.liquidations.storm, theme, compact), palette, snap.liquidations, self.tz, compact)
             if slow:
                 self._refresh_slow(snap, palette, theme, compact)
             self.query_one(StatusLine).show(
@@ -222,6 +219,14 @@ class LiqwatchApp(App[int]):
             )
 
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
+        """The 1 Hz panes.  The totals are here too: at a thousand liquidations
+        a second their digits change on every tick, and redrawing them four
+        times a second costs terminal bandwidth nobody can read."""
+        totals = self.query_one(TotalsPane)
+        totals.set_note(self._coverage_note())
+        if self._visible(totals):
+            liq = snap.liquidations
+            totals.show((liq.windows, liq.storm, theme, compact), palette, liq, self.tz, compact)
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
             rows = 3 if compact else 6

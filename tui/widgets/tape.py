@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from feeds.events import LONG, Liquidation
 from tui.format import clock, money, price, short_symbol
+from tui.palette import Palette
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class TapeView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TapeView { height: 1fr; overflow-x: hidden; }
     """
-    COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim"}
 
-    def __init__(self, tz: tzinfo, large_usd: float, **kwargs) -> None:
+    def __init__(self, tz: tzinfo, large_usd: float, palette: Palette, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.palette = palette
         self._tz = tz
         self.large_usd = large_usd
         self._rows: list[Liquidation] = []
@@ -113,13 +113,12 @@ class TapeView(ScrollView, can_focus=True):
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self._rows))
 
-    def _styles(self) -> tuple[Style, Style, Style, Style]:
-        return (
-            self.get_component_rich_style("tape--long"),
-            self.get_component_rich_style("tape--short"),
-            self.get_component_rich_style("tape--large"),
-            self.get_component_rich_style("tape--dim"),
-        )
+    def set_palette(self, palette: Palette) -> None:
+        """A new theme: every cached row is stale."""
+        if palette is not self.palette:
+            self.palette = palette
+            self._cache.clear()
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
@@ -135,34 +134,24 @@ class TapeView(ScrollView, can_focus=True):
         return strip
 
     def _render_row(self, ev: Liquidation, width: int) -> Strip:
-        long_style, short_style, large_style, dim_style = self._styles()
+        pal = self.palette
         base = self.rich_style
         is_long = ev.side == LONG
-        side_style = long_style if is_long else short_style
+        side_style = pal.side(is_long)
         large = ev.usd >= self.large_usd
-        usd_style = side_style + large_style if large else side_style
+        usd_style = side_style + pal.bold if large else side_style
         mark = "!" if large else " "
         # The side is a word or an arrow with a letter, never colour alone.
+        # Few style runs per row: each run costs a full colour sequence on
+        # the wire, and the tape rewrites its visible rows on every redraw.
         if width >= 46:
             side = "▼ LONG " if is_long else "▲ SHORT"
-            parts = [
-                (clock(ev.ts, self._tz) + " ", base + dim_style),
-                (f"{ev.exchange[:7]:<7} ", base),
-                (f"{short_symbol(ev.symbol)[:9]:<9} ", base),
-                (side + " ", base + side_style),
-                (f"{money(ev.usd):>7}", base + usd_style),
-                (mark, base + usd_style),
-            ]
-            if width >= 58:
-                parts.append((f" @ {price(ev.price)}", base + dim_style))
+            who = f"{clock(ev.ts, self._tz)} {ev.exchange[:7]:<7} {short_symbol(ev.symbol)[:9]:<9} "
         else:  # the tmux side panel: 32 cells
-            parts = [
-                (clock(ev.ts, self._tz) + " ", base + dim_style),
-                (f"{ev.exchange[:3]} ", base),
-                (f"{short_symbol(ev.symbol)[:7]:<7} ", base),
-                ("▼L " if is_long else "▲S ", base + side_style),
-                (f"{money(ev.usd):>7}", base + usd_style),
-                (mark, base + usd_style),
-            ]
+            side = "▼L" if is_long else "▲S"
+            who = f"{clock(ev.ts, self._tz)} {ev.exchange[:3]} {short_symbol(ev.symbol)[:7]:<7} "
+        parts = [(who, base), (f"{side} ", base + side_style), (f"{money(ev.usd):>7}{mark}", base + usd_style)]
+        if width >= 58:
+            parts.append((f" @ {price(ev.price)}", base + pal.dim))
         segments = [Segment(text, style) for text, style in parts]
-        return Strip(segments).adjust_cell_length(width, base)
+        return Strip(segments).simplify().adjust_cell_length(width, base)
