@@ -60,7 +60,7 @@ class BybitFeed(StreamLiquidationFeed):
         *,
         chunk_size: int = 10,
         markets_refresh_s: float = 600.0,
-        dedupe_capacity: int = 100_000,
+        dedupe_capacity: int = 20_000,
         rate_limit_wait_s: float = 5.0,
     ) -> None:
         super().__init__(

@@ -103,7 +103,7 @@ class RestLiquidationFeed(Feed):
         lookback_s: float = 300.0,
         rate_limit_wait_s: float = 5.0,
         rate_limit_ms: float | None = None,
-        dedupe_capacity: int = 100_000,
+        dedupe_capacity: int = 20_000,
     ) -> None:
         if venue not in VENUES:
             raise ValueError(f"no polled liquidations for {venue!r}; expected one of {', '.join(VENUES)}")

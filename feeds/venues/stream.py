@@ -54,7 +54,7 @@ class StreamLiquidationFeed(Feed):
         settings: ExchangeSettings,
         *,
         markets_refresh_s: float = 3600.0,
-        dedupe_capacity: int = 100_000,
+        dedupe_capacity: int = 20_000,
         rate_limit_wait_s: float = 5.0,
     ) -> None:
         self.settings = settings
