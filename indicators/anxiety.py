@@ -27,6 +27,7 @@ from indicators.windows import DAY_MS, HOUR_MS
 LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
+MOOD_CLOCK_MS = 60_000  # moods are re-read at most once a minute between updates
 
 
 def normal_cdf(z: float) -> float:
@@ -119,6 +120,9 @@ class MoodSeries:
         self.peak_euphoria = 0.0
         self.peak_euphoria_ts: int | None = None
         self._last: _Eval | None = None
+        self._version = 0  # bumped on every change of price, bar or score
+        self._mood_key: tuple[int, int] | None = None
+        self._mood: Mood | None = None
 
     # -- input ------------------------------------------------------------
 
@@ -148,6 +152,7 @@ class MoodSeries:
         if last <= 0 or (self.price_ts is not None and ts < self.price_ts):
             return
         self.price, self.price_ts = last, ts
+        self._version += 1
         if self.floor is not None:
             self._update(ts)
 
@@ -199,6 +204,7 @@ class MoodSeries:
     # -- scores -----------------------------------------------------------
 
     def _update(self, now: int) -> None:
+        self._version += 1
         ev = self._evaluate(now)
         self._last = ev
         self.bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, now))
@@ -248,11 +254,22 @@ class MoodSeries:
         return _Eval(best.ba, max(eu, x_term), best, ref, ext)
 
     def mood(self, now: int | None = None) -> Mood:
-        """The scores as of ``now`` (decayed since the last update), with their why."""
+        """The scores as of ``now`` (decayed since the last update), with their why.
+
+        Cached per update and per minute of ``now``: the UI asks four times a
+        second, and between updates only the decay (3-day half-life) and the
+        floor's age move, by far less than the display shows in a minute."""
+        t = self.bai_ts if now is None or now < self.bai_ts else now
+        key = (self._version, t // MOOD_CLOCK_MS)
+        if key != self._mood_key:
+            self._mood = self._mood_at(t)
+            self._mood_key = key
+        return self._mood
+
+    def _mood_at(self, t: int) -> Mood:
         ev = self._last
         if ev is None:
             return Mood(symbol=self.symbol, price=self.price)
-        t = self.bai_ts if now is None or now < self.bai_ts else now
         bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, t))
         eu = max(ev.eu, self._decayed(self.euphoria, self.euphoria_ts, t))
         b = ev.breach

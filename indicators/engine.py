@@ -18,7 +18,7 @@ from indicators.caprange import CapRange
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
 from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
-from indicators.windows import HOUR_MS, LiquidationWindows, WindowView, hour_of, storm_of
+from indicators.windows import HOUR_MS, WINDOWS, LiquidationWindows, WindowView, hour_of, storm_of
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
 MARKETCAP_FEED = "marketcap"
@@ -36,11 +36,15 @@ def base_of(symbol: str) -> str:
 class Engine:
     """Incremental indicator state for every pane of the UI and for ``report``."""
 
-    def __init__(self, params: IndicatorParams | None = None, watchlist: Sequence[str] = ()) -> None:
+    def __init__(self, params: IndicatorParams | None = None, watchlist: Sequence[str] = (),
+                 windows: Sequence[tuple[str, int]] = WINDOWS) -> None:
+        """``windows``: the rolling windows to keep (label, seconds).  The UI
+        wants all four; ``report`` keeps none (it computes its windows at the
+        end of the recording itself) and skips their per-event cost."""
         self.params = params if params is not None else IndicatorParams()
         self.watchlist = tuple(watchlist)
         p = self.params
-        self.liq = LiquidationWindows()
+        self.liq = LiquidationWindows(windows)
         self.cap = CapRange(p.cap_range_days, p.cap_band or None)
         self.leverage = Leverage(p)
         self.series: dict[str, MoodSeries] = {}
@@ -57,6 +61,8 @@ class Engine:
         self._since: dict[str, int] = {}
         self._last_data: dict[str, int] = {}
         self._next_hour = 0
+        self._hour_cache: dict[int, HourBar] = {}
+        self._hour_cache_version = -1
         # Called with the end (ms) of each hour the data clock leaves (report uses it).
         self.hour_listeners: list[Callable[[int], None]] = []
         self._dispatch = {
@@ -86,10 +92,10 @@ class Engine:
 
         Hours without any event in between (a gap in the recording) are not
         sampled: silence there is missing data, not a quiet market."""
-        first = self.liq.first_ts
-        if first is not None and first <= end - HOUR_MS:
-            hour = self.liq.views(end)[0]
-            self.leverage.on_hour(end, hour.by_pair)
+        liq = self.liq
+        if liq.first_ts is not None and liq.first_ts <= end - HOUR_MS:
+            pairs = liq.hour_pairs if liq.pairs_hour == end - HOUR_MS else {}
+            self.leverage.on_hour(end, pairs)
         for listener in self.hour_listeners:
             listener(end)
 
@@ -108,7 +114,9 @@ class Engine:
             self._last_data[feed] = ts
 
     def _on_liquidation(self, ev: Liquidation) -> None:
-        self._seen(ev.exchange, ev.ts)
+        last = self._last_data.get(ev.exchange)
+        if last is None or ev.ts > last:
+            self._last_data[ev.exchange] = ev.ts
         self.liq.add(ev)
         base = self._bases.get(ev.symbol)
         if base is None:
@@ -208,13 +216,14 @@ class Engine:
 
     def snapshot(self, now_ms: int | None = None) -> Snapshot:
         t = now_ms if now_ms is not None else (self.newest_ts or 0)
-        views = self.liq.views(t)
+        views = self.liq.views(t, pairs=("24h",))
+        day = next((v for v in views if v.label == "24h"), None)
         liquidations = self._liquidations(t, views)
         return Snapshot(
             as_of=t,
             events=self.events,
             liquidations=liquidations,
-            leverage=self.leverage.snapshot(t, views[-1].by_pair, liquidations.storm is not None),
+            leverage=self.leverage.snapshot(t, day.by_pair if day else None, liquidations.storm is not None),
             cap=self.cap.snapshot(),
             moods=self._moods(t),
             feeds=self._feeds(),
@@ -230,8 +239,8 @@ class Engine:
                 short_usd=v.short_usd,
                 count=v.count,
                 largest=v.largest,
-                by_exchange=MappingProxyType(v.split(0)),
-                by_symbol=MappingProxyType(v.split(1)),
+                by_exchange=MappingProxyType(v.by_exchange),
+                by_symbol=MappingProxyType(v.by_symbol),
             )
             for v in views
         )
@@ -248,7 +257,28 @@ class Engine:
         )
 
     def hour_bar(self, h: int) -> HourBar:
-        """One hour of liquidations with its storm verdict against its own baseline."""
+        """One hour of liquidations with its storm verdict against its own baseline.
+
+        A closed hour (and its baseline, the 24 hours before it) only changes
+        when a late event lands in the past, so its bar is cached until then."""
+        liq = self.liq
+        newest = liq.newest_ts
+        closed = newest is not None and h < newest - newest % HOUR_MS
+        if closed:
+            if self._hour_cache_version != liq.past_version:
+                self._hour_cache.clear()
+                self._hour_cache_version = liq.past_version
+            cached = self._hour_cache.get(h)
+            if cached is not None:
+                return cached
+        bar = self._hour_bar(h)
+        if closed:
+            if len(self._hour_cache) > 4 * HOURLY_BARS:
+                self._hour_cache.clear()
+            self._hour_cache[h] = bar
+        return bar
+
+    def _hour_bar(self, h: int) -> HourBar:
         p = self.params
         bar = self.liq.hourly.get(h)
         lg, sh, n = (bar[0], bar[1], bar[2]) if bar else (0.0, 0.0, 0)

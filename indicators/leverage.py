@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from statistics import median
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from feeds.events import MarketCap, OpenInterest, Volume
 from indicators.params import IndicatorParams
@@ -29,10 +29,10 @@ VENUE_TOTAL = "*"
 MIN_TREND_SAMPLES = 6
 
 
-def lvr(by_pair: Mapping[Pair, list], volumes: Mapping[Pair, float], hours: float = 24.0) -> float | None:
+def lvr(by_pair: Mapping[Pair, Sequence[float]], volumes: Mapping[Pair, float], hours: float = 24.0) -> float | None:
     """USD liquidated per 1B USD traded over ``hours``, on the pairs that have volume.
 
-    ``by_pair`` maps (exchange, symbol) to [long_usd, short_usd, ...];
+    ``by_pair`` maps (exchange, symbol) to (long_usd, short_usd, ...);
     ``volumes`` to the latest rolling 24 h volume (``*`` = the whole venue).
     """
     whole = {ex for ex, sym in volumes if sym == VENUE_TOTAL}
@@ -50,7 +50,7 @@ def lvr(by_pair: Mapping[Pair, list], volumes: Mapping[Pair, float], hours: floa
     return liquidated / traded * PER_BILLION
 
 
-def _covered(by_pair: Mapping[Pair, list], oi: Mapping[Pair, float]) -> float:
+def _covered(by_pair: Mapping[Pair, Sequence[float]], oi: Mapping[Pair, float]) -> float:
     return sum(v[0] + v[1] for key, v in by_pair.items() if key in oi)
 
 
@@ -86,10 +86,10 @@ class Leverage:
         self.lvr_samples.extend(lvr)
         self.oi_samples.extend(oi)
 
-    def on_hour(self, end: int, hour_by_pair: Mapping[Pair, list]) -> None:
-        """The hour (end - 1h, end] is over: take its samples.
+    def on_hour(self, end: int, hour_by_pair: Mapping[Pair, Sequence[float]]) -> None:
+        """The UTC hour ending at ``end`` is over: take its samples.
 
-        ``hour_by_pair`` is that hour's liquidation window split per (exchange, symbol)."""
+        ``hour_by_pair``: that hour's liquidations per (exchange, symbol)."""
         value = lvr(hour_by_pair, self.volumes, hours=1.0)
         if value is not None:
             self.lvr_samples.append((end, value))
@@ -173,12 +173,13 @@ class Leverage:
         recent = max((r for ts, r in ratios if ts > t - DAY_MS), default=0.0)
         return base > 0 and recent >= self.p.flush_liq_oi_multiple * base
 
-    def snapshot(self, t: int, by_pair_24h: Mapping[Pair, list], storm_now: bool) -> LeverageSnapshot:
+    def snapshot(self, t: int, by_pair_24h: Mapping[Pair, Sequence[float]] | None, storm_now: bool) -> LeverageSnapshot:
+        """``by_pair_24h``: the 24 h liquidations per (exchange, symbol); None when not kept."""
         word, now_m, then_m, since, lag_days = self.trend(t)
         oi = self.oi_total if self.oi else None
         change_24h = self._oi_change(t, DAY_MS)
         return LeverageSnapshot(
-            lvr_24h=lvr(by_pair_24h, self.volumes),
+            lvr_24h=lvr(by_pair_24h, self.volumes) if by_pair_24h is not None else None,
             lvr_trend=word,
             lvr_median_7d=now_m,
             lvr_median_then=then_m,

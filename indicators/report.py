@@ -15,12 +15,16 @@ from typing import Any, Iterable
 
 from feeds.events import Event, Liquidation
 from indicators.engine import Engine
+from indicators.leverage import lvr
 from indicators.params import IndicatorParams
 from indicators.snapshot import Snapshot, band
 from indicators.snapshot import EUPHORIA_BANDS
 from indicators.windows import DAY_MS, HOUR_MS, WINDOWS, hour_of
 
 TOP_LIQUIDATIONS = 10
+# The engine keeps no rolling window: the report's windows are computed once,
+# exact to the millisecond at end_ts, from the last day of liquidations.
+REPORT_WINDOWS: tuple[tuple[str, int], ...] = ()
 WINDOW_MS = {label: seconds * 1000 for label, seconds in WINDOWS}
 
 
@@ -83,6 +87,16 @@ class _Collector:
             out["final_harvest"] = trend == "falling"
         return out
 
+    def day_by_pair(self, end_ts: int) -> dict[tuple[str, str], list]:
+        """The last 24 h of liquidations per (exchange, symbol), for LVR."""
+        out: dict[tuple[str, str], list] = {}
+        for ev in self.recent:
+            if end_ts - DAY_MS < ev.ts <= end_ts:
+                cur = out.setdefault((ev.exchange, ev.symbol), [0.0, 0.0, 0])
+                cur[0 if ev.side == "long" else 1] += ev.usd
+                cur[2] += 1
+        return out
+
     def windows(self, end_ts: int) -> dict[str, dict[str, Any]]:
         out = {}
         for label, ms in WINDOW_MS.items():
@@ -101,7 +115,7 @@ class _Collector:
 
 def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
     """Run events through a fresh engine and summarise them (stable keys first)."""
-    engine = Engine(params)
+    engine = Engine(params, windows=REPORT_WINDOWS)
     col = _Collector(engine)
     apply = engine.apply
     on_liq = col.liquidation
@@ -218,7 +232,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
         "anxiety": anxiety,
         "anxiety_peaks": peaks,
         "leverage": {
-            "lvr_24h": lev.lvr_24h,
+            "lvr_24h": lvr(col.day_by_pair(end_ts), engine.leverage.volumes),
             "lvr_trend": lev.lvr_trend,
             "lvr_median_7d": lev.lvr_median_7d,
             "lvr_median_then": lev.lvr_median_then,

@@ -47,10 +47,34 @@ def hour_of(ts: int) -> int:
     return ts - ts % HOUR_MS
 
 
-class _Running:
-    """Running totals of the buckets inside one window."""
+def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
+    cur = m.get(key)
+    if cur is None:
+        m[key] = [lg, sh, n]
+    else:
+        cur[0] += lg
+        cur[1] += sh
+        cur[2] += n
 
-    __slots__ = ("label", "seconds", "long", "short", "count", "by_pair", "ptr")
+
+def _take_from(m: dict, key: object, lg: float, sh: float, n: int) -> None:
+    cur = m[key]
+    if cur[2] == n:
+        del m[key]  # exact zero, no float residue
+    else:
+        cur[0] -= lg
+        cur[1] -= sh
+        cur[2] -= n
+
+
+class _Running:
+    """Running totals of the buckets inside one window, whole and split three ways.
+
+    The per-exchange and per-symbol splits are kept here rather than derived
+    from the per-pair one at query time: a query then copies a few hundred
+    entries instead of summing a thousand pairs per window."""
+
+    __slots__ = ("label", "seconds", "long", "short", "count", "by_pair", "by_ex", "by_sym", "ptr")
 
     def __init__(self, label: str, seconds: int) -> None:
         self.label = label
@@ -58,57 +82,67 @@ class _Running:
         self.long = 0.0
         self.short = 0.0
         self.count = 0
-        # (exchange, symbol) -> [long_usd, short_usd, count]
+        # key -> [long_usd, short_usd, count]; keys: (exchange, symbol), exchange, symbol.
         self.by_pair: dict[Pair, list] = {}
+        self.by_ex: dict[str, list] = {}
+        self.by_sym: dict[str, list] = {}
         # Index in the bucket order of the first bucket inside the window.
         self.ptr = 0
 
-    def add(self, entries: Mapping[Pair, list], sign: int) -> None:
-        by_pair = self.by_pair
+    def add(self, entries: Mapping[Pair, list]) -> None:
+        by_pair, by_ex, by_sym = self.by_pair, self.by_ex, self.by_sym
+        lg_t = sh_t = 0.0
+        n_t = 0
         for key, (lg, sh, n) in entries.items():
-            cur = by_pair.get(key)
-            if cur is None:
-                by_pair[key] = [lg, sh, n]  # sign is +1: a bucket is removed only after being added
-            else:
-                cur[2] += sign * n
-                if cur[2] == 0:
-                    del by_pair[key]  # exact zero, no float residue
-                else:
-                    cur[0] += sign * lg
-                    cur[1] += sign * sh
-            self.long += sign * lg
-            self.short += sign * sh
-            self.count += sign * n
+            _add_to(by_pair, key, lg, sh, n)
+            _add_to(by_ex, key[0], lg, sh, n)
+            _add_to(by_sym, key[1], lg, sh, n)
+            lg_t += lg
+            sh_t += sh
+            n_t += n
+        self.long += lg_t
+        self.short += sh_t
+        self.count += n_t
+
+    def remove(self, entries: Mapping[Pair, list]) -> None:
+        """Take out a bucket that was added before (the left edge passed it)."""
+        by_pair, by_ex, by_sym = self.by_pair, self.by_ex, self.by_sym
+        lg_t = sh_t = 0.0
+        n_t = 0
+        for key, (lg, sh, n) in entries.items():
+            _take_from(by_pair, key, lg, sh, n)
+            _take_from(by_ex, key[0], lg, sh, n)
+            _take_from(by_sym, key[1], lg, sh, n)
+            lg_t += lg
+            sh_t += sh
+            n_t += n
+        self.count -= n_t
         if self.count == 0:
             self.long = self.short = 0.0
+        else:
+            self.long -= lg_t
+            self.short -= sh_t
 
 
 class WindowView:
-    """One window's totals as of a query, with its per-pair split."""
+    """One window's totals as of a query: (long, short) per exchange and per
+    symbol, and per (exchange, symbol) pair when it was asked for."""
 
-    __slots__ = ("label", "seconds", "long_usd", "short_usd", "count", "by_pair", "largest")
+    __slots__ = ("label", "seconds", "long_usd", "short_usd", "count", "by_exchange", "by_symbol", "by_pair",
+                 "largest")
 
     def __init__(self, label: str, seconds: int, long_usd: float, short_usd: float, count: int,
-                 by_pair: dict[Pair, list], largest: Liquidation | None) -> None:
+                 by_exchange: dict[str, tuple[float, float]], by_symbol: dict[str, tuple[float, float]],
+                 by_pair: dict[Pair, tuple[float, float]] | None, largest: Liquidation | None) -> None:
         self.label = label
         self.seconds = seconds
         self.long_usd = long_usd
         self.short_usd = short_usd
         self.count = count
+        self.by_exchange = by_exchange
+        self.by_symbol = by_symbol
         self.by_pair = by_pair
         self.largest = largest
-
-    def split(self, index: int) -> dict[str, tuple[float, float]]:
-        """(long_usd, short_usd) per exchange (index 0) or per symbol (index 1)."""
-        out: dict[str, list[float]] = {}
-        for key, (lg, sh, _n) in self.by_pair.items():
-            cur = out.get(key[index])
-            if cur is None:
-                out[key[index]] = [lg, sh]
-            else:
-                cur[0] += lg
-                cur[1] += sh
-        return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 class LiquidationWindows:
@@ -117,7 +151,7 @@ class LiquidationWindows:
     def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, hourly_keep_hours: int = 8 * 24,
                  slack_seconds: int = 300) -> None:
         self._wins = [_Running(label, sec) for label, sec in windows]
-        self._max_seconds = max(w.seconds for w in self._wins)
+        self._max_seconds = max((w.seconds for w in self._wins), default=0)
         self._slack = slack_seconds
         self._hourly_keep_ms = hourly_keep_hours * HOUR_MS
         self.head: int | None = None  # newest bucket the windows are advanced to
@@ -132,7 +166,14 @@ class LiquidationWindows:
         self._bucket_max: dict[int, Liquidation] = {}  # for queries behind the head
         # hour open (ms) -> [long_usd, short_usd, count]
         self.hourly: dict[int, list] = {}
+        # The current UTC hour's liquidations per (exchange, symbol): what the
+        # hourly LVR and liquidations/OI samples read when the hour closes.
+        self.pairs_hour = -1
+        self.hour_pairs: dict[Pair, list] = {}
         self.first_ts: int | None = None  # coverage starts here (storm baseline)
+        # Bumped whenever a closed hour changes (late events, warm start), so
+        # verdicts on closed hours can be cached until then.
+        self.past_version = 0
         self.newest_ts: int | None = None
         self.count = 0
         self.usd = 0.0
@@ -153,6 +194,8 @@ class LiquidationWindows:
         if self.newest_ts is None or ts > self.newest_ts:
             self.newest_ts = ts
         h = ts - ts % HOUR_MS
+        if h < self.newest_ts - self.newest_ts % HOUR_MS:
+            self.past_version += 1  # a late event changed a closed hour
         bar = self.hourly.get(h)
         if bar is None:
             if self.newest_ts - h < self._hourly_keep_ms:
@@ -163,6 +206,22 @@ class LiquidationWindows:
         else:
             bar[1] += usd
             bar[2] += 1
+        key = (ev.exchange, ev.symbol)
+        if h >= self.pairs_hour:
+            if h > self.pairs_hour:
+                self.pairs_hour = h
+                self.hour_pairs = {}
+            cur = self.hour_pairs.get(key)
+            if cur is None:
+                self.hour_pairs[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
+            elif is_long:
+                cur[0] += usd
+                cur[2] += 1
+            else:
+                cur[1] += usd
+                cur[2] += 1
+        if not self._wins:
+            return  # hourly figures only (report)
         self._push_max(ev)
         b = -(-ts // SECOND_MS)
         bm = self._bucket_max.get(b)
@@ -174,11 +233,10 @@ class LiquidationWindows:
         if b != self._cur:
             if self._cur is not None and b < self._cur:
                 # Late event: commit it on its own, keep the pending second.
-                self._commit(b, {(ev.exchange, ev.symbol): [usd, 0.0, 1] if is_long else [0.0, usd, 1]})
+                self._commit(b, {key: [usd, 0.0, 1] if is_long else [0.0, usd, 1]})
                 return
             self.flush()
             self._cur = b
-        key = (ev.exchange, ev.symbol)
         cur = self._acc.get(key)
         if cur is None:
             self._acc[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
@@ -194,6 +252,7 @@ class LiquidationWindows:
 
         They feed the hourly bars and the storm baseline; the rolling windows
         start empty (hourly sums cannot be split back into seconds)."""
+        self.past_version += 1
         for h, (lg, sh, n) in hours.items():
             h = hour_of(h)
             self.hourly[h] = [float(lg), float(sh), int(n)]
@@ -250,7 +309,7 @@ class LiquidationWindows:
                     cur[2] += n
         for w in self._wins:
             if b > head - w.seconds:
-                w.add(entries, 1)
+                w.add(entries)
 
     def advance(self, b: int) -> None:
         """Move the windows' right edge to bucket ``b`` (never backwards)."""
@@ -264,7 +323,7 @@ class LiquidationWindows:
             left = b - w.seconds
             ptr = w.ptr
             while ptr < n and order[ptr] <= left:
-                w.add(slots[order[ptr]], -1)
+                w.remove(slots[order[ptr]])
                 ptr += 1
             w.ptr = ptr
         keep = b - self._max_seconds - self._slack
@@ -290,50 +349,60 @@ class LiquidationWindows:
 
     # -- queries --------------------------------------------------------
 
-    def views(self, t_ms: int) -> list[WindowView]:
-        """Every window as of ``t_ms`` (rounded up to its second).
+    def views(self, t_ms: int, pairs: Iterable[str] = ()) -> list[WindowView]:
+        """Every window as of ``t_ms`` (rounded up to its second); the windows
+        labelled in ``pairs`` also carry their per-(exchange, symbol) split.
 
         A ``t`` up to the slack (5 min) behind the newest bucket is answered
         exactly by correcting the running totals with the buckets between; a
         ``t`` further back is answered as of that limit."""
         self.flush()
         t = -(-t_ms // SECOND_MS)
+        want = set(pairs)
         if self.head is None or t >= self.head:
             if self.head is not None:
                 self.advance(t)
-            return [self._view(w, t, {}, {}) for w in self._wins]
+            return [self._view(w, t, w.label in want, (), ()) for w in self._wins]
         t = max(t, self.head - self._slack)
         order = self._order
         head = self.head
-        future = order[bisect_right(order, t):]  # buckets in (t, head]
+        slots = self._slots
+        future = [slots[b] for b in order[bisect_right(order, t):]]  # buckets in (t, head]
         out = []
         for w in self._wins:
-            back = order[bisect_right(order, t - w.seconds):bisect_right(order, head - w.seconds)]
-            out.append(self._view(w, t, {b: self._slots[b] for b in future}, {b: self._slots[b] for b in back}))
+            back = [slots[b] for b in order[bisect_right(order, t - w.seconds):bisect_right(order, head - w.seconds)]]
+            out.append(self._view(w, t, w.label in want, future, back))
         return out
 
-    def _view(self, w: _Running, t: int, minus: dict, plus: dict) -> WindowView:
-        by_pair = {k: list(v) for k, v in w.by_pair.items()}
+    def _view(self, w: _Running, t: int, with_pairs: bool, minus: list, plus: list) -> WindowView:
         lg, sh, cnt = w.long, w.short, w.count
-        for sign, group in ((-1, minus), (1, plus)):
-            for slot in group.values():
+        if minus or plus:
+            maps = [{k: list(v) for k, v in m.items()} for m in (w.by_pair, w.by_ex, w.by_sym)]
+            by_pair, by_ex, by_sym = maps
+            for slot in plus:
                 for key, (a, s, n) in slot.items():
-                    cur = by_pair.get(key)
-                    if cur is None:
-                        by_pair[key] = [a, s, n]
-                    else:
-                        cur[0] += sign * a
-                        cur[1] += sign * s
-                        cur[2] += sign * n
-                        if cur[2] == 0:
-                            del by_pair[key]
-                    lg += sign * a
-                    sh += sign * s
-                    cnt += sign * n
+                    _add_to(by_pair, key, a, s, n)
+                    _add_to(by_ex, key[0], a, s, n)
+                    _add_to(by_sym, key[1], a, s, n)
+                    lg, sh, cnt = lg + a, sh + s, cnt + n
+            for slot in minus:
+                for key, (a, s, n) in slot.items():
+                    _take_from(by_pair, key, a, s, n)
+                    _take_from(by_ex, key[0], a, s, n)
+                    _take_from(by_sym, key[1], a, s, n)
+                    lg, sh, cnt = lg - a, sh - s, cnt - n
+        else:
+            by_pair, by_ex, by_sym = w.by_pair, w.by_ex, w.by_sym
         if cnt == 0:
             lg = sh = 0.0
         t_ms = t * SECOND_MS
-        return WindowView(w.label, w.seconds, lg, sh, cnt, by_pair, self.largest_in(t_ms - w.seconds * SECOND_MS, t_ms))
+        return WindowView(
+            w.label, w.seconds, lg, sh, cnt,
+            {k: (v[0], v[1]) for k, v in by_ex.items()},
+            {k: (v[0], v[1]) for k, v in by_sym.items()},
+            {k: (v[0], v[1]) for k, v in by_pair.items()} if with_pairs else None,
+            self.largest_in(t_ms - w.seconds * SECOND_MS, t_ms),
+        )
 
     def largest_in(self, lo_ms: int, hi_ms: int) -> Liquidation | None:
         """The largest liquidation with ts in (lo_ms, hi_ms]."""

@@ -57,8 +57,8 @@ def check(w: LiquidationWindows, events, t_ms):
         assert view.count == ref["count"]
         assert view.long_usd == pytest.approx(ref["long"])
         assert view.short_usd == pytest.approx(ref["short"])
-        assert view.split(0) == pytest.approx(ref["ex"])
-        assert view.split(1) == pytest.approx(ref["sym"])
+        assert view.by_exchange == pytest.approx(ref["ex"])
+        assert view.by_symbol == pytest.approx(ref["sym"])
         assert (view.largest.usd if view.largest else None) == ref["largest"]
 
 
