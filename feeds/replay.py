@@ -60,6 +60,9 @@ class ReplayFeed(Feed):
         self._resumed.set()
         self.finished = False
         self.emitted = 0
+        # Set once everything due at the start (the instant part, and lines
+        # that arrive late but are already due) has been emitted.
+        self.caught_up = asyncio.Event()
 
     # -- the data clock -------------------------------------------------
     def now_ms(self) -> int | None:
@@ -153,6 +156,7 @@ class ReplayFeed(Feed):
                 nxt = next(rest, None)
             if batch:
                 await self._emit(emit, batch)
+            self.caught_up.set()
             if nxt is None:
                 break
             wait = (nxt.ts - now) / 1000 / self._speed
@@ -166,6 +170,7 @@ class ReplayFeed(Feed):
     def _finish(self, last_ts: int | None) -> None:
         now = self.now_ms()
         self.finished = True
+        self.caught_up.set()
         if now is not None:
             self._anchor_ts = now
         elif last_ts is not None:

@@ -207,10 +207,11 @@ class Engine:
 
     def _on_feed_status(self, ev: FeedStatus) -> None:
         prev = self._status.get(ev.feed)
+        if prev is not None and ev.ts < prev.ts:
+            return  # an older status than the one we hold says nothing new
         if prev is None or prev.state != ev.state:
             self._since[ev.feed] = ev.ts
-        if prev is None or ev.ts >= prev.ts:
-            self._status[ev.feed] = ev
+        self._status[ev.feed] = ev
 
     # -- snapshot ------------------------------------------------------------
 

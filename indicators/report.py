@@ -70,7 +70,7 @@ class _Collector:
         recent = self.recent
         recent.append(ev)
         cut = self.engine.newest_ts - DAY_MS - 1000
-        while recent[0].ts <= cut:
+        while recent and recent[0].ts <= cut:  # a late event may itself be past the cut
             recent.popleft()
 
     def _on_hour(self, end: int) -> None:

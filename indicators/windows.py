@@ -200,6 +200,10 @@ class LiquidationWindows:
         if bar is None:
             if self.newest_ts - h < self._hourly_keep_ms:
                 self.hourly[h] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
+                if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
+                    cut = self.newest_ts - self._hourly_keep_ms
+                    for old in [old for old in self.hourly if old <= cut]:
+                        del self.hourly[old]
         elif is_long:
             bar[0] += usd
             bar[2] += 1
@@ -337,11 +341,6 @@ class LiquidationWindows:
                 del order[:k]
                 for w in self._wins:
                     w.ptr -= k
-        if self.newest_ts is not None:
-            cut = hour_of(b * SECOND_MS) - self._hourly_keep_ms
-            if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
-                for h in [h for h in self.hourly if h <= cut]:
-                    del self.hourly[h]
         m = self._maxes
         if m and m[0].ts <= (b - self._max_seconds - self._slack) * SECOND_MS:
             k = bisect_right(m, (b - self._max_seconds - self._slack) * SECOND_MS, key=_ts)

@@ -11,7 +11,8 @@ from rich.console import Console
 
 from feeds.replay import ReplayFeed
 from tui.alerts import AlertSettings
-from tui.app import AppOptions, LiqwatchApp, demo_path, make_app
+from tui.app import AppOptions, LiqwatchApp, make_app
+from tui.demo import demo_path
 from tui.config import Config
 from tui.runtime import DEMO
 
@@ -41,12 +42,15 @@ def frozen_demo_app(config: Config | None = None) -> LiqwatchApp:
 
 
 async def settle(app: LiqwatchApp, pilot) -> None:
-    """Wait until the instant part is loaded and applied, then draw once."""
+    """Wait until the replay has emitted all that is due and the engine has
+    applied it, then draw once."""
     replay = app.pipeline.replay
-    for _ in range(2000):
-        if replay is not None and replay.now_ms() is not None:
+    assert replay is not None
+    for _ in range(3000):
+        if replay.caught_up.is_set():
             break
         await pilot.pause(0.01)
+    assert replay.caught_up.is_set(), "the demo's history did not load"
     await app.pipeline.wait_idle()
     app.refresh_panes(slow=True)
     await pilot.pause()
@@ -62,3 +66,9 @@ def text_of(widget) -> str:
 @pytest.fixture
 def demo_app() -> LiqwatchApp:
     return frozen_demo_app()
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's status file or history."""
+    monkeypatch.setenv("LIQWATCH_STATE_DIR", str(tmp_path_factory.mktemp("state")))

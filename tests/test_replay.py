@@ -127,3 +127,28 @@ async def test_bad_lines_do_not_stop_a_replay(tmp_path, caplog):
         seen = await play(feed, vt)
     assert [e.ts for _, _, b in seen for e in b if isinstance(e, Liquidation)] == [T0, T0 + 5]
     assert "line 2" in caplog.text
+
+
+async def test_caught_up_waits_for_late_lines_that_are_already_due():
+    """A candle line arrives when its bar closes, after later-stamped lines:
+    past the instant cut it is due at once, and caught_up covers it."""
+    cut = T0 + 60_000
+    late_candle = Price(T0 + 30_000, "binance", "BTC/USDT:USDT", 1.0)
+    events = [liq(T0), liq(cut), late_candle, liq(cut + 600_000)]
+    vt = VirtualTime()
+    feed = ReplayFeed(events, speed=1.0, instant_until=cut, monotonic=vt.monotonic, sleep=vt.sleep)
+    seen: list = []
+
+    async def emit(batch):
+        seen.extend(batch)
+        if late_candle in batch:
+            assert not feed.caught_up.is_set()
+
+    task = asyncio.create_task(feed.run(emit))
+    for _ in range(50):
+        if feed.caught_up.is_set():
+            break
+        await asyncio.sleep(0)
+    assert feed.caught_up.is_set()
+    assert seen == events[:3]
+    task.cancel()

@@ -13,7 +13,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,10 +24,11 @@ from textual.widgets import Static
 
 from feeds.base import Feed
 from feeds.events import Liquidation
-from feeds.replay import ReplayFeed
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
+from tui import replay_keys
+from tui.companion import companion_for
 from tui.config import Config, user_themes_dir
 from tui.format import local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
@@ -84,6 +84,9 @@ class LiqwatchApp(App[int]):
         Binding("t", "next_theme", "Next theme"),
         Binding("c", "compact", "Compact rows"),
         Binding("a", "alerts", "Past alerts"),
+        Binding("p", "replay_pause", "Pause / resume the replay"),
+        Binding("plus,equals_sign", "replay_speed(1)", "Replay faster (1-300x)", key_display="+"),
+        Binding("minus", "replay_speed(-1)", "Replay slower", key_display="-"),
         Binding("j", "scroll(1)", "Scroll down", show=False),
         Binding("k", "scroll(-1)", "Scroll up", show=False),
         *(Binding(key, f"toggle_pane('{pane}')", f"Show / collapse {title}", show=False) for key, pane, title in PANES),
@@ -97,6 +100,8 @@ class LiqwatchApp(App[int]):
         self.pipeline = Pipeline(
             self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE
         )
+        # Status file each second, history when live (tui/companion.py).
+        self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
         self.alert_book = AlertBook(cfg.alerts)
@@ -104,6 +109,7 @@ class LiqwatchApp(App[int]):
         self._palette: Palette | None = None
         self._palette_theme = ""
         self._ticks = 0
+        self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
         themes = load_themes(user_themes_dir())
@@ -142,6 +148,7 @@ class LiqwatchApp(App[int]):
     def on_mount(self) -> None:
         for key, pane, _ in PANES[1:]:
             self.query_one(f"#{pane}", SnapshotPane).key = key
+        self.companion.start(exit=None if self.is_headless else self.exit)
         self.refresh_panes(slow=True)
         # Feeds start after the first frame: a venue feed's first act is the
         # heavy ccxt import, and the screen should be up before that.
@@ -150,6 +157,7 @@ class LiqwatchApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.pipeline.stop()
+        await self.companion.stop()
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
@@ -163,8 +171,13 @@ class LiqwatchApp(App[int]):
 
     # -- rendering -----------------------------------------------------------
     def _tick(self) -> None:
+        """The 4 Hz timer.  A quiet tick (no new events, no slow turn) does
+        nothing: an idle screen costs no snapshot, and sends nothing."""
         self._ticks += 1
-        self.refresh_panes(slow=self._ticks % SLOW_EVERY == 0)
+        slow = self._ticks % SLOW_EVERY == 0
+        if slow or self.pipeline.events_in != self._events_seen:
+            self._events_seen = self.pipeline.events_in
+            self.refresh_panes(slow=slow)
 
     def _visible(self, widget: SnapshotPane | TapeView) -> bool:
         if self.screen.has_class("-too-small"):
@@ -180,8 +193,9 @@ class LiqwatchApp(App[int]):
         self.last_snapshot = snap
         palette = self.palette
         theme = self.theme
-        # The side panel is compact by nature; elsewhere `c` decides.
-        compact = self.compact or self.screen.has_class("-narrow")
+        # The side panel and short terminals are compact by nature (24 rows
+        # must show the essentials); elsewhere `c` decides.
+        compact = self.compact or self.screen.has_class("-narrow") or self.screen.has_class("-short")
         with self.batch_update():
             tape = self.query_one(TapeView)
             if self._visible(tape):
@@ -240,6 +254,8 @@ class LiqwatchApp(App[int]):
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
+        if self.pipeline.mode == DEMO:
+            title += " · synthetic"
         if tape.filter.active:
             title += f" · filter {tape.filter.describe()}"
         if tape.paused:
@@ -289,6 +305,22 @@ class LiqwatchApp(App[int]):
 
     def action_alerts(self) -> None:
         self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
+
+    def action_replay_pause(self) -> None:
+        replay = self.pipeline.replay
+        if replay is None:
+            self.notify("Nothing to pause: this is live data", timeout=2)
+            return
+        replay_keys.toggle_pause(replay)
+        self.refresh_panes(slow=False)
+
+    def action_replay_speed(self, step: int) -> None:
+        replay = self.pipeline.replay
+        if replay is None:
+            self.notify("Speed applies to a replay or the demo", timeout=2)
+            return
+        replay_keys.change_speed(replay, step)
+        self.refresh_panes(slow=False)
 
     def action_pause_tape(self) -> None:
         paused = self.query_one(TapeView).toggle_pause()
@@ -345,18 +377,3 @@ def make_app(options: AppOptions) -> LiqwatchApp:
     """The app factory shared by the CLI and the tests."""
     return LiqwatchApp(options)
 
-
-def demo_path() -> Path:
-    """The bundled demo recording (package data)."""
-    from importlib.resources import files
-
-    return Path(str(files("feeds.data").joinpath("demo.jsonl.gz")))
-
-
-def demo_feed(speed: float = 60.0) -> ReplayFeed:
-    """The demo: history before the storm at once, the rest at ``speed`` x."""
-    import json
-    from importlib.resources import files
-
-    meta = json.loads(files("feeds.data").joinpath("demo.json").read_text())
-    return ReplayFeed(demo_path(), speed=speed, instant_until=int(meta["instant_until_ts"]))

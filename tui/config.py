@@ -49,6 +49,22 @@ class UISettings:
 
 
 @dataclass
+class HistorySettings:
+    """The SQLite history that lets totals, the cap range and the LVR trend
+    survive a restart.  Only live runs write it; a replay or the demo never does."""
+
+    enabled: bool = True
+    # Rows older than this are deleted (the cap range needs cap_range_days of samples).
+    retention_days: float = 90.0
+
+    def validate(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.retention_days < 2:
+            errors["retention_days"] = "must be at least 2 (the 24 h totals and their baseline need it)"
+        return errors
+
+
+@dataclass
 class Config:
     watchlist: list[str] = field(default_factory=lambda: list(DEFAULT_WATCHLIST))
     exchanges: dict[str, ExchangeSettings] = field(
@@ -58,6 +74,7 @@ class Config:
     indicators: IndicatorParams = field(default_factory=IndicatorParams)
     ui: UISettings = field(default_factory=UISettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})
 
@@ -130,11 +147,14 @@ class _LineFinder:
         return self.index.get(dotted)
 
 
+_PLURAL = {bool: "true/false values", int: "integers", float: "numbers", str: "strings"}
+
+
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is list:
         (inner,) = typing.get_args(tp)
-        return f"a list of {_type_name(inner)}s"
+        return f"a list of {_PLURAL.get(inner, str(inner))}"
     return {bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
 
 
@@ -169,6 +189,23 @@ def _coerce(tp: Any, value: Any) -> Any:
 def _fields(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+
+
+def config_keys(cls: type = Config, prefix: str = "") -> list[str]:
+    """Every dotted config key, walked the way the loader walks the dataclasses
+    (named tables expand to each allowed name).  The template test uses it."""
+    out: list[str] = []
+    for name, tp in _fields(cls).items():
+        dotted = f"{prefix}.{name}" if prefix else name
+        if dataclasses.is_dataclass(tp):
+            out.extend(config_keys(tp, dotted))
+        elif typing.get_origin(tp) is dict:
+            _, inner = typing.get_args(tp)
+            for table in _NAMED_TABLES[name]:
+                out.extend(config_keys(inner, f"{dotted}.{table}"))
+        else:
+            out.append(dotted)
+    return out
 
 
 def _build(cls: type, data: Any, prefix: str, lines: _LineFinder, problems: list) -> Any:

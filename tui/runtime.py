@@ -28,6 +28,7 @@ DEMO, REPLAY, LIVE = "DEMO", "REPLAY", "LIVE"
 
 TAPE_LEN = 5000
 QUEUE_BATCHES = 1024
+DRAIN_BUDGET_S = 0.05
 
 
 class Pipeline:
@@ -61,6 +62,11 @@ class Pipeline:
         self.supervisor: Supervisor | None = Supervisor(self.feeds, self.emit) if supervised else None
         self._idle = asyncio.Event()
         self.feed_errors: dict[str, str] = {}
+        # Called with every batch after the engine (the history collects through one).
+        self.taps: list[Callable[[Sequence[Event]], None]] = []
+        # Cleared while the history warm-loads the engine; batches wait in the queue.
+        self.ready = asyncio.Event()
+        self.ready.set()
 
     # -- the clock the UI takes snapshots at --------------------------------
     @property
@@ -99,6 +105,8 @@ class Pipeline:
 
     def apply(self, batch: Sequence[Event]) -> None:
         self.engine.apply_many(batch)
+        for tap in self.taps:
+            tap(batch)
         self.events_in += len(batch)
         tape = self.tape
         n = 0
@@ -118,14 +126,21 @@ class Pipeline:
 
     async def _consume(self) -> None:
         queue = self.queue
+        await self.ready.wait()
         while True:
             if queue.empty():
                 self._idle.set()
             batch = await queue.get()
             self.apply(batch)
-            # Drain what else is waiting in one go: fewer wake-ups under load.
+            # Drain what else is waiting in one go (fewer wake-ups under load),
+            # but give the loop back after DRAIN_BUDGET_S: a backlog (a replay's
+            # history) must not hold up input, the redraw timer or a SIGTERM.
+            deadline = time.monotonic() + DRAIN_BUDGET_S
             while not queue.empty():
                 self.apply(queue.get_nowait())
+                if time.monotonic() > deadline:
+                    await asyncio.sleep(0)
+                    deadline = time.monotonic() + DRAIN_BUDGET_S
 
     async def _run_feed(self, feed: Feed) -> None:
         try:

@@ -22,6 +22,13 @@ from tui.format import age, clock, day, money, pct, price, short_symbol
 from tui.palette import Palette
 
 
+def one_line(text: Text) -> Text:
+    """A line that ends in … rather than wrapping: panes keep their shape at any width."""
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
+
+
 class SnapshotPane(Static):
     """A Static that re-renders only when its input changed.
 
@@ -89,20 +96,24 @@ class TotalsPane(SnapshotPane):
         if day is not None and day.by_exchange and not compact:
             venues = sorted(day.by_exchange.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
             parts.append(
-                Text.assemble(
-                    ("24h by venue ", palette.dim),
-                    *(f"{name} {money(lo + sh)}  " for name, (lo, sh) in venues),
+                one_line(
+                    Text.assemble(
+                        ("24h ", palette.dim), *(f"{name} {money(lo + sh)}  " for name, (lo, sh) in venues)
+                    )
                 )
             )
         if largest is not None:
             is_long = largest.side == "long"
             parts.append(
-                Text.assemble(
-                    ("largest 24h ", palette.dim),
-                    (money(largest.usd), palette.side(is_long) + palette.bold),
-                    f" {short_symbol(largest.symbol)} {largest.exchange} ",
-                    ("▼ long" if is_long else "▲ short", palette.side(is_long)),
-                    (f" {clock(largest.ts, tz, seconds=False)}", palette.dim),
+                one_line(
+                    Text.assemble(
+                        ("largest ", palette.dim),
+                        (money(largest.usd), palette.side(is_long) + palette.bold),
+                        " ",
+                        ("▼L" if is_long else "▲S", palette.side(is_long)),
+                        f" {short_symbol(largest.symbol)} {largest.exchange}",
+                        (f" {clock(largest.ts, tz, seconds=False)}", palette.dim),
+                    )
                 )
             )
         storm = liq.storm
@@ -137,14 +148,22 @@ class CapPane(SnapshotPane):
     def build(self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool) -> RenderableType:
         if cap is None:
             return Text("waiting for market-cap samples…", palette.dim)
+        if cap.high <= cap.low:
+            # One sample is not a range: say so rather than draw a 50 % needle.
+            return Group(
+                Text.assemble((money(cap.usd), palette.bold), ("  range still forming", palette.dim)),
+                Text("the range builds from samples over days (kept across restarts)", palette.dim),
+            )
         state = {"inside": "inside range", "above": "▲ broke above", "below": "▼ broke below"}.get(cap.state, cap.state)
         state_style = palette.success if cap.state == "inside" else palette.warning
-        head = Text.assemble(
-            (money(cap.usd), palette.bold),
-            "  ",
-            (state, state_style + palette.bold),
-            f"  {pct(cap.position)} of range",
-            (f"  · {cap.days_in_range:.0f}d in range", palette.dim),
+        head = one_line(
+            Text.assemble(
+                (money(cap.usd), palette.bold),
+                "  ",
+                (state, state_style + palette.bold),
+                f"  {pct(cap.position)} of range",
+                (f"  {cap.days_in_range:.0f}d in range", palette.dim),
+            )
         )
         lo, hi = money(cap.low), money(cap.high)
         bar_width = max(8, width - len(lo) - len(hi) - 4)
@@ -301,6 +320,10 @@ class StatusLine(Static):
         right.append(clock(wall_ms, tz), palette.bold)
         if mode != "LIVE" and width >= 130:
             right.append(f"  data {clock(now_ms, tz)}", palette.dim)
+        if width - 2 - badge.cell_len - right.cell_len < 8:
+            # The side panel: the mode and its state, without the long words.
+            short = " · ".join([mode, *label.split(" · ")[1:]])
+            badge = Text(f" {short} ", badge.style)
         room = width - 2 - badge.cell_len - right.cell_len - 2
         text = Text.assemble(badge, " ", feed_health(palette, feeds, feed_errors, now_ms, room), " ")
         pad = max(1, width - 2 - text.cell_len - right.cell_len)
@@ -408,23 +431,28 @@ class LeveragePane(SnapshotPane):
                     (" per $1B traded, 24h", palette.dim),
                 )
             )
-            detail = ""
+            lines.append(Text(trend + since, trend_style))
             if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
-                detail = f"  7d median {money(lev.lvr_median_7d)} vs {money(lev.lvr_median_then)}"
-            lines.append(Text.assemble((trend + since, trend_style), (detail, palette.dim)))
+                lines.append(
+                    one_line(
+                        Text(f"7d median {money(lev.lvr_median_7d)}, was {money(lev.lvr_median_then)}", palette.dim)
+                    )
+                )
         if lev.oi_usd is None:
             lines.append(Text("OI: waiting for open interest…", palette.dim))
         else:
             lines.append(
-                Text.assemble(
-                    ("OI ", palette.bold),
-                    money(lev.oi_usd),
-                    ("  24h ", palette.dim),
-                    pct(lev.oi_change_24h, 1, signed=True),
-                    ("  7d ", palette.dim),
-                    pct(lev.oi_change_7d, 1, signed=True),
-                    ("  OI/cap ", palette.dim),
-                    pct(lev.oi_to_cap, 2),
+                one_line(
+                    Text.assemble(
+                        ("OI ", palette.bold),
+                        money(lev.oi_usd),
+                        ("  24h ", palette.dim),
+                        pct(lev.oi_change_24h, 1, signed=True),
+                        ("  7d ", palette.dim),
+                        pct(lev.oi_change_7d, 1, signed=True),
+                        ("  OI/cap ", palette.dim),
+                        pct(lev.oi_to_cap, 2),
+                    )
                 )
             )
         if lev.final_harvest:

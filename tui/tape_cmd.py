@@ -1,0 +1,132 @@
+"""``liqwatch tape``: liquidations on stdout, one per line, for pipes and logs.
+
+Plain text (time, venue, symbol, side word and arrow, USD, price) or JSON in
+the recording line format, so ``liqwatch tape --json > x.jsonl`` is itself a
+recording.  Lines are flushed one by one (a pipe reader sees each at once).
+
+A closed pipe is a normal end (``liqwatch tape | head``): the write that
+fails with EPIPE stops the stream, and stdout is pointed at /dev/null so the
+interpreter's final flush cannot fail again; the exit status is 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import select
+import sys
+from datetime import tzinfo
+from typing import Sequence, TextIO
+
+from feeds.base import Feed
+from feeds.events import Event, Liquidation
+from feeds.recording import dumps
+from feeds.supervisor import Supervisor
+from tui.format import clock, money, price
+
+SIDE_WORD = {"long": "LONG ▼", "short": "SHORT ▲"}
+
+
+def text_line(ev: Liquidation, tz: tzinfo) -> str:
+    """'14:03:07  binance  BTC/USDT:USDT  LONG ▼  $1.21M  @ 64,012.5'."""
+    side = SIDE_WORD.get(ev.side, ev.side)
+    return f"{clock(ev.ts, tz)}  {ev.exchange:<12} {ev.symbol:<18} {side:<7} {money(ev.usd):>7}  @ {price(ev.price)}"
+
+
+class _PipeClosed(Exception):
+    pass
+
+
+class TapePrinter:
+    """The feeds' emit: prints each liquidation at least ``min_usd``."""
+
+    def __init__(self, out: TextIO, as_json: bool, min_usd: float, tz: tzinfo, since_ts: int | None = None) -> None:
+        self.out = out
+        self.since_ts = since_ts if since_ts is not None else -1
+        self.as_json = as_json
+        self.min_usd = min_usd
+        self.tz = tz
+        self.printed = 0
+
+    async def emit(self, batch: Sequence[Event]) -> None:
+        lines = [
+            dumps(ev) if self.as_json else text_line(ev, self.tz)
+            for ev in batch
+            if type(ev) is Liquidation and ev.usd >= self.min_usd and ev.ts >= self.since_ts
+        ]
+        if not lines:
+            return
+        try:
+            for line in lines:
+                self.out.write(line + "\n")
+                self.out.flush()
+                self.printed += 1
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
+
+async def _watch_reader(out: TextIO, every_s: float = 1.0) -> None:
+    """End when the reader is gone, even while nothing is printed: a quiet
+    market (or ``--min-usd``) could otherwise keep ``tape | head`` waiting
+    for the next write.  poll() reports POLLERR on a pipe whose read end is
+    closed, and POLLHUP on a terminal that hung up."""
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked for: only errors and hang-ups come back
+    while True:
+        await asyncio.sleep(every_s)
+        for _fd, flags in poller.poll(0):
+            if flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
+                raise _PipeClosed
+
+
+async def _run(feeds: Sequence[Feed], printer: TapePrinter, supervised: bool) -> None:
+    """Live feeds run under the supervisor (a venue that fails is retried,
+    the others go on); a replay runs on its own until it ends."""
+    supervisor = Supervisor(feeds, printer.emit) if supervised else None
+    if supervisor is not None:
+        supervisor.start()
+        tasks = [asyncio.create_task(supervisor.wait(), name="tape-supervisor")]
+    else:
+        tasks = [asyncio.create_task(feed.run(printer.emit), name=f"tape-{feed.name}") for feed in feeds]
+    watcher = asyncio.create_task(_watch_reader(printer.out))
+    try:
+        done, _ = await asyncio.wait([asyncio.gather(*tasks), watcher], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # re-raise _PipeClosed or a feed's error
+    finally:
+        if supervisor is not None:
+            await supervisor.stop()
+        for task in (*tasks, watcher):
+            task.cancel()
+        await asyncio.gather(*tasks, watcher, return_exceptions=True)
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: send what is left to /dev/null, so the flush at exit is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def run_tape(
+    feeds: Sequence[Feed],
+    as_json: bool,
+    min_usd: float,
+    tz: tzinfo,
+    since_ts: int | None = None,
+    supervised: bool = False,
+) -> int:
+    """Stream until the feeds end, the pipe closes (exit 0) or Ctrl-C (130);
+    ``since_ts`` drops older liquidations (the demo's preloaded history)."""
+    printer = TapePrinter(sys.stdout, as_json, min_usd, tz, since_ts)
+    try:
+        asyncio.run(_run(feeds, printer, supervised))
+    except _PipeClosed:
+        _silence_stdout()
+    except KeyboardInterrupt:
+        return 130
+    return 0

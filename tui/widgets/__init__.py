@@ -1,0 +1,1 @@
+"""Widgets: the tape and the snapshot panes (thin: layout only)."""
