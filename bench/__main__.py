@@ -117,7 +117,7 @@ def run_all(quick: bool, tui_seconds: float) -> dict[str, Any]:
     elif quick:
         figures["report"] = _timed("report (small)", lambda: {
             "report": report.bench_report(20_000),
-            "snapshot": report.bench_snapshot(calls=5, between=10),
+            "snapshot": report.bench_snapshot(calls=5, between=10, warm=20_000),
             "memory": report.bench_memory(20_000, 40_000),
         })
     else:

@@ -479,13 +479,15 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
             fault.end = now_ms()
     for fault in faults:
         for feed in fault.feeds:
-            # A fault on the same feed that begins before this one's deadline
-            # (a drop just before the stall) holds the feed down: the time to
+            # Another fault on the same feed that is under way at this one's
+            # start, or begins before its deadline (a drop during a 429 burst,
+            # a drop just before the stall), holds the feed down: the time to
             # live counts from the later end.
             end = fault.end
             for other in faults:
-                if other is not fault and feed in other.feeds and fault.start <= other.start <= end + RECOVERY_LIMIT_S * 1000:
-                    end = max(end, other.end)
+                if (other is not fault and feed in other.feeds and other.end > end
+                        and other.start <= end + RECOVERY_LIMIT_S * 1000 and other.end >= fault.start):
+                    end = other.end
             if end != fault.end:
                 fault.detail += f"; overlapped by a later fault, judged from {(end - fault.end) / 1000:.1f} s later"
             fault.recovery_s[feed] = recovery(statuses[feed], fault.start, end)
