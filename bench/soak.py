@@ -273,6 +273,27 @@ def recovery(statuses: list[FeedStatus], start: int, end: int) -> float | None:
     return max(0.0, (after[0].ts - end) / 1000)
 
 
+def judge_recovery(faults: list[Fault], statuses: dict[str, list[FeedStatus]]) -> None:
+    """Fill each fault's ``recovery_s`` from the recorded ``feed_status`` events."""
+    for fault in faults:
+        for feed in fault.feeds:
+            got_live = recovery(statuses[feed], fault.start, fault.end)
+            if got_live is None or got_live > RECOVERY_LIMIT_S:
+                # Another fault on the same feed that was under way at this
+                # one's start or began before its deadline (a drop during a
+                # 429 burst, a drop just before the stall) held the feed
+                # down: then the time to live counts from that fault's end.
+                end = fault.end
+                for other in faults:
+                    if (other is not fault and feed in other.feeds and other.end > end
+                            and other.start <= end + RECOVERY_LIMIT_S * 1000 and other.end >= fault.start):
+                        end = other.end
+                if end != fault.end:
+                    fault.detail += f"; held down by a {[o.kind for o in faults if o.end == end][0]} fault, judged from its end {(end - fault.end) / 1000:.1f} s later"
+                    got_live = recovery(statuses[feed], fault.start, end)
+            fault.recovery_s[feed] = got_live
+
+
 @dataclass
 class SoakResult:
     minutes: float
@@ -477,20 +498,8 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
     for fault in faults:
         if not fault.end:
             fault.end = now_ms()
+    judge_recovery(faults, statuses)
     for fault in faults:
-        for feed in fault.feeds:
-            # Another fault on the same feed that is under way at this one's
-            # start, or begins before its deadline (a drop during a 429 burst,
-            # a drop just before the stall), holds the feed down: the time to
-            # live counts from the later end.
-            end = fault.end
-            for other in faults:
-                if (other is not fault and feed in other.feeds and other.end > end
-                        and other.start <= end + RECOVERY_LIMIT_S * 1000 and other.end >= fault.start):
-                    end = other.end
-            if end != fault.end:
-                fault.detail += f"; overlapped by a later fault, judged from {(end - fault.end) / 1000:.1f} s later"
-            fault.recovery_s[feed] = recovery(statuses[feed], fault.start, end)
         if not fault.survived:
             slow = {f: r for f, r in fault.recovery_s.items() if r is None or r > RECOVERY_LIMIT_S}
             failures.append(f"{fault.kind} on {fault.venue}: not live within {RECOVERY_LIMIT_S:g} s of the fault ending: {slow}")
@@ -556,7 +565,7 @@ def summary(r: SoakResult) -> str:
         values.sort()
         lines.append(f"  recovery after {kind}: median {values[len(values) // 2]:.1f} s, max {values[-1]:.1f} s (limit {RECOVERY_LIMIT_S:g} s)")
     for f in r.faults:
-        if f.kind in ("stall", "burst"):
+        if f.kind in ("stall", "burst") or "held down" in f.detail:
             lines.append(f"  {f.kind} on {f.venue}: {f.detail}; recovery {f.recovery_s}")
     lines.append("Liquidations expected / recorded by venue:")
     for venue in sorted(r.expected):
