@@ -16,6 +16,7 @@ few float operations.
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import NamedTuple
 
 import numpy as np
@@ -27,7 +28,7 @@ from indicators.windows import DAY_MS, HOUR_MS
 LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
-MOOD_CLOCK_MS = 60_000  # moods are re-read at most once a minute between updates
+MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
 
 
 def normal_cdf(z: float) -> float:
@@ -97,7 +98,10 @@ class MoodSeries:
         self.window = max(2, int(round(params.bai_window_days * DAY_MS / bar_ms)))
         self.confirm = max(2, int(round(params.bai_confirm_days * DAY_MS / bar_ms)))
         self.half_life_ms = params.bai_half_life_days * DAY_MS
-        self.buf = _Columns(max(self.window, self.confirm) + 1)
+        self.buf = _Columns(self.window + 1)
+        self._z_vol = RollingZ(self.confirm)
+        self._z_long = RollingZ(self.confirm)
+        self._z_short = RollingZ(self.confirm)
         self.nbars = 0  # bars ever added (indexes for the anchor)
         self.last_ts: int | None = None
         self.price: float | None = None
@@ -141,6 +145,12 @@ class MoodSeries:
         elif bar.close > a.floor.price:
             self.anchor = None  # a close back above the old floor ends the episode
         self.buf.append(bar)
+        # Confirmation: z of this bar's log volume and log liquidations over the last 30 days.
+        k_vol = self._z_vol.push(math.log(bar.volume) if bar.volume is not None and bar.volume > 0 else None)
+        k_long = self._z_long.push(math.log1p(bar.long_liq) if bar.long_liq is not None else None)
+        k_short = self._z_short.push(math.log1p(bar.short_liq) if bar.short_liq is not None else None)
+        self.k_down = (k_vol + k_long) / 2
+        self.k_up = (k_vol + k_short) / 2
         self.nbars += 1
         self.last_ts = bar.ts
         self._refresh()
@@ -186,13 +196,6 @@ class MoodSeries:
         touches = int(np.count_nonzero((highs[j + 1:] >= c * (1 - eps)) & (closes[j + 1:] < c)))
         self.ceiling = Level(c, int(ts[j]), touches)
         self.mean_close = float(closes.mean())
-        # Confirmation: z of the last bar's log volume and log liquidations.
-        c0 = max(0, n - self.confirm)
-        k_vol = _cdf_of_last(buf.volume[c0:n], log1p=False)
-        k_long = _cdf_of_last(buf.long_liq[c0:n], log1p=True)
-        k_short = _cdf_of_last(buf.short_liq[c0:n], log1p=True)
-        self.k_down = (k_vol + k_long) / 2
-        self.k_up = (k_vol + k_short) / 2
         # An anchor is forgotten once its maturity has decayed away.
         if a is not None and self._anchor_maturity(a, int(ts[-1]) + self.bar_ms) < self.p.bai_anchor_min_maturity:
             self.anchor = None
@@ -256,9 +259,10 @@ class MoodSeries:
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
 
-        Cached per update and per minute of ``now``: the UI asks four times a
-        second, and between updates only the decay (3-day half-life) and the
-        floor's age move, by far less than the display shows in a minute."""
+        Cached per update and per 5 minutes of ``now``: the UI asks four times
+        a second (and a 60x replay moves 15 s a tick), and between updates only
+        the decay (3-day half-life: 0.08 points in 5 minutes) and the floor's
+        age (shown in tenths of a day) move."""
         t = self.bai_ts if now is None or now < self.bai_ts else now
         key = (self._version, t // MOOD_CLOCK_MS)
         if key != self._mood_key:
@@ -321,21 +325,38 @@ def _breach(price: float, floor: float, e: float, eps: float, k: float, p: Indic
     return _Breach(0.0, "calm", e, 0.0, 0.0)
 
 
-def _cdf_of_last(values: np.ndarray, log1p: bool) -> float:
-    """Normal CDF of the z of the last value's log among ``values`` (NaN = unknown; 0.5 when unknown)."""
-    last = values[-1]
-    if last != last or (not log1p and last <= 0):
-        return 0.5
-    xs = values[values == values]  # drop NaN
-    if not log1p:
-        xs = xs[xs > 0]
-    if len(xs) < MIN_Z_SAMPLES:
-        return 0.5
-    arr = np.log1p(xs) if log1p else np.log(xs)
-    sd = float(arr.std())
-    if sd <= 0:
-        return 0.5
-    return normal_cdf((float(np.log1p(last) if log1p else np.log(last)) - float(arr.mean())) / sd)
+class RollingZ:
+    """Normal CDF of the z of the newest value among the last ``n`` (unknowns skipped).
+
+    Running sums of x and x^2 over a ring, so a bar costs O(1) instead of a
+    pass over 30 days of bars; the population std, as numpy's default."""
+
+    def __init__(self, n: int) -> None:
+        self.values: deque[float | None] = deque(maxlen=n)
+        self.sum = 0.0
+        self.sumsq = 0.0
+        self.count = 0
+
+    def push(self, x: float | None) -> float:
+        vals = self.values
+        if len(vals) == vals.maxlen:
+            old = vals[0]
+            if old is not None:
+                self.sum -= old
+                self.sumsq -= old * old
+                self.count -= 1
+        vals.append(x)
+        if x is not None:
+            self.sum += x
+            self.sumsq += x * x
+            self.count += 1
+        if x is None or self.count < MIN_Z_SAMPLES:
+            return 0.5
+        mean = self.sum / self.count
+        var = self.sumsq / self.count - mean * mean
+        if var <= 1e-12 * max(1.0, mean * mean):
+            return 0.5
+        return normal_cdf((x - mean) / math.sqrt(var))
 
 
 class _Columns:
@@ -350,13 +371,10 @@ class _Columns:
         self.high = np.zeros(size)
         self.low = np.zeros(size)
         self.close = np.zeros(size)
-        self.volume = np.full(size, np.nan)
-        self.long_liq = np.full(size, np.nan)
-        self.short_liq = np.full(size, np.nan)
         self.n = 0
 
     def append(self, bar: Bar) -> None:
-        cols = (self.ts, self.high, self.low, self.close, self.volume, self.long_liq, self.short_liq)
+        cols = (self.ts, self.high, self.low, self.close)
         if self.n == len(self.ts):
             keep = self.keep
             for col in cols:
@@ -367,7 +385,4 @@ class _Columns:
         self.high[n] = bar.high
         self.low[n] = bar.low
         self.close[n] = bar.close
-        self.volume[n] = np.nan if bar.volume is None else bar.volume
-        self.long_liq[n] = np.nan if bar.long_liq is None else bar.long_liq
-        self.short_liq[n] = np.nan if bar.short_liq is None else bar.short_liq
         self.n = n + 1

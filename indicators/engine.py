@@ -23,6 +23,7 @@ from indicators.windows import HOUR_MS, WINDOWS, LiquidationWindows, WindowView,
 TOTAL = "TOTAL"  # the total market cap as a mood series
 MARKETCAP_FEED = "marketcap"
 HOURLY_BARS = 48
+CLOCK_SKEW_MS = 2000
 # Per-base hourly liquidations are kept this long: a candle closes an hour
 # and reads its hour's liquidations, and candles may arrive a little late.
 _BASE_HOURS_KEEP = 48
@@ -216,15 +217,25 @@ class Engine:
     # -- snapshot ------------------------------------------------------------
 
     def snapshot(self, now_ms: int | None = None) -> Snapshot:
-        t = now_ms if now_ms is not None else (self.newest_ts or 0)
-        views = self.liq.views(t, pairs=("24h",))
+        """Everything the UI shows, as of ``now_ms`` (default: the newest event).
+
+        Events stamped up to CLOCK_SKEW_MS after ``now_ms`` count as now:
+        venue clocks run a little ahead of ours, and a wall-clock snapshot
+        should not hide the liquidation that just arrived.  ``as_of`` stays
+        the clock the caller gave."""
+        as_of = now_ms if now_ms is not None else (self.newest_ts or 0)
+        t = as_of
+        if self.newest_ts is not None and t < self.newest_ts <= t + CLOCK_SKEW_MS:
+            t = self.newest_ts
+        views = self.liq.views(t)
         day = next((v for v in views if v.label == "24h"), None)
         liquidations = self._liquidations(t, views)
         return Snapshot(
-            as_of=t,
+            as_of=as_of,
             events=self.events,
             liquidations=liquidations,
-            leverage=self.leverage.snapshot(t, day.by_pair if day else None, liquidations.storm is not None),
+            leverage=self.leverage.snapshot(t, (day.by_exchange, day.by_pair) if day else None,
+                                            liquidations.storm is not None),
             cap=self.cap.snapshot(),
             moods=self._moods(t),
             feeds=self._feeds(),

@@ -29,11 +29,14 @@ VENUE_TOTAL = "*"
 MIN_TREND_SAMPLES = 6
 
 
-def lvr(by_pair: Mapping[Pair, Sequence[float]], volumes: Mapping[Pair, float], hours: float = 24.0) -> float | None:
+def lvr(by_pair: Mapping[Pair, Sequence[float]], volumes: Mapping[Pair, float], hours: float = 24.0,
+        by_exchange: Mapping[str, Sequence[float]] | None = None) -> float | None:
     """USD liquidated per 1B USD traded over ``hours``, on the pairs that have volume.
 
     ``by_pair`` maps (exchange, symbol) to (long_usd, short_usd, ...);
     ``volumes`` to the latest rolling 24 h volume (``*`` = the whole venue).
+    With ``by_exchange`` (the same liquidations per venue), a whole venue is
+    read from it and ``by_pair`` is only looked up, never walked.
     """
     whole = {ex for ex, sym in volumes if sym == VENUE_TOTAL}
     traded = 0.0
@@ -44,9 +47,20 @@ def lvr(by_pair: Mapping[Pair, Sequence[float]], volumes: Mapping[Pair, float], 
     if traded <= 0:
         return None
     liquidated = 0.0
-    for key, v in by_pair.items():
-        if key[0] in whole or key in volumes:
-            liquidated += v[0] + v[1]
+    if by_exchange is None:
+        for key, v in by_pair.items():
+            if key[0] in whole or key in volumes:
+                liquidated += v[0] + v[1]
+    else:
+        for ex in whole:
+            v = by_exchange.get(ex)
+            if v is not None:
+                liquidated += v[0] + v[1]
+        for key in volumes:
+            if key[0] not in whole:
+                v = by_pair.get(key)
+                if v is not None:
+                    liquidated += v[0] + v[1]
     return liquidated / traded * PER_BILLION
 
 
@@ -173,13 +187,15 @@ class Leverage:
         recent = max((r for ts, r in ratios if ts > t - DAY_MS), default=0.0)
         return base > 0 and recent >= self.p.flush_liq_oi_multiple * base
 
-    def snapshot(self, t: int, by_pair_24h: Mapping[Pair, Sequence[float]] | None, storm_now: bool) -> LeverageSnapshot:
-        """``by_pair_24h``: the 24 h liquidations per (exchange, symbol); None when not kept."""
+    def snapshot(self, t: int, day: tuple[Mapping[str, Sequence[float]], Mapping[Pair, Sequence[float]]] | None,
+                 storm_now: bool) -> LeverageSnapshot:
+        """``day``: the last 24 h of liquidations per exchange and per
+        (exchange, symbol); None when the engine keeps no 24 h window."""
         word, now_m, then_m, since, lag_days = self.trend(t)
         oi = self.oi_total if self.oi else None
         change_24h = self._oi_change(t, DAY_MS)
         return LeverageSnapshot(
-            lvr_24h=lvr(by_pair_24h, self.volumes) if by_pair_24h is not None else None,
+            lvr_24h=lvr(day[1], self.volumes, by_exchange=day[0]) if day is not None else None,
             lvr_trend=word,
             lvr_median_7d=now_m,
             lvr_median_then=then_m,

@@ -17,8 +17,7 @@ from feeds.events import Event, Liquidation
 from indicators.engine import Engine
 from indicators.leverage import lvr
 from indicators.params import IndicatorParams
-from indicators.snapshot import Snapshot, band
-from indicators.snapshot import EUPHORIA_BANDS
+from indicators.snapshot import EUPHORIA_BANDS, Snapshot, band
 from indicators.windows import DAY_MS, HOUR_MS, WINDOWS, hour_of
 
 TOP_LIQUIDATIONS = 10

@@ -38,11 +38,6 @@ WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43
 Pair = tuple[str, str]  # (exchange, symbol)
 
 
-def bucket_of(ts: int) -> int:
-    """The right-closed one-second bucket of a ts in ms."""
-    return -(-ts // SECOND_MS)
-
-
 def hour_of(ts: int) -> int:
     return ts - ts % HOUR_MS
 
@@ -126,14 +121,15 @@ class _Running:
 
 class WindowView:
     """One window's totals as of a query: (long, short) per exchange and per
-    symbol, and per (exchange, symbol) pair when it was asked for."""
+    symbol (copies), and per (exchange, symbol) pair ([long, short, count],
+    read in place: valid until the next event)."""
 
     __slots__ = ("label", "seconds", "long_usd", "short_usd", "count", "by_exchange", "by_symbol", "by_pair",
                  "largest")
 
     def __init__(self, label: str, seconds: int, long_usd: float, short_usd: float, count: int,
                  by_exchange: dict[str, tuple[float, float]], by_symbol: dict[str, tuple[float, float]],
-                 by_pair: dict[Pair, tuple[float, float]] | None, largest: Liquidation | None) -> None:
+                 by_pair: dict[Pair, list], largest: Liquidation | None) -> None:
         self.label = label
         self.seconds = seconds
         self.long_usd = long_usd
@@ -348,20 +344,20 @@ class LiquidationWindows:
 
     # -- queries --------------------------------------------------------
 
-    def views(self, t_ms: int, pairs: Iterable[str] = ()) -> list[WindowView]:
-        """Every window as of ``t_ms`` (rounded up to its second); the windows
-        labelled in ``pairs`` also carry their per-(exchange, symbol) split.
+    def views(self, t_ms: int) -> list[WindowView]:
+        """Every window as of ``t_ms`` (rounded up to its second).
+
+        A view's ``by_pair`` is read, not copied: use it before the next event.
 
         A ``t`` up to the slack (5 min) behind the newest bucket is answered
         exactly by correcting the running totals with the buckets between; a
         ``t`` further back is answered as of that limit."""
         self.flush()
         t = -(-t_ms // SECOND_MS)
-        want = set(pairs)
         if self.head is None or t >= self.head:
             if self.head is not None:
                 self.advance(t)
-            return [self._view(w, t, w.label in want, (), ()) for w in self._wins]
+            return [self._view(w, t, (), ()) for w in self._wins]
         t = max(t, self.head - self._slack)
         order = self._order
         head = self.head
@@ -370,10 +366,10 @@ class LiquidationWindows:
         out = []
         for w in self._wins:
             back = [slots[b] for b in order[bisect_right(order, t - w.seconds):bisect_right(order, head - w.seconds)]]
-            out.append(self._view(w, t, w.label in want, future, back))
+            out.append(self._view(w, t, future, back))
         return out
 
-    def _view(self, w: _Running, t: int, with_pairs: bool, minus: list, plus: list) -> WindowView:
+    def _view(self, w: _Running, t: int, minus: list, plus: list) -> WindowView:
         lg, sh, cnt = w.long, w.short, w.count
         if minus or plus:
             maps = [{k: list(v) for k, v in m.items()} for m in (w.by_pair, w.by_ex, w.by_sym)]
@@ -399,7 +395,7 @@ class LiquidationWindows:
             w.label, w.seconds, lg, sh, cnt,
             {k: (v[0], v[1]) for k, v in by_ex.items()},
             {k: (v[0], v[1]) for k, v in by_sym.items()},
-            {k: (v[0], v[1]) for k, v in by_pair.items()} if with_pairs else None,
+            by_pair,
             self.largest_in(t_ms - w.seconds * SECOND_MS, t_ms),
         )
 
@@ -409,8 +405,8 @@ class LiquidationWindows:
         i = bisect_right(m, lo_ms, key=_ts)
         if i == len(m):
             return None
-        if self.newest_ts is None or hi_ms >= self.newest_ts:
-            return m[i]
+        if m[i].ts <= hi_ms:
+            return m[i]  # the largest after lo_ms, and it is inside
         # Behind the newest event, a window's maximum may have been dominated
         # by a later event outside it: fall back to the per-bucket maxima
         # (only for queries behind the head, within the slack).

@@ -193,3 +193,43 @@ def test_total_market_cap_is_a_mood_series():
     (m,) = [m for m in e.snapshot().moods if m.symbol == "TOTAL"]
     assert m.floor is not None and m.ceiling is not None and m.price == pytest.approx(e.cap.last.usd)
     assert IndicatorParams().validate() == {}
+
+
+def test_rolling_confirmation_matches_numpy():
+    import random
+
+    import numpy as np
+
+    from indicators.anxiety import MIN_Z_SAMPLES, RollingZ, normal_cdf
+
+    rnd = random.Random(3)
+    z = RollingZ(50)
+    seen: list[float | None] = []
+    for _ in range(300):
+        x = None if rnd.random() < 0.2 else rnd.gauss(10, 2)
+        got = z.push(x)
+        seen.append(x)
+        known = np.array([v for v in seen[-50:] if v is not None])
+        if x is None or len(known) < MIN_Z_SAMPLES:
+            assert got == 0.5
+        else:
+            assert got == pytest.approx(normal_cdf((x - known.mean()) / known.std()), abs=1e-9)
+
+
+def test_floor_and_ceiling_stay_right_after_the_bar_buffer_slides():
+    import random
+
+    rnd = random.Random(5)
+    f = Feed()
+    bars = []
+    p = 1.0
+    for _ in range(24 * 70):  # well past twice the 30-day window
+        o, p = p, p * math.exp(rnd.gauss(0, 0.01))
+        bar = (o, max(o, p) * 1.002, min(o, p) * 0.998, p)
+        bars.append(bar)
+        f.bar(*bar)
+    series = f.engine.series[SYM]
+    window = bars[-series.window:]
+    assert series.floor.price == min(b[2] for b in window)
+    assert series.ceiling.price == max(b[1] for b in window)
+    assert series.mean_close == pytest.approx(sum(b[3] for b in window) / len(window))

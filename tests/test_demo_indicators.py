@@ -90,3 +90,16 @@ def test_the_broken_floor_coin_fears_zero_and_the_surging_coin_is_greedy(report)
     # Everything else stays out of "going to zero".
     others = {s: a["bai"] for s, a in report["anxiety"].items() if s != META["frog"]["symbol"]}
     assert max(others.values()) < 50
+
+
+def test_the_report_for_people_tells_the_article(report):
+    from datetime import timezone
+
+    from tui.report_cmd import story
+
+    text = "\n".join(story(report, timezone.utc))
+    assert "Nov 04 21:00: $600M" in text and "final harvest" in text
+    assert "falling since Oct 11" in text
+    assert "$3.50T, inside its range" in text
+    assert "FROG: bottom anxiety" in text and "going to zero" in text
+    assert "ZEC: euphoria" in text

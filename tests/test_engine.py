@@ -65,3 +65,13 @@ def test_candles_make_a_mood_with_its_why():
     (mood,) = [m for m in e.snapshot().moods if m.symbol == "X/USDT:USDT"]
     assert mood.floor == 0.95 and mood.state == "breached"
     assert mood.breach_pct > 5 and 0 < mood.maturity < 1
+
+
+def test_a_clock_a_little_behind_the_venue_still_shows_the_newest_liquidation():
+    e = Engine()
+    e.apply(Liquidation(T0 + 10_500, "binance", "BTC/USDT:USDT", "long", 1, 1, 5.0))
+    snap = e.snapshot(T0 + 9_000)  # our clock 1.5 s behind the venue's
+    assert snap.as_of == T0 + 9_000
+    assert snap.liquidations.window("1h").count == 1
+    # Far behind, the window is taken as of that clock.
+    assert e.snapshot(T0 + 5_000).liquidations.window("1h").count == 0

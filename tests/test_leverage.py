@@ -28,6 +28,9 @@ def test_lvr_counts_a_venue_total_once_and_only_covered_pairs():
         ("bybit", "BTC/USDT:USDT"): (9e6, 0.0),  # bybit volume unknown: left out
     }
     assert lvr(by_pair, volumes) == pytest.approx(3e6 / 12e9 * 1e9)
+    # The engine's path: whole venues read from the per-exchange totals.
+    by_exchange = {"binance": (1e6, 1e6), "okx": (9.5e6, 0.5e6), "bybit": (9e6, 0.0)}
+    assert lvr(by_pair, volumes, by_exchange=by_exchange) == pytest.approx(3e6 / 12e9 * 1e9)
     assert lvr(by_pair, {}) is None
 
 

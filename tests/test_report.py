@@ -129,3 +129,12 @@ def test_candle_symbols_get_an_anxiety_entry():
     evs = [Candle(T0 + i * H, "binance", "X/USDT:USDT", "1h", 1, 1.1, 0.9, 1.0, 1e6) for i in range(30)]
     r = build_report(evs, IndicatorParams())
     assert r["anxiety"]["X/USDT:USDT"]["floor"] == 0.9
+
+
+def test_a_late_event_older_than_a_day_is_counted_but_not_in_the_windows():
+    evs = EVENTS + [Liquidation(T0 - 30 * H, "okx", "BTC/USDT:USDT", "long", 1, 1, 1_000.0)]
+    r = build_report(evs, IndicatorParams())
+    liq = r["liquidations"]
+    assert liq["count"] == 7 and liq["usd"] == 1_066_000.0
+    assert liq["windows"]["24h"]["count"] == 6
+    assert r["start_ts"] == T0 - 30 * H

@@ -129,3 +129,24 @@ def test_storm_baseline_uses_only_covered_hours():
         w.add(Liquidation(h0 + i * 3_600_000, "binance", "BTC/USDT:USDT", "long", 1, 1, 10.0))
     assert w.baseline(h0 + 12 * 3_600_000, min_hours=6) == 10.0  # not a median over 12 zero hours
     assert w.baseline(h0 + 3 * 3_600_000, min_hours=6) is None  # too little history
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=st.lists(liquidation, max_size=40),
+    plan=st.lists(st.tuples(st.booleans(), st.integers(-3000, 3000)), min_size=40, max_size=40),
+)
+def test_live_pattern_queries_between_late_events(events, plan):
+    """The UI's pattern: snapshots on the wall clock (a little ahead of or
+    behind the venues' clocks) between events that may arrive late."""
+    w = LiquidationWindows()
+    seen = []
+    for e, (query, jitter) in zip(events, plan):
+        w.add(e)
+        seen.append(e)
+        if query:
+            newest = max(x.ts for x in seen)
+            t_ms = max(0, -(-(newest + jitter) // 1000) * 1000)
+            check(w, seen, t_ms)
+    if seen:
+        check(w, seen, -(-max(e.ts for e in seen) // 1000) * 1000)

@@ -21,7 +21,8 @@ from feeds.recording import ReadStats, read_events
 from indicators.params import IndicatorParams
 from indicators.report import build_report
 from indicators.snapshot import band
-from tui.format import day, local_tz, money, pct, price, short_symbol, stamp
+from tui.format import day as day_of
+from tui.format import local_tz, money, pct, price, short_symbol, stamp
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -68,6 +69,37 @@ def _side_text(long_usd: float, short_usd: float) -> Text:
     return t
 
 
+def story(r: dict[str, Any], tz: tzinfo) -> list[str]:
+    """The recording in a few sentences, in the article's terms."""
+    liq, lev, cap = r["liquidations"], r["leverage"], r["market_cap"]
+    day = liq["windows"]["24h"]
+    out = [f"last 24 h: {money(day['long_usd'] + day['short_usd'])} liquidated (observed), "
+           f"{money(day['long_usd'])} of it longs"]
+    if liq["storms"]:
+        worst = max(liq["storms"], key=lambda h: h["long_usd"] + h["short_usd"])
+        last = liq["storms"][-1]
+        for h, what in ((last, "latest storm hour"), (worst, "largest storm hour")):
+            mult = f", {h['multiple']:.0f}x its baseline" if h["multiple"] is not None else ""
+            harvest = ": a leverage flush on a falling LVR, the final harvest" if h.get("final_harvest") else ""
+            out.append(f"{what} {stamp(h['start'], tz)}: {money(h['long_usd'] + h['short_usd'])}{mult}{harvest}")
+            if worst is last:
+                break
+    if lev.get("lvr_trend") == "falling" and lev.get("falling_since"):
+        out.append(f"liquidations per volume falling since {day_of(lev['falling_since'], tz)}: leverage is leaving")
+    if cap is not None:
+        out.append(f"total market cap {money(cap['usd'])}, {cap['state']} its range "
+                   f"{money(cap['low'])} - {money(cap['high'])}")
+    for sym, a in r["anxiety"].items():
+        if a["bai"] >= 50 and a["floor"] is not None:
+            fmt = money if sym == "TOTAL" else price
+            out.append(f"{short_symbol(sym)}: bottom anxiety {a['bai']:.0f} ({a['band']}), "
+                       f"{a['breach_pct']:.0f}% under a {a['floor_age_days']:.0f}-day floor at {fmt(a['floor'])}")
+        if a["euphoria"] >= 50:
+            out.append(f"{short_symbol(sym)}: euphoria {a['euphoria']:.0f} ({a['euphoria_band']}), "
+                       f"{a['extension_pct']:.0f}% above its 30-day mean")
+    return out
+
+
 def render(r: dict[str, Any], console: Console, tz: tzinfo) -> None:
     """The report for people: what happened, in the article's terms."""
     if not r["events"]:
@@ -78,6 +110,8 @@ def render(r: dict[str, Any], console: Console, tz: tzinfo) -> None:
                        f"{stamp(r['end_ts'], tz)}", style="bold"))
     console.print(Text("All liquidation totals are observed on public streams: a lower bound, not the market total.",
                        style="dim"))
+    for line in story(r, tz):
+        console.print("• " + line)
 
     t = Table(title="Liquidations (observed)", title_justify="left")
     t.add_column("span")
@@ -122,7 +156,7 @@ def render(r: dict[str, Any], console: Console, tz: tzinfo) -> None:
         trend = f"trend {lev['lvr_trend']} (median {money(lev['lvr_median_7d'])} vs {money(lev['lvr_median_then'])}"
         trend += f" {lev['lvr_trend_days']:.1f} days before)"
         if lev.get("falling_since"):
-            trend += f", falling since {day(lev['falling_since'], tz)}"
+            trend += f", falling since {day_of(lev['falling_since'], tz)}"
         lines.append(trend)
     if lev.get("oi_usd") is not None:
         oi = f"open interest {money(lev['oi_usd'])}, 24 h {pct(lev['oi_change_24h'], 1, signed=True)}"
