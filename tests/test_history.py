@@ -168,3 +168,31 @@ async def test_the_app_side_wiring_restores_what_it_collected(tmp_path):
     first = await run(events)
     assert first[0] == 50
     assert await run([]) == first
+
+
+def test_only_a_live_run_with_history_enabled_opens_it(tmp_path, monkeypatch):
+    from tui.companion import companion_for
+    from tui.config import Config
+    from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
+
+    monkeypatch.setenv("LIQWATCH_STATE_DIR", str(tmp_path))
+    cfg = Config()
+    for mode in (DEMO, REPLAY):
+        assert companion_for(Pipeline(Engine(), [], mode), cfg).history is None
+    assert not (tmp_path / "history.sqlite3").exists()  # a demo or replay never touches live history
+    live = companion_for(Pipeline(Engine(), [], LIVE), cfg)
+    assert live.history is not None and live.history.writer
+    live.history.close()
+    cfg.history.enabled = False
+    assert companion_for(Pipeline(Engine(), [], LIVE), cfg).history is None
+
+
+def test_an_unwritable_state_dir_costs_the_history_not_the_app(tmp_path, monkeypatch):
+    from tui.companion import companion_for
+    from tui.config import Config
+    from tui.runtime import LIVE, Pipeline
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("LIQWATCH_STATE_DIR", str(blocker / "state"))  # a path under a file
+    assert companion_for(Pipeline(Engine(), [], LIVE), Config()).history is None

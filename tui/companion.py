@@ -128,8 +128,11 @@ class Companion:
         while True:
             await asyncio.sleep(HISTORY_EVERY_S)
             self.history.collect_samples(self.pipeline.engine)
-            # Off the event loop: SQLite commits can take a disk's time.
-            await asyncio.to_thread(self.history.flush, self.wall_ms())
+            try:
+                # Off the event loop: SQLite commits can take a disk's time.
+                await asyncio.to_thread(self.history.flush, self.wall_ms())
+            except Exception:  # a full disk loses that minute, not the app or later minutes
+                log.exception("history: flush failed")
 
     async def stop(self) -> None:
         """Flush everything once more and mark the status file stopped."""
@@ -150,6 +153,8 @@ class Companion:
             try:
                 self.history.collect_samples(self.pipeline.engine)
                 self.history.flush(self.wall_ms())
+            except Exception:  # the status file must still say "stopped"
+                log.exception("history: final flush failed")
             finally:
                 self.history.close()
         self.status.write(state="stopped")
@@ -162,9 +167,14 @@ def companion_for(pipeline: Pipeline, config: Config, wall_ms: Callable[[], int]
 
     history = None
     if pipeline.mode == LIVE and config.history.enabled:
+        import sqlite3
+
         from tui.history import History
 
-        history = History(retention_days=config.history.retention_days)
+        try:
+            history = History(retention_days=config.history.retention_days)
+        except (OSError, sqlite3.Error) as exc:  # an unwritable state dir costs the memory, not the app
+            log.warning("history unavailable: %s", exc)
     if wall_ms is None:
         return Companion(pipeline, history)
     return Companion(pipeline, history, wall_ms=wall_ms)
