@@ -133,7 +133,37 @@ def _str(value: Any) -> str:
     return value
 
 
+_new = tuple.__new__
+
+
 def _liquidation(d: dict[str, Any]) -> Liquidation:
+    """The fast path: a well-formed line (the common case by far) is checked
+    inline and built with ``tuple.__new__``; anything unusual (an int price,
+    a bad value) takes the careful path, which also words the error.
+    ``x - x == 0.0`` is false exactly for NaN and the infinities."""
+    ts, ex, sym, side, price, qty, usd = (
+        d["ts"], d["exchange"], d["symbol"], d["side"], d["price"], d["qty"], d["usd"]
+    )  # fmt: skip
+    if (
+        type(ts) is int
+        and type(ex) is str
+        and ex
+        and type(sym) is str
+        and sym
+        and (side == LONG or side == SHORT)
+        and type(price) is float
+        and type(qty) is float
+        and type(usd) is float
+        and price - price == 0.0
+        and qty - qty == 0.0
+        and usd - usd == 0.0
+        and usd >= 0.0
+    ):
+        return _new(Liquidation, (ts, ex, sym, side, price, qty, usd))
+    return _liquidation_checked(d)
+
+
+def _liquidation_checked(d: dict[str, Any]) -> Liquidation:
     side = d["side"]
     if side not in SIDES:
         raise BadEvent(f"side must be 'long' or 'short', got {side!r}")

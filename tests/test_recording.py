@@ -113,3 +113,38 @@ def test_non_finite_and_boolean_numbers_are_rejected():
     for bad in ({"usd": float("nan")}, {"price": True}, {"ts": False}, {"usd": -5}):
         with pytest.raises(ValueError):
             from_dict({**d, **bad})
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feeds.events import BadEvent, _liquidation_checked
+
+_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**12), 10**12),
+    st.booleans(),
+    st.text(max_size=3),
+    st.none(),
+)
+
+
+@given(
+    ts=st.one_of(st.integers(0, 2**41), st.floats(0, 2**41), st.booleans()),
+    side=st.sampled_from(["long", "short", "up", ""]),
+    exchange=st.sampled_from(["binance", "", 3]),
+    price=_values,
+    qty=_values,
+    usd=_values,
+)
+def test_fast_liquidation_path_agrees_with_the_checked_one(ts, side, exchange, price, qty, usd):
+    d = {"type": "liquidation", "ts": ts, "exchange": exchange, "symbol": "BTC/USDT:USDT",
+         "side": side, "price": price, "qty": qty, "usd": usd}  # fmt: skip
+    try:
+        expected = _liquidation_checked(d)
+    except (BadEvent, TypeError, ValueError):
+        with pytest.raises(BadEvent):
+            from_dict(d)
+        return
+    got = from_dict(d)
+    assert got == expected and type(got) is Liquidation

@@ -30,7 +30,7 @@ from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
 from tui import replay_keys
 from tui.companion import companion_for
 from tui.config import Config, user_themes_dir
-from tui.format import local_tz
+from tui.format import clock, local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
 from tui.screens import AlertsScreen, FilterScreen, HelpScreen
@@ -202,6 +202,7 @@ class LiqwatchApp(App[int]):
                 tape.update_from(pipeline.tape, pipeline.tape_seq)
             self._update_tape_title(tape)
             totals = self.query_one(TotalsPane)
+            totals.set_note(self._coverage_note())
             if self._visible(totals):
                 totals.show((snap.liquidations.windows, snap.liquidations.storm, theme, compact), palette, snap.liquidations, self.tz, compact)
             if slow:
@@ -223,20 +224,17 @@ class LiqwatchApp(App[int]):
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
-            width = hourly.content_region.width or 40
-            height = self._chart_rows(hourly, snap, compact)
-            hourly.show((snap.liquidations.hourly, width, height, theme), palette, snap.liquidations.hourly, width, height, self.tz)
+            rows = 3 if compact else 6
+            hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
             leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
         cap = self.query_one(CapPane)
         if self._visible(cap):
-            width = cap.content_region.width or 40
-            cap.show((snap.cap, width, theme, compact), palette, snap.cap, width, compact)
+            cap.show((snap.cap, theme, compact), palette, snap.cap, compact)
         mood = self.query_one(MoodPane)
         if self._visible(mood):
-            width = mood.content_region.width or 40
-            mood.show((snap.moods, width, theme, compact), palette, snap.moods, width, compact)
+            mood.show((snap.moods, theme, compact), palette, snap.moods, compact)
         self._fire_alerts(snap)
         banner = self.query_one("#banner", Static)
         unreachable = self.pipeline.no_venue_reachable
@@ -244,13 +242,12 @@ class LiqwatchApp(App[int]):
             banner.display = unreachable
             banner.update("✖ No venue can be reached: check the network, or run `liqwatch --demo`.")
 
-    def _chart_rows(self, hourly: HourlyPane, snap: Snapshot, compact: bool) -> int:
-        """Chart height: the standard layout gives the bars whatever its last
-        grid row has left; elsewhere the pane sizes itself around 6 rows."""
-        if self.screen.has_class("-standard"):
-            storms = sum(1 for b in snap.liquidations.hourly[-24:] if b.storm)
-            return max(2, min(8, hourly.content_region.height - 2 - storms))
-        return 3 if compact or self.screen.has_class("-short") else 6
+    def _coverage_note(self) -> str:
+        """Totals cover less than their windows when data starts late: say from when."""
+        if not self.pipeline.ready.is_set():
+            return "loading history…"
+        since = self.companion.since_ms if self.pipeline.mode == LIVE else None
+        return f"since {clock(since, self.tz, seconds=False)}" if since is not None else ""
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"

@@ -9,9 +9,9 @@ indicator layer; the panes only lay them out.
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any, Hashable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.style import Style
 from rich.text import Text
@@ -20,6 +20,21 @@ from textual.widgets import Static
 from indicators.snapshot import CapSnapshot, FeedHealth, HourBar, LeverageSnapshot, LiquidationSnapshot, Mood
 from tui.format import age, clock, day, money, pct, price, short_symbol
 from tui.palette import Palette
+
+
+class Fit:
+    """Content built at render time for the width it is actually given.
+
+    A pane's width changes with the layout (a scrollbar appearing, a resize);
+    a width read from the widget before rendering can be stale, so anything
+    drawn to a width (a gauge, a chart, column choices) is built here.
+    """
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
 
 
 def one_line(text: Text) -> Text:
@@ -51,6 +66,12 @@ class SnapshotPane(Static):
     def key(self, value: str) -> None:
         self._pane_key = value
         self.border_title = f"{value} {self.title}".strip()
+
+    def set_note(self, note: str) -> None:
+        """A few words after the title (e.g. where coverage starts)."""
+        title = f"{self._pane_key} {self.title}".strip() + (f" · {note}" if note else "")
+        if self.border_title != title:
+            self.border_title = title
 
     def collapsed_changed(self) -> None:
         self._key = object()  # re-render on the next tick
@@ -145,7 +166,10 @@ class CapPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Market cap · range", **kwargs)
 
-    def build(self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool) -> RenderableType:
+    def build(self, palette: Palette, cap: CapSnapshot | None, compact: bool) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, cap, width, compact))
+
+    def draw(self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool) -> RenderableType:
         if cap is None:
             return Text("waiting for market-cap samples…", palette.dim)
         if cap.high <= cap.low:
@@ -193,7 +217,10 @@ class MoodPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Mood · bottom anxiety / euphoria", **kwargs)
 
-    def build(self, palette: Palette, moods: Sequence[Mood], width: int, compact: bool) -> RenderableType:
+    def build(self, palette: Palette, moods: Sequence[Mood], compact: bool) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, moods, width, compact))
+
+    def draw(self, palette: Palette, moods: Sequence[Mood], width: int, compact: bool) -> RenderableType:
         if not moods:
             return Text("waiting for candles…", palette.dim)
         # Fixed columns, so a long "why" never squeezes the scores.
@@ -364,7 +391,10 @@ class HourlyPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Hourly · last 24h", **kwargs)
 
-    def build(self, palette: Palette, hourly: Sequence[HourBar], width: int, height: int, tz: tzinfo) -> RenderableType:
+    def build(self, palette: Palette, hourly: Sequence[HourBar], height: int, tz: tzinfo) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, hourly, width, height, tz))
+
+    def draw(self, palette: Palette, hourly: Sequence[HourBar], width: int, height: int, tz: tzinfo) -> RenderableType:
         bars = list(hourly)[-24:]
         if not bars:
             return Text("no liquidations observed yet", palette.dim)
