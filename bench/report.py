@@ -91,13 +91,13 @@ def bench_report(n: int) -> dict[str, Any]:
     }
 
 
-def bench_snapshot(n_symbols: int = 300, calls: int = 200, between: int = 100) -> dict[str, Any]:
+def bench_snapshot(n_symbols: int = 300, calls: int = 200, between: int = 100, warm: int = 400_000) -> dict[str, Any]:
     """Snapshots as the UI takes them: ``between`` events (a busy 4 Hz tick:
     400 events/s) are applied before each one, only the snapshot is timed."""
     engine = Engine(watchlist=[f"C{i:03d}/USDT:USDT" for i in range(10)])
-    stream = events(400_000 + calls * between, n_symbols=n_symbols)
+    stream = events(warm + calls * between, n_symbols=n_symbols)
     # Two days of the busy market: every symbol has bars and tape history.
-    for _ in range(400_000):
+    for _ in range(warm):
         engine.apply(next(stream))
     snap = engine.snapshot()
     times = []

@@ -24,6 +24,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class LoopbackExchange:
     """Base class: HTTP + WebSocket server on 127.0.0.1, random free port."""
 
+    #: the body of a 429, in the venue's own error format where a subclass
+    #: knows it (ccxt reads the venue's error code before the HTTP status)
+    RATE_LIMIT_BODY: dict[str, Any] = {"code": 429, "msg": "Too many requests (loopback)"}
+
     def __init__(self) -> None:
         self.app = web.Application(middlewares=[self._middleware])
         self._runner: web.AppRunner | None = None
@@ -135,20 +139,34 @@ class LoopbackExchange:
         if self.stalled:
             self.stalled_frames += len(frames)
             return
-        self.sent_frames.extend(frames)
-        self.sent_entries.extend(entries)
-        await self._broadcast(frames, channel)
+        # Only what reached a socket was sent: a drop in the middle of the
+        # writes (or no subscriber at all) leaves the rest unsent, as a venue
+        # that lost the connection would.
+        written = await self._broadcast(frames, channel)
+        self.sent_frames.extend(frames[:written])
+        if written == len(frames):
+            self.sent_entries.extend(entries)
+        elif len(entries) == len(frames):  # one entry per frame
+            self.sent_entries.extend(entries[:written])
 
-    async def _broadcast(self, frames: list[str], channel: str | None) -> None:
+    async def _broadcast(self, frames: list[str], channel: str | None) -> int:
+        """Write ``frames`` in order to every socket on ``channel``; returns
+        how many of them (a prefix) reached at least one socket."""
         if self.stalled:
-            return
+            return 0
+        written = 0
         for ws, channels in list(self._sockets.items()):
             if channel is not None and channel not in channels:
                 continue
-            for text in frames:
+            for i, text in enumerate(frames):
                 if ws.closed:
                     break
-                await ws.send_str(text)
+                try:
+                    await ws.send_str(text)
+                except ConnectionError:
+                    break
+                written = max(written, i + 1)
+        return written
 
     async def _subscribed(self, ws: web.WebSocketResponse, request: Any, channels: list[str]) -> None:
         """Record a subscribe; resend recent frames when scripted to."""
@@ -196,7 +214,7 @@ class LoopbackExchange:
             self._rate_limit_left -= 1
             self.rate_limited.append(request.path_qs)
             return web.json_response(
-                {"code": 429, "msg": "Too many requests (loopback)"},
+                self.RATE_LIMIT_BODY,
                 status=429,
                 headers={"Retry-After": f"{self._retry_after:g}"},
             )

@@ -88,6 +88,9 @@ COINM_SIZES = {"BTC": 100, "ETH": 10, "SOL": 10}
 
 
 class BinanceLoopback(LoopbackExchange):
+    # Binance: code -1003 (ccxt: RateLimitExceeded)
+    RATE_LIMIT_BODY = {"code": -1003, "msg": "Too many requests; current limit of IP is 2400 requests per minute."}
+
     def __init__(self, market: str = "usdm") -> None:
         super().__init__()
         if market not in ("usdm", "coinm"):

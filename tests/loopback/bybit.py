@@ -54,6 +54,9 @@ INVERSE_BASES = ["BTC", "ETH", "XRP"]
 
 
 class BybitLoopback(LoopbackExchange):
+    # Bybit v5: retCode 10006 "Too many visits" (ccxt: RateLimitExceeded)
+    RATE_LIMIT_BODY = {"retCode": 10006, "retMsg": "Too many visits!", "result": {}, "retExtInfo": {}}
+
     def __init__(self) -> None:
         super().__init__()
         self.instruments: dict[str, list[dict[str, Any]]] = {

@@ -67,6 +67,9 @@ INSTRUMENTS = {
 
 
 class OkxLoopback(LoopbackExchange):
+    # OKX: code 50011 "Too Many Requests" (ccxt: RateLimitExceeded)
+    RATE_LIMIT_BODY = {"code": "50011", "msg": "Too Many Requests", "data": []}
+
     def __init__(self) -> None:
         super().__init__()
         self.instruments = {k: list(v) for k, v in INSTRUMENTS.items()}

@@ -25,6 +25,9 @@ def _now_ms() -> int:
 
 
 class GateLoopback(LoopbackExchange):
+    # Gate v4: label TOO_MANY_REQUESTS (ccxt: RateLimitExceeded)
+    RATE_LIMIT_BODY = {"label": "TOO_MANY_REQUESTS", "message": "Request Rate limit Exceeded"}
+
     def __init__(self) -> None:
         super().__init__()
         r = self.app.router
