@@ -153,9 +153,12 @@ class LiqwatchApp(App[int]):
         # Feeds start after the first frame: a venue feed's first act is the
         # heavy ccxt import, and the screen should be up before that.
         self.call_after_refresh(self.pipeline.start)
-        self.set_interval(FAST_S, self._tick)
+        self._timer = self.set_interval(FAST_S, self._tick)
 
     async def on_unmount(self) -> None:
+        # The redraw timer goes first: while the feeds stop, the panes it
+        # would query are already being torn down.
+        self._timer.stop()
         await self.pipeline.stop()
         await self.companion.stop()
 
