@@ -57,7 +57,7 @@ from typing import Any, Callable
 from feeds.events import FeedStatus, Liquidation
 from feeds.recording import read_events
 from feeds.settings import MARKETCAP_PROVIDERS
-from tests.loopback import BinanceLoopback, BybitLoopback, GateLoopback, HtxLoopback, OkxLoopback
+from tests.loopback import all_venues
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.marketcap import MarketCapServer
 from tests.loopback.rest_venues import HTX_CONTRACT_SIZE
@@ -321,14 +321,7 @@ class SoakResult:
 async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Callable[[str], None] = print) -> SoakResult:
     plan = Plan.for_minutes(minutes)
     rng = random.Random(seed)
-    servers: dict[str, Any] = {
-        "binance": BinanceLoopback("usdm"),
-        "binancecoinm": BinanceLoopback("coinm"),
-        "bybit": BybitLoopback(),
-        "okx": OkxLoopback(),
-        "gate": GateLoopback(),
-        "htx": HtxLoopback(),
-    }
+    servers: dict[str, Any] = all_venues()
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="liqwatch-soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
     recording = workdir / "soak.jsonl"

@@ -16,12 +16,8 @@ from feeds.venues.rest_polled import RestLiquidationFeed
 from feeds.venues.stream import StreamLiquidationFeed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback import (
-    BinanceLoopback,
-    BybitLoopback,
     Collector,
-    GateLoopback,
-    HtxLoopback,
-    OkxLoopback,
+    all_venues,
     running,
 )
 from tests.loopback.rest_venues import HTX_CONTRACT_SIZE
@@ -32,14 +28,7 @@ def _key(e: Liquidation) -> tuple[object, ...]:
 
 
 async def test_every_venue_records_exactly_the_ground_truth_through_faults() -> None:
-    servers = {
-        "binance": BinanceLoopback("usdm"),
-        "binancecoinm": BinanceLoopback("coinm"),
-        "bybit": BybitLoopback(),
-        "okx": OkxLoopback(),
-        "gate": GateLoopback(),
-        "htx": HtxLoopback(),
-    }
+    servers = all_venues()
     async with contextlib.AsyncExitStack() as stack:
         for server in servers.values():
             await stack.enter_async_context(server)

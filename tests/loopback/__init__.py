@@ -18,6 +18,7 @@ from tests.loopback.okx import OkxLoopback
 from tests.loopback.rest_venues import GateLoopback, HtxLoopback
 
 __all__ = [
+    "all_venues",
     "LoopbackExchange",
     "BinanceLoopback",
     "BybitLoopback",
@@ -28,3 +29,15 @@ __all__ = [
     "Restarting",
     "running",
 ]
+
+
+def all_venues() -> dict[str, LoopbackExchange]:
+    """One loopback server per venue liqwatch supports, keyed by its config name."""
+    return {
+        "binance": BinanceLoopback("usdm"),
+        "binancecoinm": BinanceLoopback("coinm"),
+        "bybit": BybitLoopback(),
+        "okx": OkxLoopback(),
+        "gate": GateLoopback(),
+        "htx": HtxLoopback(),
+    }
