@@ -156,8 +156,6 @@ class LiqwatchApp(App[int]):
         self._timer = self.set_interval(FAST_S, self._tick)
 
     async def on_unmount(self) -> None:
-        # The redraw timer goes first: while the feeds stop, the panes it
-        # would query are already being torn down.
         self._timer.stop()
         await self.pipeline.stop()
         await self.companion.stop()
@@ -175,7 +173,10 @@ class LiqwatchApp(App[int]):
     # -- rendering -----------------------------------------------------------
     def _tick(self) -> None:
         """The 4 Hz timer.  A quiet tick (no new events, no slow turn) does
-        nothing: an idle screen costs no snapshot, and sends nothing."""
+        nothing: an idle screen costs no snapshot, and sends nothing.  Once
+        shutdown has begun the panes are being removed: nothing to draw."""
+        if not self.is_running:
+            return
         self._ticks += 1
         slow = self._ticks % SLOW_EVERY == 0
         if slow or self.pipeline.events_in != self._events_seen:
