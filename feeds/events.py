@@ -21,6 +21,9 @@ SHORT = "short"
 SIDES = (LONG, SHORT)
 
 FEED_STATES = ("connecting", "live", "stale", "down")
+# A reserved feed name: the supervisor's "can any venue be reached" signal,
+# carried as a feed_status so it lands in recordings, but not a feed itself.
+VENUES_STATUS = "venues"
 TIMEFRAMES = ("1m", "1h", "1d")
 
 

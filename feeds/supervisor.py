@@ -33,14 +33,13 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Sequence
 
 from feeds.base import Emit, Feed
-from feeds.events import Event, FeedStatus
+from feeds.events import VENUES_STATUS, Event, FeedStatus
 
 log = logging.getLogger("liqwatch.supervisor")
 
-#: The ``feed`` of the FeedStatus events that tell whether any venue can be
-#: reached: ``down`` with ``NO_VENUE_DETAIL`` when none can, ``live`` again
-#: when one delivers.  It is no feed's name, so it never shadows a real feed.
-VENUES_STATUS = "venues"
+#: Whether any venue can be reached travels as FeedStatus events of the
+#: reserved feed ``VENUES_STATUS`` (feeds.events): ``down`` with this detail
+#: when none can, ``live`` again when one delivers.
 NO_VENUE_DETAIL = "no venue can be reached; check the network, or try liqwatch --demo"
 FINISHED_DETAIL = "finished"
 

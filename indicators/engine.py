@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Callable, Iterable, Sequence
 
-from feeds.events import Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
+from feeds.events import VENUES_STATUS, Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.anxiety import Bar, MoodSeries
 from indicators.caprange import CapRange
 from indicators.leverage import Leverage
@@ -309,7 +309,8 @@ class Engine:
         return tuple(sorted(out.values(), key=lambda m: (-m.bai, m.symbol)))
 
     def _feeds(self) -> tuple[FeedHealth, ...]:
-        names = sorted(set(self._status) | set(self._last_data))
+        # The supervisor's reachability signal is not a feed: it is not listed.
+        names = sorted((set(self._status) | set(self._last_data)) - {VENUES_STATUS})
         out = []
         for name in names:
             st = self._status.get(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeds.events import Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
+from feeds.events import VENUES_STATUS, Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.engine import TOTAL, Engine
 from indicators.snapshot import Snapshot
 
@@ -75,3 +75,14 @@ def test_a_clock_a_little_behind_the_venue_still_shows_the_newest_liquidation():
     assert snap.liquidations.window("1h").count == 1
     # Far behind, the window is taken as of that clock.
     assert e.snapshot(T0 + 5_000).liquidations.window("1h").count == 0
+
+
+def test_the_venue_reachability_signal_is_not_listed_as_a_feed():
+    """The status line and the status file count feeds from Snapshot.feeds."""
+    e = Engine()
+    e.apply_many([
+        FeedStatus(1_000, "binance", "down", "refused"),
+        FeedStatus(1_000, VENUES_STATUS, "down", "no venue can be reached"),
+    ])  # fmt: skip
+    assert [f.feed for f in e.snapshot(2_000).feeds] == ["binance"]
+

@@ -14,11 +14,10 @@ from typing import Callable
 import pytest
 
 from feeds.base import Feed
-from feeds.events import FeedStatus, Price
+from feeds.events import VENUES_STATUS, FeedStatus, Price
 from feeds.supervisor import (
     FINISHED_DETAIL,
     NO_VENUE_DETAIL,
-    VENUES_STATUS,
     Backoff,
     Supervisor,
     describe_error,

@@ -275,8 +275,6 @@ def feed_health(
 ) -> Text:
     """Per-feed state and age when there is room, else a count by state (in words)."""
     styles = {"live": palette.success, "stale": palette.warning, "down": palette.error}
-    # "venues" is the supervisor's reachability signal, not a feed: the app shows it as a banner.
-    feeds = [f for f in feeds if f.feed != "venues"]
     full = Text()
     for f in feeds:
         full.append(f"{f.feed} ", palette.dim)
