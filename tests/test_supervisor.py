@@ -8,7 +8,9 @@ times, stall, finish): real feeds as far as the supervisor can tell.
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
+import weakref
 from typing import Callable
 
 import pytest
@@ -495,3 +497,67 @@ async def test_stop_leaves_no_tasks_even_with_a_feed_blocked_on_backpressure():
     await asyncio.sleep(0.05)
     await asyncio.wait_for(sup.stop(), 10)
     assert asyncio.all_tasks() == before
+
+
+# -- garbage of ended runs -----------------------------------------------------
+
+
+class _Node:
+    """Something a connection leaves behind in a reference cycle."""
+
+    other: object = None
+
+
+class CycleThenFail(Feed):
+    """Each run builds a reference cycle (as a dropped ccxt connection does:
+    client, error, traceback), delivers once and fails."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.left: list[weakref.ref] = []
+
+    async def run(self, emit) -> None:
+        node = _Node()
+        node.other = node
+        self.left.append(weakref.ref(node))
+        await emit([price(len(self.left), self.name)])
+        raise OSError("dropped")
+
+
+async def test_what_a_failed_run_leaves_in_cycles_is_collected_without_the_gc_heuristics():
+    sink = Sink()
+    feed = CycleThenFail("okx")
+    sup = Supervisor([feed], sink, backoff=FAST, stale_after=math.inf, sweep_interval=0.01)
+    gc.disable()  # as if the oldest generation were too big to be collected soon
+    try:
+        sup.start()
+        await until(lambda: len(feed.left) >= 4)
+        # Every run's cycle is freed, the latest one too once its run has
+        # ended: the supervisor keeps no reference to a finished run.
+        await until(lambda: all(ref() is None for ref in feed.left[:3]))
+        await sup.stop()
+    finally:
+        gc.enable()
+
+
+async def test_the_sweep_runs_at_most_once_per_interval():
+    sink = Sink()
+    sweeps: list[float] = []
+    loop = asyncio.get_running_loop()
+    sup = Supervisor([Dead("gate"), Dead("htx")], sink, backoff=FAST, stale_after=math.inf,
+                     sweep_interval=0.2, collect=lambda: sweeps.append(loop.time()))
+    sup.start()
+    await asyncio.sleep(0.5)
+    await sup.stop()
+    assert 2 <= len(sweeps) <= 4  # dozens of failures, one sweep per 0.2 s
+    assert all(b - a >= 0.19 for a, b in zip(sweeps, sweeps[1:]))
+
+
+async def test_no_sweep_while_every_feed_runs():
+    sweeps: list[int] = []
+    sup = Supervisor([Stream("binance")], Sink(), stale_after=math.inf, sweep_interval=0.01,
+                     collect=lambda: sweeps.append(1))
+    sup.start()
+    await asyncio.sleep(0.1)
+    await sup.stop()
+    assert sweeps == []
