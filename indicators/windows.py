@@ -295,9 +295,12 @@ class LiquidationWindows:
                 order.append(b)
             else:
                 insort(order, b)
-                for w in self._wins:
-                    if b <= head - w.seconds:
-                        w.ptr += 1
+            # A late bucket already left behind by a window's left edge (the
+            # head may be far past the newest bucket: a query at a later
+            # clock moves it) sits before that window's first bucket.
+            for w in self._wins:
+                if b <= head - w.seconds:
+                    w.ptr += 1
         else:
             for key, (lg, sh, n) in entries.items():
                 cur = slot.get(key)
