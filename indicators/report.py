@@ -10,7 +10,6 @@ times.  Pure data in, a dict out: the CLI prints it, the tests read it.
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from typing import Any, Iterable
 
 from feeds.events import Event, Liquidation
@@ -32,7 +31,12 @@ def _liq(ev: Liquidation) -> dict[str, Any]:
 
 
 class _Collector:
-    """What the report needs beyond the engine's snapshot, gathered in the same pass."""
+    """What the report needs beyond the engine's snapshot, gathered in the same pass.
+
+    The engine hands every liquidation to ``recent`` (a list append is all a
+    liquidation costs here); once an hour of data time, and at the end, the
+    new ones are folded, in file order, into the totals and the top list, and
+    those older than a day are let go."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -41,39 +45,54 @@ class _Collector:
         self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count]
         self.top: list[tuple[float, int, Liquidation]] = []  # min-heap of the largest
         self._seq = 0
-        # The last day of liquidations, for windows exact to the millisecond
-        # at end_ts (the engine's windows resolve to the second).
-        self.recent: deque[Liquidation] = deque()
+        # Liquidations in file order: the last day of them (for windows exact
+        # to the millisecond at end_ts; the engine's resolve to the second),
+        # and those not folded yet, from index _folded on.
+        self.recent: list[Liquidation] = []
+        self._folded = 0
         self.hours: dict[int, dict[str, Any]] = {}  # closed hours, by open
         engine.hour_listeners.append(self._on_hour)
 
-    def liquidation(self, ev: Liquidation) -> None:
-        usd = ev.usd
-        cur = self.by_exchange.get(ev.exchange)
-        if cur is None:
-            cur = self.by_exchange[ev.exchange] = [0.0, 0.0, 0]
-        if ev.side == "long":
-            self.long_usd += usd
-            cur[0] += usd
-        else:
-            self.short_usd += usd
-            cur[1] += usd
-        cur[2] += 1
-        top = self.top
-        if len(top) < TOP_LIQUIDATIONS:
-            self._seq += 1
-            heapq.heappush(top, (usd, -self._seq, ev))
-        elif usd > top[0][0]:
-            self._seq += 1
-            heapq.heapreplace(top, (usd, -self._seq, ev))
+    def fold(self) -> None:
+        """Add the liquidations that came since the last fold to the totals."""
         recent = self.recent
-        recent.append(ev)
-        cut = self.engine.newest_ts - DAY_MS - 1000
-        while recent and recent[0].ts <= cut:  # a late event may itself be past the cut
-            recent.popleft()
+        by_exchange = self.by_exchange
+        top = self.top
+        long_usd, short_usd, seq = self.long_usd, self.short_usd, self._seq
+        for ev in recent[self._folded:]:
+            usd = ev.usd
+            cur = by_exchange.get(ev.exchange)
+            if cur is None:
+                cur = by_exchange[ev.exchange] = [0.0, 0.0, 0]
+            if ev.side == "long":
+                long_usd += usd
+                cur[0] += usd
+            else:
+                short_usd += usd
+                cur[1] += usd
+            cur[2] += 1
+            if len(top) < TOP_LIQUIDATIONS:
+                seq += 1
+                heapq.heappush(top, (usd, -seq, ev))
+            elif usd > top[0][0]:
+                seq += 1
+                heapq.heapreplace(top, (usd, -seq, ev))
+        self.long_usd, self.short_usd, self._seq = long_usd, short_usd, seq
+        self._folded = len(recent)
 
     def _on_hour(self, end: int) -> None:
         self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
+        self.fold()
+        # Every window ends at or after this hour: what is older than a day
+        # before it is never read again (a late event may sit behind a newer
+        # one: it goes at a later hour).
+        recent = self.recent
+        cut = end - DAY_MS - 1000
+        i = 0
+        while i < len(recent) and recent[i].ts <= cut:
+            i += 1
+        del recent[:i]
+        self._folded -= i
 
     def _hour(self, start: int) -> dict[str, Any]:
         e = self.engine
@@ -116,18 +135,8 @@ def build_report(events: Iterable[Event], params: IndicatorParams | None = None)
     """Run events through a fresh engine and summarise them (stable keys first)."""
     engine = Engine(params, windows=REPORT_WINDOWS)
     col = _Collector(engine)
-    apply = engine.apply
-    on_liq = col.liquidation
-    n = 0
-    start_ts: int | None = None
-    for ev in events:
-        n += 1
-        apply(ev)
-        if type(ev) is Liquidation:
-            on_liq(ev)
-        ts = ev.ts
-        if start_ts is None or ts < start_ts:
-            start_ts = ts
+    n = engine.apply_many(events, col.recent)
+    col.fold()
     end_ts = engine.newest_ts
     if end_ts is None:
         return _empty_report()
@@ -137,7 +146,7 @@ def build_report(events: Iterable[Event], params: IndicatorParams | None = None)
     for h in sorted(engine.liq.hourly):
         col.hours[h] = col._hour(h)
     col.hours.setdefault(hour_of(end_ts), col._hour(hour_of(end_ts)))
-    return _assemble(n, start_ts, end_ts, snap, engine, col)
+    return _assemble(n, engine.oldest_ts, end_ts, snap, engine, col)
 
 
 def _empty_report() -> dict[str, Any]:
