@@ -115,12 +115,14 @@ class Engine:
         pipeline and of ``report``: a busy tape is three quarters
         liquidations, so their engine-side bookkeeping is inlined here, with
         the engine's state in locals, and the other kinds go to their
-        handlers.  A property test holds it to ``apply``."""
+        handlers (prices, the next most common, inline too).  A property test
+        holds it to ``apply``."""
         liq_add = self.liq.add
         last_data = self._last_data
         bases = self._bases
         base_hours = self._liq_base_hour
         dispatch = self._dispatch
+        series_of = self.series.get
         keep = liquidations.append if liquidations is not None else None
         newest, oldest, next_hour = self.newest_ts, self.oldest_ts, self._next_hour
         cut = self._base_hour_cut
@@ -140,10 +142,21 @@ class Engine:
                         oldest = self.oldest_ts = ts
                 elif ts < oldest:
                     oldest = self.oldest_ts = ts
-                if type(ev) is not Liquidation:
-                    dispatch[type(ev)](ev)
-                    continue
+                kind = type(ev)
                 ex = ev[1]
+                if kind is Price:  # the second most common kind: _on_price, inline
+                    last = last_data.get(ex)
+                    if last is None or ts > last:
+                        last_data[ex] = ts
+                    series = series_of(ev[2])
+                    if series is not None:
+                        series.on_price(ts, ev[3])
+                    else:
+                        self._prices[ev[2]] = (ts, ev[3])
+                    continue
+                if kind is not Liquidation:
+                    dispatch[kind](ev)
+                    continue
                 last = last_data.get(ex)
                 if last is None or ts > last:
                     last_data[ex] = ts
