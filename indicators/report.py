@@ -105,30 +105,33 @@ class _Collector:
             out["final_harvest"] = trend == "falling"
         return out
 
-    def day_by_pair(self, end_ts: int) -> dict[tuple[str, str], list]:
-        """The last 24 h of liquidations per (exchange, symbol), for LVR."""
-        out: dict[tuple[str, str], list] = {}
+    def last_day(self, end_ts: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list]]:
+        """The windows ending at end_ts, and the last 24 h per (exchange, symbol)
+        for LVR, in one pass over the last day (each sum in file order)."""
+        totals = [(end_ts - ms, [0.0, 0.0, 0]) for ms in WINDOW_MS.values()]
+        oldest = min(lo for lo, _ in totals)
+        day = end_ts - DAY_MS
+        by_pair: dict[tuple[str, str], list] = {}
         for ev in self.recent:
-            if end_ts - DAY_MS < ev.ts <= end_ts:
-                cur = out.setdefault((ev.exchange, ev.symbol), [0.0, 0.0, 0])
-                cur[0 if ev.side == "long" else 1] += ev.usd
+            ts = ev.ts
+            if ts <= oldest or ts > end_ts:
+                continue
+            side = 0 if ev.side == "long" else 1
+            usd = ev.usd
+            if ts > day:
+                key = (ev.exchange, ev.symbol)
+                cur = by_pair.get(key)
+                if cur is None:
+                    cur = by_pair[key] = [0.0, 0.0, 0]
+                cur[side] += usd
                 cur[2] += 1
-        return out
-
-    def windows(self, end_ts: int) -> dict[str, dict[str, Any]]:
-        out = {}
-        for label, ms in WINDOW_MS.items():
-            lg = sh = 0.0
-            n = 0
-            for ev in self.recent:
-                if end_ts - ms < ev.ts <= end_ts:
-                    n += 1
-                    if ev.side == "long":
-                        lg += ev.usd
-                    else:
-                        sh += ev.usd
-            out[label] = {"long_usd": lg, "short_usd": sh, "count": n}
-        return out
+            for lo, cur in totals:
+                if ts > lo:
+                    cur[side] += usd
+                    cur[2] += 1
+        windows = {label: {"long_usd": lg, "short_usd": sh, "count": n}
+                   for label, (_lo, (lg, sh, n)) in zip(WINDOW_MS, totals)}
+        return windows, by_pair
 
 
 def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
@@ -167,6 +170,7 @@ def _empty_report() -> dict[str, Any]:
 def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine: Engine,
               col: _Collector) -> dict[str, Any]:
     liq = engine.liq
+    windows, day_by_pair = col.last_day(end_ts)
     # Every UTC hour from the first liquidation on, quiet ones included.
     hourly = []
     if liq.first_ts is not None:
@@ -220,7 +224,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
             "largest": _liq(liq.largest) if liq.largest else None,
             "by_exchange": {ex: {"long_usd": v[0], "short_usd": v[1], "count": v[2]}
                             for ex, v in sorted(col.by_exchange.items())},
-            "windows": col.windows(end_ts),
+            "windows": windows,
             "hourly": hourly,
             "storms": storms,
             "top": top,
@@ -240,7 +244,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
         "anxiety": anxiety,
         "anxiety_peaks": peaks,
         "leverage": {
-            "lvr_24h": lvr(col.day_by_pair(end_ts), engine.leverage.volumes),
+            "lvr_24h": lvr(day_by_pair, engine.leverage.volumes),
             "lvr_trend": lev.lvr_trend,
             "lvr_median_7d": lev.lvr_median_7d,
             "lvr_median_then": lev.lvr_median_then,
