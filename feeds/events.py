@@ -138,15 +138,20 @@ def _str(value: Any) -> str:
 
 _new = tuple.__new__
 
+# The fast paths: a well-formed line (the common case by far) is checked
+# inline and built with ``tuple.__new__``; anything unusual (a missing field,
+# an int price, a bad value) takes the careful path, which words the error
+# exactly as it always has.  ``x - x == 0.0`` is false exactly for NaN and
+# the infinities, and a sum of such differences is 0.0 only when every term is.
+
 
 def _liquidation(d: dict[str, Any]) -> Liquidation:
-    """The fast path: a well-formed line (the common case by far) is checked
-    inline and built with ``tuple.__new__``; anything unusual (an int price,
-    a bad value) takes the careful path, which also words the error.
-    ``x - x == 0.0`` is false exactly for NaN and the infinities."""
-    ts, ex, sym, side, price, qty, usd = (
-        d["ts"], d["exchange"], d["symbol"], d["side"], d["price"], d["qty"], d["usd"]
-    )  # fmt: skip
+    try:
+        ts, ex, sym, side, price, qty, usd = (
+            d["ts"], d["exchange"], d["symbol"], d["side"], d["price"], d["qty"], d["usd"]
+        )  # fmt: skip
+    except KeyError:
+        return _liquidation_checked(d)
     if (
         type(ts) is int
         and type(ex) is str
@@ -157,9 +162,7 @@ def _liquidation(d: dict[str, Any]) -> Liquidation:
         and type(price) is float
         and type(qty) is float
         and type(usd) is float
-        and price - price == 0.0
-        and qty - qty == 0.0
-        and usd - usd == 0.0
+        and (price - price) + (qty - qty) + (usd - usd) == 0.0
         and usd >= 0.0
     ):
         return _new(Liquidation, (ts, ex, sym, side, price, qty, usd))
@@ -179,14 +182,62 @@ def _liquidation_checked(d: dict[str, Any]) -> Liquidation:
 
 
 def _volume(d: dict[str, Any]) -> Volume:
+    try:
+        ts, ex, sym, usd = d["ts"], d["exchange"], d["symbol"], d["usd_24h"]
+    except KeyError:
+        return _volume_checked(d)
+    if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(usd) is float \
+            and usd - usd == 0.0:
+        return _new(Volume, (ts, ex, sym, usd))
+    return _volume_checked(d)
+
+
+def _volume_checked(d: dict[str, Any]) -> Volume:
     return Volume(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["usd_24h"]))
 
 
 def _open_interest(d: dict[str, Any]) -> OpenInterest:
+    try:
+        ts, ex, sym, usd = d["ts"], d["exchange"], d["symbol"], d["usd"]
+    except KeyError:
+        return _open_interest_checked(d)
+    if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(usd) is float \
+            and usd - usd == 0.0:
+        return _new(OpenInterest, (ts, ex, sym, usd))
+    return _open_interest_checked(d)
+
+
+def _open_interest_checked(d: dict[str, Any]) -> OpenInterest:
     return OpenInterest(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["usd"]))
 
 
 def _candle(d: dict[str, Any]) -> Candle:
+    try:
+        ts, ex, sym, tf, o, h, lo, c, vol = (
+            d["ts"], d["exchange"], d["symbol"], d["tf"], d["open"], d["high"], d["low"], d["close"],
+            d["volume_usd"],
+        )  # fmt: skip
+    except KeyError:
+        return _candle_checked(d)
+    if (
+        type(ts) is int
+        and type(ex) is str
+        and ex
+        and type(sym) is str
+        and sym
+        and tf in TIMEFRAMES
+        and type(o) is float
+        and type(h) is float
+        and type(lo) is float
+        and type(c) is float
+        and type(vol) is float
+        and (o - o) + (h - h) + (lo - lo) + (c - c) + (vol - vol) == 0.0
+    ):
+        return _new(Candle, (ts, ex, sym, tf, o, h, lo, c, vol))
+    return _candle_checked(d)
+
+
+def _candle_checked(d: dict[str, Any]) -> Candle:
     tf = d["tf"]
     if tf not in TIMEFRAMES:
         raise BadEvent(f"tf must be one of {', '.join(TIMEFRAMES)}, got {tf!r}")
@@ -204,10 +255,31 @@ def _candle(d: dict[str, Any]) -> Candle:
 
 
 def _price(d: dict[str, Any]) -> Price:
+    try:
+        ts, ex, sym, last = d["ts"], d["exchange"], d["symbol"], d["last"]
+    except KeyError:
+        return _price_checked(d)
+    if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(last) is float \
+            and last - last == 0.0:
+        return _new(Price, (ts, ex, sym, last))
+    return _price_checked(d)
+
+
+def _price_checked(d: dict[str, Any]) -> Price:
     return Price(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["last"]))
 
 
 def _market_cap(d: dict[str, Any]) -> MarketCap:
+    try:
+        ts, src, usd = d["ts"], d["source"], d["usd"]
+    except KeyError:
+        return _market_cap_checked(d)
+    if type(ts) is int and type(src) is str and src and type(usd) is float and usd - usd == 0.0:
+        return _new(MarketCap, (ts, src, usd))
+    return _market_cap_checked(d)
+
+
+def _market_cap_checked(d: dict[str, Any]) -> MarketCap:
     return MarketCap(_ts(d["ts"]), _str(d["source"]), _num(d["usd"]))
 
 
@@ -238,20 +310,20 @@ def from_dict(d: Any) -> Event | None:
     ``BadEvent`` when a known type is missing a field or holds a bad value.
     Unknown fields are ignored.
     """
-    if not isinstance(d, dict):
-        raise BadEvent("not a JSON object")
-    kind = d.get("type")
-    if not isinstance(kind, str):
-        raise BadEvent("no 'type' field")
-    decode = _DECODERS.get(kind)
-    if decode is None:
+    try:
+        decode = _DECODERS[d["type"]]  # a dict of a known type: the common case
+    except (KeyError, TypeError):
+        if not isinstance(d, dict):
+            raise BadEvent("not a JSON object") from None
+        if not isinstance(d.get("type"), str):
+            raise BadEvent("no 'type' field") from None
         return None
     try:
         return decode(d)
     except KeyError as exc:
-        raise BadEvent(f"{kind}: missing field {exc.args[0]!r}") from None
+        raise BadEvent(f"{d['type']}: missing field {exc.args[0]!r}") from None
     except (TypeError, ValueError) as exc:  # BadEvent is a ValueError too
-        raise BadEvent(f"{kind}: {exc}") from None
+        raise BadEvent(f"{d['type']}: {exc}") from None
 
 
 def to_dict(ev: Event) -> dict[str, Any]:

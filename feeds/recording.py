@@ -58,19 +58,9 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8", errors="replace")
 
 
-def iter_lines(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[str]:
-    """The text lines of a recording, tolerating a gzip stream that was cut off.
-
-    A truncated gzip member raises EOFError (or zlib.error) at the end: every
-    line decoded before that point is still yielded, and ``stats.truncated``
-    tells the caller the tail was lost.
-    """
-    with _open_text(Path(path)) as fh:
-        try:
-            yield from fh
-        except (EOFError, zlib.error, gzip.BadGzipFile):
-            if stats is not None:
-                stats.truncated = True
+# A gzip member cut off mid-write raises one of these at the end, after every
+# line decoded before that point.
+_TRUNCATED = (EOFError, zlib.error, gzip.BadGzipFile)
 
 
 def read_events(
@@ -84,29 +74,41 @@ def read_events(
     valid event goes to ``on_bad_line(lineno, reason)`` and is skipped.  A
     final line without its newline is parsed like any other (a recorder
     always ends a write with a newline, so an unterminated tail that fails to
-    parse is the torn write of a killed process).
+    parse is the torn write of a killed process).  A gzip stream that was
+    cut off yields every line before the cut and sets ``stats.truncated``.
+
+    This loop is most of the cost of ``liqwatch report``, so it reads the file
+    itself (no generator in between) and only looks at a line twice when it
+    fails to parse (a blank line is one that fails and strips to nothing).
     """
     st = stats if stats is not None else ReadStats()
     loads = _loads
-    lineno = 0
-    for lineno, line in enumerate(iter_lines(path, st), 1):
-        if not line.strip():
-            continue
-        try:
-            ev = from_dict(loads(line))
-        except (ValueError, BadEvent) as exc:
-            # json.JSONDecodeError is a ValueError too.
-            reason = str(exc) if isinstance(exc, BadEvent) else f"not valid JSON ({exc.msg})"
-            st.bad.append((lineno, reason))
-            if on_bad_line is not None:
-                on_bad_line(lineno, reason)
-            continue
-        if ev is None:
-            st.unknown += 1
-            continue
-        st.events += 1
-        yield ev
-    st.lines = lineno
+    lineno = events = 0
+    try:
+        with _open_text(Path(path)) as fh:
+            try:
+                for line in fh:
+                    lineno += 1
+                    try:
+                        ev = from_dict(loads(line))
+                    except ValueError as exc:  # json.JSONDecodeError and BadEvent both are
+                        if not line.strip():
+                            continue
+                        reason = str(exc) if isinstance(exc, BadEvent) else f"not valid JSON ({exc.msg})"
+                        st.bad.append((lineno, reason))
+                        if on_bad_line is not None:
+                            on_bad_line(lineno, reason)
+                        continue
+                    if ev is None:
+                        st.unknown += 1
+                        continue
+                    events += 1
+                    yield ev
+            except _TRUNCATED:
+                st.truncated = True
+    finally:
+        st.lines = lineno
+        st.events += events
 
 
 def dumps(ev: Event) -> str:

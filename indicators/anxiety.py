@@ -84,8 +84,11 @@ class Anchor(NamedTuple):
 
 
 def _maturity(level: Level, now: int, p: IndicatorParams) -> float:
-    age_days = max(0, now - level.ts) / DAY_MS
-    return min(1.0, age_days / p.bai_maturity_days) * min(1.0, level.touches / p.bai_maturity_touches)
+    # min(1.0, x) and max(0, x) written out: this runs on price ticks.
+    age = now - level.ts
+    by_age = (age if age > 0 else 0) / DAY_MS / p.bai_maturity_days
+    by_tests = level.touches / p.bai_maturity_touches
+    return (by_age if by_age < 1.0 else 1.0) * (by_tests if by_tests < 1.0 else 1.0)
 
 
 class MoodSeries:
@@ -123,7 +126,8 @@ class MoodSeries:
         self.peak_bai_ts: int | None = None
         self.peak_euphoria = 0.0
         self.peak_euphoria_ts: int | None = None
-        self._last: _Eval | None = None
+        self._at: int | None = None  # the clock of the last update: mood() explains the scores as of then
+        self._ext_full = math.log1p(params.euphoria_full_extension)
         self._version = 0  # bumped on every change of price, bar or score
         self._mood_key: tuple[int, int] | None = None
         self._mood: Mood | None = None
@@ -178,7 +182,7 @@ class MoodSeries:
         if k >= 1:
             h, l, pc = highs[-k:], lows[-k:], closes[-k - 1:-1]
             tr = np.maximum(h - l, np.maximum(np.abs(h - pc), np.abs(l - pc)))
-            self.eps = max(self.p.bai_eps_min, float(tr.mean()) / float(closes[-1]))
+            self.eps = max(self.p.bai_eps_min, _mean(tr) / float(closes[-1]))
         else:
             self.eps = self.p.bai_eps_min
         eps = self.eps
@@ -186,16 +190,16 @@ class MoodSeries:
         a = self.anchor
         f0 = max(w0, n - (self.nbars - a.first_bar)) - w0 if a is not None else 0
         fl, fc = lows[f0:], closes[f0:]
-        i = int(np.argmin(fl))
+        i = int(fl.argmin())
         f = float(fl[i])
         touches = int(np.count_nonzero((fl[i + 1:] <= f * (1 + eps)) & (fc[i + 1:] > f)))
         self.floor = Level(f, int(ts[f0 + i]), touches)
         # Ceiling over the whole window, tested from below.
-        j = int(np.argmax(highs))
+        j = int(highs.argmax())
         c = float(highs[j])
         touches = int(np.count_nonzero((highs[j + 1:] >= c * (1 - eps)) & (closes[j + 1:] < c)))
         self.ceiling = Level(c, int(ts[j]), touches)
-        self.mean_close = float(closes.mean())
+        self.mean_close = _mean(closes)
         # An anchor is forgotten once its maturity has decayed away.
         if a is not None and self._anchor_maturity(a, int(ts[-1]) + self.bar_ms) < self.p.bai_anchor_min_maturity:
             self.anchor = None
@@ -207,24 +211,87 @@ class MoodSeries:
     # -- scores -----------------------------------------------------------
 
     def _update(self, now: int) -> None:
+        """New scores at ``now``: a price tick or a closed bar.
+
+        The hot path of a replay (every price tick lands here), so it computes
+        the two scores alone; ``mood()`` builds their explanation, the same
+        formulas, on demand (``_evaluate``), from the state as of ``_at``."""
         self._version += 1
-        ev = self._evaluate(now)
-        self._last = ev
-        self.bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, now))
+        self._at = now
+        ba, eu = self._scores(now)
+        bai, euphoria = self.bai, self.euphoria
+        since = self.bai_ts  # both scores are always updated together
+        if now > since and (bai > 0 or euphoria > 0):
+            f = 2.0 ** (-(now - since) / self.half_life_ms)
+            if bai > 0:
+                bai = bai * f
+            if euphoria > 0:
+                euphoria = euphoria * f
+        # max(ba, bai) and max(eu, euphoria), written out.
+        self.bai = bai = bai if bai > ba else ba
         self.bai_ts = now
-        self.euphoria = max(ev.eu, self._decayed(self.euphoria, self.euphoria_ts, now))
+        self.euphoria = euphoria = euphoria if euphoria > eu else eu
         self.euphoria_ts = now
-        if self.bai > self.peak_bai:
-            self.peak_bai, self.peak_bai_ts = self.bai, now
-        if self.euphoria > self.peak_euphoria:
-            self.peak_euphoria, self.peak_euphoria_ts = self.euphoria, now
+        if bai > self.peak_bai:
+            self.peak_bai, self.peak_bai_ts = bai, now
+        if euphoria > self.peak_euphoria:
+            self.peak_euphoria, self.peak_euphoria_ts = euphoria, now
 
     def _decayed(self, value: float, since: int, now: int) -> float:
         if value <= 0 or now <= since:
             return value
         return value * 2.0 ** (-(now - since) / self.half_life_ms)
 
+    def _scores(self, now: int) -> tuple[float, float]:
+        """(BA, euphoria) at ``now``: ``_evaluate``'s two numbers, without its why.
+
+        A floor's maturity only matters when the price is below it or within
+        eps above it, so the calm tick (the common one) never computes it."""
+        p = self.p
+        price = self.price
+        eps = self.eps
+        floor = self.floor
+        assert price is not None and floor is not None
+        f = floor.price
+        if price < f or math.log(price / f) < eps:
+            ba = _ba(price, f, _maturity(floor, now, p), eps, self.k_down, p)
+        else:
+            ba = 0.0
+        a = self.anchor
+        if a is not None:
+            e = self._anchor_maturity(a, now)
+            if e >= p.bai_anchor_min_maturity:
+                anchored = _ba(price, a.floor.price, e, eps, self.k_down, p)
+                if anchored > ba:
+                    ba = anchored
+        return ba, self._euphoria(price, now)
+
+    def _euphoria(self, price: float, now: int) -> float:
+        """Height euphoria: the mirror on the ceiling, or the extension above the mean."""
+        p = self.p
+        eps = self.eps
+        c = self.ceiling
+        assert c is not None
+        eu = 0.0
+        if price > c.price:
+            x = math.log(price / c.price)
+            g = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
+            eu = _maturity(c, now, p) * (0.60 * g + 0.15 * round_level(price, c.price) + 0.25 * self.k_up)
+        elif math.log(c.price / price) < eps:
+            eu = 0.3 * _maturity(c, now, p) * (1 - math.log(c.price / price) / eps)
+        # Extension above the mean, faded by the distance from the high: greed
+        # lives at the top, and leaves as the price falls away from it.
+        # min(1.0, max(0.0, ext) / full) * min(1.0, price / ceiling), written out.
+        ext = math.log(price / self.mean_close) if self.mean_close else 0.0
+        x_term = 0.0
+        if ext > 0.0:
+            x = ext / self._ext_full
+            r = price / c.price
+            x_term = (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
+        return x_term if x_term > eu else eu  # max(eu, x_term)
+
     def _evaluate(self, now: int) -> _Eval:
+        """The scores at ``now`` with their why: which floor, how mature, how far through."""
         p = self.p
         price = self.price
         eps = self.eps
@@ -240,21 +307,8 @@ class MoodSeries:
                 anchored = _breach(price, a.floor.price, e, eps, self.k_down, p)
                 if anchored.ba >= best.ba:
                     best, ref = anchored, a.floor
-        # Height euphoria: the mirror on the ceiling, or the extension above the mean.
-        c = self.ceiling
-        e_c = _maturity(c, now, p)
-        eu = 0.0
-        if price > c.price:
-            x = math.log(price / c.price)
-            g = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
-            eu = e_c * (0.60 * g + 0.15 * round_level(price, c.price) + 0.25 * self.k_up)
-        elif math.log(c.price / price) < eps:
-            eu = 0.3 * e_c * (1 - math.log(c.price / price) / eps)
-        # Extension above the mean, faded by the distance from the high: greed
-        # lives at the top, and leaves as the price falls away from it.
         ext = math.log(price / self.mean_close) if self.mean_close else 0.0
-        x_term = min(1.0, max(0.0, ext) / math.log1p(p.euphoria_full_extension)) * min(1.0, price / c.price)
-        return _Eval(best.ba, max(eu, x_term), best, ref, ext)
+        return _Eval(best.ba, self._euphoria(price, now), best, ref, ext)
 
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
@@ -271,9 +325,9 @@ class MoodSeries:
         return self._mood
 
     def _mood_at(self, t: int) -> Mood:
-        ev = self._last
-        if ev is None:
+        if self._at is None:
             return Mood(symbol=self.symbol, price=self.price)
+        ev = self._evaluate(self._at)
         bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, t))
         eu = max(ev.eu, self._decayed(self.euphoria, self.euphoria_ts, t))
         b = ev.breach
@@ -296,6 +350,15 @@ class MoodSeries:
         )
 
 
+def _mean(a: np.ndarray) -> float:
+    """``float(a.mean())`` of a 1-D array, the same sum and division without
+    the Python layer numpy's mean goes through (a bar close does several)."""
+    return float(_sum(a)) / len(a)
+
+
+_sum = np.add.reduce
+
+
 class _Breach(NamedTuple):
     ba: float
     state: str
@@ -312,17 +375,26 @@ class _Eval(NamedTuple):
     extension: float  # ln(price / 30-day mean close)
 
 
-def _breach(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> _Breach:
-    """DESIGN.md's BA for one floor: breached, testing (within eps above) or calm."""
+def _ba(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> float:
+    """DESIGN.md's BA for one floor of maturity ``e``."""
     if price < floor:
         x = math.log(floor / price)
         s = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
-        r = round_level(price, floor)
-        return _Breach(e * (0.60 * s + 0.15 * r + 0.25 * k), "breached", e, 100.0 * (1 - price / floor), r)
+        return e * (0.60 * s + 0.15 * round_level(price, floor) + 0.25 * k)
     up = math.log(price / floor)
     if up < eps:
-        return _Breach(0.3 * e * (1 - up / eps), "testing", e, 0.0, 0.0)
-    return _Breach(0.0, "calm", e, 0.0, 0.0)
+        return 0.3 * e * (1 - up / eps)
+    return 0.0
+
+
+def _breach(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> _Breach:
+    """BA for one floor with its why: breached, testing (within eps above) or calm."""
+    ba = _ba(price, floor, e, eps, k, p)
+    if price < floor:
+        return _Breach(ba, "breached", e, 100.0 * (1 - price / floor), round_level(price, floor))
+    if math.log(price / floor) < eps:
+        return _Breach(ba, "testing", e, 0.0, 0.0)
+    return _Breach(ba, "calm", e, 0.0, 0.0)
 
 
 class RollingZ:

@@ -51,11 +51,12 @@ class Engine:
         self.series: dict[str, MoodSeries] = {}
         self.events = 0
         self.newest_ts: int | None = None
+        self.oldest_ts: int | None = None
         self._candle_source: dict[str, str] = {}  # symbol -> the venue whose 1h candles it follows
         self._prices: dict[str, tuple[int, float]] = {}  # symbols with a price but no candles yet
         self._bases: dict[str, str] = {}
-        # (base, hour open) -> [long_usd, short_usd]: what a closing candle reads for K.
-        self._liq_base_hour: dict[tuple[str, int], list[float]] = {}
+        # hour open -> base -> [long_usd, short_usd]: what a closing candle reads for K.
+        self._liq_base_hour: dict[int, dict[str, list[float]]] = {}
         self._base_hour_cut = 0
         self._total_bar: list | None = None  # [hour, high, low, close] of the TOTAL bar in progress
         self._status: dict[str, FeedStatus] = {}
@@ -66,8 +67,8 @@ class Engine:
         self._hour_cache_version = -1
         # Called with the end (ms) of each hour the data clock leaves (report uses it).
         self.hour_listeners: list[Callable[[int], None]] = []
+        # Liquidations, the common kind, are handled inline by apply and apply_many.
         self._dispatch = {
-            Liquidation: self._on_liquidation,
             Volume: self._on_volume,
             OpenInterest: self._on_open_interest,
             Candle: self._on_candle,
@@ -79,6 +80,7 @@ class Engine:
     # -- events ------------------------------------------------------------
 
     def apply(self, ev: Event) -> None:
+        """One event, the plain way; ``apply_many`` is the same in one loop."""
         self.events += 1
         ts = ev.ts
         if self.newest_ts is None or ts > self.newest_ts:
@@ -86,7 +88,12 @@ class Engine:
                 self._close_hour(self._next_hour)
             self.newest_ts = ts
             self._next_hour = ts - ts % HOUR_MS + HOUR_MS
-        self._dispatch[type(ev)](ev)
+        if self.oldest_ts is None or ts < self.oldest_ts:
+            self.oldest_ts = ts
+        if type(ev) is Liquidation:
+            self._on_liquidation(ev)
+        else:
+            self._dispatch[type(ev)](ev)
 
     def _close_hour(self, end: int) -> None:
         """The data clock left the hour ending at ``end``: take the hourly samples.
@@ -100,13 +107,83 @@ class Engine:
         for listener in self.hour_listeners:
             listener(end)
 
-    def apply_many(self, events: Iterable[Event]) -> int:
-        """Apply events in order; returns how many."""
+    def apply_many(self, events: Iterable[Event], liquidations: list[Liquidation] | None = None) -> int:
+        """Apply events in order, exactly as ``apply`` on each; returns how many.
+
+        ``liquidations``, when given, receives every liquidation in order (the
+        report keeps the last day of them).  This is the path of the UI's
+        pipeline and of ``report``: a busy tape is three quarters
+        liquidations, so their engine-side bookkeeping is inlined here, with
+        the engine's state in locals, and the other kinds go to their
+        handlers (prices, the next most common, inline too).  A property test
+        holds it to ``apply``."""
+        liq_add = self.liq.add
+        last_data = self._last_data
+        bases = self._bases
+        base_hours = self._liq_base_hour
+        dispatch = self._dispatch
+        series_of = self.series.get
+        keep = liquidations.append if liquidations is not None else None
+        newest, oldest, next_hour = self.newest_ts, self.oldest_ts, self._next_hour
+        cut = self._base_hour_cut
+        cur_h = -1  # the hour whose per-base totals are at hand in cur_base
+        cur_base: dict[str, list[float]] = {}
         n = 0
-        apply = self.apply
-        for ev in events:
-            apply(ev)
-            n += 1
+        try:
+            for ev in events:
+                n += 1
+                ts = ev[0]
+                if newest is None or ts > newest:
+                    if ts >= next_hour and newest is not None:
+                        self._close_hour(next_hour)
+                    newest = self.newest_ts = ts
+                    next_hour = self._next_hour = ts - ts % HOUR_MS + HOUR_MS
+                    if oldest is None:
+                        oldest = self.oldest_ts = ts
+                elif ts < oldest:
+                    oldest = self.oldest_ts = ts
+                kind = type(ev)
+                ex = ev[1]
+                if kind is Price:  # the second most common kind: _on_price, inline
+                    last = last_data.get(ex)
+                    if last is None or ts > last:
+                        last_data[ex] = ts
+                    series = series_of(ev[2])
+                    if series is not None:
+                        series.on_price(ts, ev[3])
+                    else:
+                        self._prices[ev[2]] = (ts, ev[3])
+                    continue
+                if kind is not Liquidation:
+                    dispatch[kind](ev)
+                    continue
+                last = last_data.get(ex)
+                if last is None or ts > last:
+                    last_data[ex] = ts
+                liq_add(ev)
+                if keep is not None:
+                    keep(ev)
+                h = ts - ts % HOUR_MS
+                if h != cur_h:
+                    if h < cut:
+                        continue
+                    by_base = base_hours.get(h)
+                    if by_base is None:
+                        by_base = base_hours[h] = {}
+                        if h - HOUR_MS * _BASE_HOURS_KEEP > cut:
+                            self._prune_base_hours(h)
+                            cut = self._base_hour_cut
+                    cur_h, cur_base = h, by_base
+                sym = ev[2]
+                base = bases.get(sym)
+                if base is None:
+                    base = bases[sym] = base_of(sym)
+                cur = cur_base.get(base)
+                if cur is None:
+                    cur = cur_base[base] = [0.0, 0.0]
+                cur[0 if ev[3] == "long" else 1] += ev[6]
+        finally:
+            self.events += n
         return n
 
     def _seen(self, feed: str, ts: int) -> None:
@@ -125,19 +202,21 @@ class Engine:
         h = ev.ts - ev.ts % HOUR_MS
         if h < self._base_hour_cut:
             return
-        key = (base, h)
-        cur = self._liq_base_hour.get(key)
-        if cur is None:
-            cur = self._liq_base_hour[key] = [0.0, 0.0]
+        by_base = self._liq_base_hour.get(h)
+        if by_base is None:
+            by_base = self._liq_base_hour[h] = {}
             if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
                 self._prune_base_hours(h)
+        cur = by_base.get(base)
+        if cur is None:
+            cur = by_base[base] = [0.0, 0.0]
         cur[0 if ev.side == "long" else 1] += ev.usd
 
     def _prune_base_hours(self, newest_hour: int) -> None:
         self._base_hour_cut = newest_hour - HOUR_MS * _BASE_HOURS_KEEP
         cut = self._base_hour_cut
-        for key in [k for k in self._liq_base_hour if k[1] < cut]:
-            del self._liq_base_hour[key]
+        for h in [h for h in self._liq_base_hour if h < cut]:
+            del self._liq_base_hour[h]
 
     def _on_volume(self, ev: Volume) -> None:
         self._seen(ev.exchange, ev.ts)
@@ -172,7 +251,7 @@ class Engine:
         if base is None:
             bar = self.liq.hourly.get(h)
             return (bar[0], bar[1]) if bar else (0.0, 0.0)
-        cur = self._liq_base_hour.get((base, h))
+        cur = self._liq_base_hour.get(h, {}).get(base)
         return (cur[0], cur[1]) if cur else (0.0, 0.0)
 
     def _on_price(self, ev: Price) -> None:

@@ -10,7 +10,7 @@ times.  Pure data in, a dict out: the CLI prints it, the tests read it.
 from __future__ import annotations
 
 import heapq
-from collections import deque
+from array import array
 from typing import Any, Iterable
 
 from feeds.events import Event, Liquidation
@@ -32,7 +32,16 @@ def _liq(ev: Liquidation) -> dict[str, Any]:
 
 
 class _Collector:
-    """What the report needs beyond the engine's snapshot, gathered in the same pass."""
+    """What the report needs beyond the engine's snapshot, gathered in the same pass.
+
+    The engine hands every liquidation to ``pending`` (a list append is all
+    a liquidation costs here); once an hour of data time, and at the end,
+    they are folded, in file order, into the totals and the top list, and
+    into the last day kept as columns, from which those older than a day are
+    let go.  Typed arrays, not the events nor lists: a tuple subclass stays
+    tracked by the garbage collector for as long as it lives, and a list has
+    every item visited by each full collection; a day of them made every
+    full collection walk a quarter of a million objects."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -41,39 +50,69 @@ class _Collector:
         self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count]
         self.top: list[tuple[float, int, Liquidation]] = []  # min-heap of the largest
         self._seq = 0
-        # The last day of liquidations, for windows exact to the millisecond
-        # at end_ts (the engine's windows resolve to the second).
-        self.recent: deque[Liquidation] = deque()
+        self.pending: list[Liquidation] = []  # not folded yet
+        # The last day of liquidations in file order (for windows exact to the
+        # millisecond at end_ts; the engine's resolve to the second).
+        self.ts = array("q")
+        self.usd = array("d")
+        self.long = array("b")
+        self.pair = array("l")  # index in self.pairs
+        self.pairs: list[tuple[str, str]] = []  # (exchange, symbol) by index
+        self._pair_index: dict[tuple[str, str], int] = {}
         self.hours: dict[int, dict[str, Any]] = {}  # closed hours, by open
         engine.hour_listeners.append(self._on_hour)
 
-    def liquidation(self, ev: Liquidation) -> None:
-        usd = ev.usd
-        cur = self.by_exchange.get(ev.exchange)
-        if cur is None:
-            cur = self.by_exchange[ev.exchange] = [0.0, 0.0, 0]
-        if ev.side == "long":
-            self.long_usd += usd
-            cur[0] += usd
-        else:
-            self.short_usd += usd
-            cur[1] += usd
-        cur[2] += 1
+    def fold(self) -> None:
+        """Add the pending liquidations to the totals and to the last day."""
+        by_exchange = self.by_exchange
         top = self.top
-        if len(top) < TOP_LIQUIDATIONS:
-            self._seq += 1
-            heapq.heappush(top, (usd, -self._seq, ev))
-        elif usd > top[0][0]:
-            self._seq += 1
-            heapq.heapreplace(top, (usd, -self._seq, ev))
-        recent = self.recent
-        recent.append(ev)
-        cut = self.engine.newest_ts - DAY_MS - 1000
-        while recent and recent[0].ts <= cut:  # a late event may itself be past the cut
-            recent.popleft()
+        add_ts, add_usd, add_long, add_pair = self.ts.append, self.usd.append, self.long.append, self.pair.append
+        pair_index, pairs = self._pair_index, self.pairs
+        long_usd, short_usd, seq = self.long_usd, self.short_usd, self._seq
+        for ev in self.pending:
+            ts, ex, sym, side, _price, _qty, usd = ev
+            cur = by_exchange.get(ex)
+            if cur is None:
+                cur = by_exchange[ex] = [0.0, 0.0, 0]
+            is_long = side == "long"
+            if is_long:
+                long_usd += usd
+                cur[0] += usd
+            else:
+                short_usd += usd
+                cur[1] += usd
+            cur[2] += 1
+            if len(top) < TOP_LIQUIDATIONS:
+                seq += 1
+                heapq.heappush(top, (usd, -seq, ev))
+            elif usd > top[0][0]:
+                seq += 1
+                heapq.heapreplace(top, (usd, -seq, ev))
+            add_ts(ts)
+            add_usd(usd)
+            add_long(is_long)
+            key = (ex, sym)
+            i = pair_index.get(key)
+            if i is None:
+                i = pair_index[key] = len(pairs)
+                pairs.append(key)
+            add_pair(i)
+        self.long_usd, self.short_usd, self._seq = long_usd, short_usd, seq
+        self.pending.clear()
 
     def _on_hour(self, end: int) -> None:
         self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
+        self.fold()
+        # Every window ends at or after this hour: what is older than a day
+        # before it is never read again (a late event may sit behind a newer
+        # one: it goes at a later hour).
+        ts = self.ts
+        cut = end - DAY_MS - 1000
+        i = 0
+        while i < len(ts) and ts[i] <= cut:
+            i += 1
+        for col in (self.ts, self.usd, self.long, self.pair):
+            del col[:i]
 
     def _hour(self, start: int) -> dict[str, Any]:
         e = self.engine
@@ -86,48 +125,40 @@ class _Collector:
             out["final_harvest"] = trend == "falling"
         return out
 
-    def day_by_pair(self, end_ts: int) -> dict[tuple[str, str], list]:
-        """The last 24 h of liquidations per (exchange, symbol), for LVR."""
-        out: dict[tuple[str, str], list] = {}
-        for ev in self.recent:
-            if end_ts - DAY_MS < ev.ts <= end_ts:
-                cur = out.setdefault((ev.exchange, ev.symbol), [0.0, 0.0, 0])
-                cur[0 if ev.side == "long" else 1] += ev.usd
+    def last_day(self, end_ts: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list]]:
+        """The windows ending at end_ts, and the last 24 h per (exchange, symbol)
+        for LVR, in one pass over the last day (each sum in file order)."""
+        totals = [(end_ts - ms, [0.0, 0.0, 0]) for ms in WINDOW_MS.values()]
+        oldest = min(lo for lo, _ in totals)
+        day = end_ts - DAY_MS
+        by_pair: dict[tuple[str, str], list] = {}
+        pairs = self.pairs
+        for ts, usd, is_long, i in zip(self.ts, self.usd, self.long, self.pair):
+            if ts <= oldest or ts > end_ts:
+                continue
+            side = 0 if is_long else 1
+            if ts > day:
+                key = pairs[i]
+                cur = by_pair.get(key)
+                if cur is None:
+                    cur = by_pair[key] = [0.0, 0.0, 0]
+                cur[side] += usd
                 cur[2] += 1
-        return out
-
-    def windows(self, end_ts: int) -> dict[str, dict[str, Any]]:
-        out = {}
-        for label, ms in WINDOW_MS.items():
-            lg = sh = 0.0
-            n = 0
-            for ev in self.recent:
-                if end_ts - ms < ev.ts <= end_ts:
-                    n += 1
-                    if ev.side == "long":
-                        lg += ev.usd
-                    else:
-                        sh += ev.usd
-            out[label] = {"long_usd": lg, "short_usd": sh, "count": n}
-        return out
+            for lo, cur in totals:
+                if ts > lo:
+                    cur[side] += usd
+                    cur[2] += 1
+        windows = {label: {"long_usd": lg, "short_usd": sh, "count": n}
+                   for label, (_lo, (lg, sh, n)) in zip(WINDOW_MS, totals)}
+        return windows, by_pair
 
 
 def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
     """Run events through a fresh engine and summarise them (stable keys first)."""
     engine = Engine(params, windows=REPORT_WINDOWS)
     col = _Collector(engine)
-    apply = engine.apply
-    on_liq = col.liquidation
-    n = 0
-    start_ts: int | None = None
-    for ev in events:
-        n += 1
-        apply(ev)
-        if type(ev) is Liquidation:
-            on_liq(ev)
-        ts = ev.ts
-        if start_ts is None or ts < start_ts:
-            start_ts = ts
+    n = engine.apply_many(events, col.pending)
+    col.fold()
     end_ts = engine.newest_ts
     if end_ts is None:
         return _empty_report()
@@ -137,7 +168,7 @@ def build_report(events: Iterable[Event], params: IndicatorParams | None = None)
     for h in sorted(engine.liq.hourly):
         col.hours[h] = col._hour(h)
     col.hours.setdefault(hour_of(end_ts), col._hour(hour_of(end_ts)))
-    return _assemble(n, start_ts, end_ts, snap, engine, col)
+    return _assemble(n, engine.oldest_ts, end_ts, snap, engine, col)
 
 
 def _empty_report() -> dict[str, Any]:
@@ -158,6 +189,7 @@ def _empty_report() -> dict[str, Any]:
 def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine: Engine,
               col: _Collector) -> dict[str, Any]:
     liq = engine.liq
+    windows, day_by_pair = col.last_day(end_ts)
     # Every UTC hour from the first liquidation on, quiet ones included.
     hourly = []
     if liq.first_ts is not None:
@@ -211,7 +243,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
             "largest": _liq(liq.largest) if liq.largest else None,
             "by_exchange": {ex: {"long_usd": v[0], "short_usd": v[1], "count": v[2]}
                             for ex, v in sorted(col.by_exchange.items())},
-            "windows": col.windows(end_ts),
+            "windows": windows,
             "hourly": hourly,
             "storms": storms,
             "top": top,
@@ -231,7 +263,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
         "anxiety": anxiety,
         "anxiety_peaks": peaks,
         "leverage": {
-            "lvr_24h": lvr(col.day_by_pair(end_ts), engine.leverage.volumes),
+            "lvr_24h": lvr(day_by_pair, engine.leverage.volumes),
             "lvr_trend": lev.lvr_trend,
             "lvr_median_7d": lev.lvr_median_7d,
             "lvr_median_then": lev.lvr_median_then,

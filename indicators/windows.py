@@ -178,48 +178,44 @@ class LiquidationWindows:
     # -- events ---------------------------------------------------------
 
     def add(self, ev: Liquidation) -> None:
-        ts = ev.ts
-        usd = ev.usd
-        is_long = ev.side == "long"
+        ts, ex, sym, side, _price, _qty, usd = ev
+        is_long = side == "long"
         self.count += 1
         self.usd += usd
-        if self.largest is None or usd > self.largest.usd:
+        largest = self.largest
+        if largest is None or usd > largest.usd:
             self.largest = ev
-        if self.first_ts is None or ts < self.first_ts:
+        first = self.first_ts
+        if first is None or ts < first:
             self.first_ts = ts
-        if self.newest_ts is None or ts > self.newest_ts:
-            self.newest_ts = ts
+        newest = self.newest_ts
+        if newest is None or ts > newest:
+            self.newest_ts = newest = ts
         h = ts - ts % HOUR_MS
-        if h < self.newest_ts - self.newest_ts % HOUR_MS:
-            self.past_version += 1  # a late event changed a closed hour
-        bar = self.hourly.get(h)
-        if bar is None:
-            if self.newest_ts - h < self._hourly_keep_ms:
-                self.hourly[h] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
-                if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
-                    cut = self.newest_ts - self._hourly_keep_ms
-                    for old in [old for old in self.hourly if old <= cut]:
-                        del self.hourly[old]
-        elif is_long:
-            bar[0] += usd
-            bar[2] += 1
-        else:
-            bar[1] += usd
-            bar[2] += 1
-        key = (ev.exchange, ev.symbol)
-        if h >= self.pairs_hour:
-            if h > self.pairs_hour:
-                self.pairs_hour = h
-                self.hour_pairs = {}
+        key = (ex, sym)
+        if h == self.pairs_hour:
+            # The newest hour (pairs_hour is the newest event's hour), by far
+            # the common case: its bar exists, nothing closed changes.
+            bar = self.hourly[h]
             cur = self.hour_pairs.get(key)
-            if cur is None:
-                self.hour_pairs[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
-            elif is_long:
-                cur[0] += usd
-                cur[2] += 1
+            if is_long:
+                bar[0] += usd
+                bar[2] += 1
+                if cur is None:
+                    self.hour_pairs[key] = [usd, 0.0, 1]
+                else:
+                    cur[0] += usd
+                    cur[2] += 1
             else:
-                cur[1] += usd
-                cur[2] += 1
+                bar[1] += usd
+                bar[2] += 1
+                if cur is None:
+                    self.hour_pairs[key] = [0.0, usd, 1]
+                else:
+                    cur[1] += usd
+                    cur[2] += 1
+        else:
+            self._add_to_hour(h, newest, key, is_long, usd)
         if not self._wins:
             return  # hourly figures only (report)
         self._push_max(ev)
@@ -246,6 +242,38 @@ class LiquidationWindows:
         else:
             cur[1] += usd
             cur[2] += 1
+
+    def _add_to_hour(self, h: int, newest: int, key: Pair, is_long: bool, usd: float) -> None:
+        """An event outside the newest hour: the first of a new hour, or a late one."""
+        if h < newest - newest % HOUR_MS:
+            self.past_version += 1  # a late event changed a closed hour
+        bar = self.hourly.get(h)
+        if bar is None:
+            if newest - h < self._hourly_keep_ms:
+                self.hourly[h] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
+                if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
+                    cut = newest - self._hourly_keep_ms
+                    for old in [old for old in self.hourly if old <= cut]:
+                        del self.hourly[old]
+        elif is_long:
+            bar[0] += usd
+            bar[2] += 1
+        else:
+            bar[1] += usd
+            bar[2] += 1
+        if h >= self.pairs_hour:
+            if h > self.pairs_hour:
+                self.pairs_hour = h
+                self.hour_pairs = {}
+            cur = self.hour_pairs.get(key)
+            if cur is None:
+                self.hour_pairs[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
+            elif is_long:
+                cur[0] += usd
+                cur[2] += 1
+            else:
+                cur[1] += usd
+                cur[2] += 1
 
     def load_hourly(self, hours: Mapping[int, tuple[float, float, int]]) -> None:
         """Warm start: pre-aggregated hourly totals (hour open ms -> long, short, count).
@@ -295,9 +323,12 @@ class LiquidationWindows:
                 order.append(b)
             else:
                 insort(order, b)
-                for w in self._wins:
-                    if b <= head - w.seconds:
-                        w.ptr += 1
+            # A late bucket already left behind by a window's left edge (the
+            # head may be far past the newest bucket: a query at a later
+            # clock moves it) sits before that window's first bucket.
+            for w in self._wins:
+                if b <= head - w.seconds:
+                    w.ptr += 1
         else:
             for key, (lg, sh, n) in entries.items():
                 cur = slot.get(key)

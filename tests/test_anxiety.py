@@ -233,3 +233,32 @@ def test_floor_and_ceiling_stay_right_after_the_bar_buffer_slides():
     assert series.floor.price == min(b[2] for b in window)
     assert series.ceiling.price == max(b[1] for b in window)
     assert series.mean_close == pytest.approx(sum(b[3] for b in window) / len(window))
+
+
+@pytest.mark.parametrize("seed", range(4))  # each of them also breaks an anchored floor
+def test_the_tick_scores_are_the_explained_scores(seed):
+    """A price tick computes BA and euphoria alone (``_scores``); the mood
+    explains them with the full evaluation.  Both must give the same numbers,
+    through slides, breaks of mature floors (anchors), tests and breakouts."""
+    import random
+
+    rnd = random.Random(seed)
+    f = Feed()
+    series = None
+    seen = set()
+    p = 1.0
+    for i in range(24 * 40):
+        drift = -0.004 if (i // 200) % 3 == 1 else 0.0015  # calm climbs, then slides
+        o, p = p, p * math.exp(rnd.gauss(drift, 0.012) + (-0.12 if rnd.random() < 0.004 else 0.0))
+        f.bar(o, max(o, p) * 1.004, min(o, p) * 0.996, p)
+        series = series or f.engine.series[SYM]
+        for _ in range(rnd.randint(0, 3)):
+            f.price(p * math.exp(rnd.gauss(0, 0.03)), offset=rnd.randint(1, H - 1))
+            ev = series._evaluate(series._at)
+            assert series._scores(series._at) == (ev.ba, ev.eu)
+            seen.add(ev.breach.state)
+            if series.anchor is not None:
+                seen.add("anchored")
+            if ev.eu > 0 and series.price > series.ceiling.price:
+                seen.add("breakout")
+    assert {"breached", "testing", "calm", "breakout"} <= seen

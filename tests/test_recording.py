@@ -115,10 +115,11 @@ def test_non_finite_and_boolean_numbers_are_rejected():
             from_dict({**d, **bad})
 
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.events import BadEvent, _liquidation_checked
+from feeds import events as E
+from feeds.events import BadEvent
 
 _values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -127,24 +128,73 @@ _values = st.one_of(
     st.text(max_size=3),
     st.none(),
 )
+_MISSING = object()
+
+# kind -> (the careful decoder, a well-formed line, strategies for its fields)
+_KINDS = {
+    "liquidation": (E._liquidation_checked, to_dict(EVENTS[0]), {"side": st.sampled_from(["long", "short", "up", ""])}),
+    "volume": (E._volume_checked, to_dict(EVENTS[2]), {}),
+    "open_interest": (E._open_interest_checked, to_dict(EVENTS[3]), {}),
+    "candle": (E._candle_checked, to_dict(EVENTS[4]), {"tf": st.sampled_from(["1m", "1h", "1d", "2h", 1])}),
+    "price": (E._price_checked, to_dict(EVENTS[5]), {}),
+    "market_cap": (E._market_cap_checked, to_dict(EVENTS[6]), {}),
+}
+_FIELD = {
+    "ts": st.one_of(st.integers(0, 2**41), st.floats(0, 2**41), st.booleans(), st.text(max_size=2)),
+    "exchange": st.sampled_from(["binance", "", 3, None]),
+    "symbol": st.sampled_from(["BTC/USDT:USDT", "", 3]),
+    "source": st.sampled_from(["coingecko", "", 3]),
+}
 
 
-@given(
-    ts=st.one_of(st.integers(0, 2**41), st.floats(0, 2**41), st.booleans()),
-    side=st.sampled_from(["long", "short", "up", ""]),
-    exchange=st.sampled_from(["binance", "", 3]),
-    price=_values,
-    qty=_values,
-    usd=_values,
-)
-def test_fast_liquidation_path_agrees_with_the_checked_one(ts, side, exchange, price, qty, usd):
-    d = {"type": "liquidation", "ts": ts, "exchange": exchange, "symbol": "BTC/USDT:USDT",
-         "side": side, "price": price, "qty": qty, "usd": usd}  # fmt: skip
+def _careful(kind: str, d: dict) -> object:
+    """What the careful path makes of a line: the event, or the error from_dict words from it."""
     try:
-        expected = _liquidation_checked(d)
-    except (BadEvent, TypeError, ValueError):
-        with pytest.raises(BadEvent):
+        return _KINDS[kind][0](d)
+    except KeyError as exc:
+        return f"{kind}: missing field {exc.args[0]!r}"
+    except (TypeError, ValueError) as exc:
+        return f"{kind}: {exc}"
+
+
+@pytest.mark.parametrize("kind", sorted(_KINDS))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_fast_path_agrees_with_the_careful_one(kind, data):
+    """Same event (same types: an int price becomes a float) or the same error, word for word."""
+    _, good, special = _KINDS[kind]
+    d = dict(good)
+    # One or two fields off at a time, so each check of a fast path gets its turn.
+    fields = [k for k in d if k != "type"]
+    for key in data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=2, unique=True)):
+        value = data.draw(st.one_of(st.just(_MISSING), special.get(key, _FIELD.get(key, _values))))
+        if value is _MISSING:
+            del d[key]
+        else:
+            d[key] = value
+    expected = _careful(kind, d)
+    if isinstance(expected, str):
+        with pytest.raises(BadEvent) as err:
             from_dict(d)
-        return
-    got = from_dict(d)
-    assert got == expected and type(got) is Liquidation
+        assert str(err.value) == expected
+    else:
+        got = from_dict(d)
+        assert got == expected and type(got) is type(expected)
+        assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+@pytest.mark.parametrize("d, expected", [
+    ([1, 2], "not a JSON object"),
+    ("liquidation", "not a JSON object"),
+    (None, "not a JSON object"),
+    ({"ts": 1}, "no 'type' field"),
+    ({"type": ["liquidation"]}, "no 'type' field"),
+    ({"type": 3}, "no 'type' field"),
+])
+def test_objects_that_are_not_events_are_worded(d, expected):
+    with pytest.raises(BadEvent, match=expected):
+        from_dict(d)
+
+
+def test_an_unknown_type_is_none():
+    assert from_dict({"type": "funding_rate", "ts": 1}) is None

@@ -138,3 +138,13 @@ def test_a_late_event_older_than_a_day_is_counted_but_not_in_the_windows():
     assert liq["count"] == 7 and liq["usd"] == 1_066_000.0
     assert liq["windows"]["24h"]["count"] == 6
     assert r["start_ts"] == T0 - 30 * H
+
+
+def test_the_hourly_trim_keeps_a_liquidation_on_the_last_day_edge():
+    """The collector lets go of liquidations older than a day at each hour; one
+    that is just inside the final 24 h window must survive every trim."""
+    edge = Liquidation(T0 + 30_000, "okx", "BTC/USDT:USDT", "long", 1, 1, 7.0)
+    hourly = [Liquidation(T0 + i * H + 1, "okx", "ETH/USDT:USDT", "short", 1, 1, 1.0) for i in range(1, 25)]
+    last = Liquidation(edge.ts + 24 * H - 1, "okx", "ETH/USDT:USDT", "short", 1, 1, 1.0)
+    r = build_report([edge, *hourly, last], IndicatorParams())
+    assert r["liquidations"]["windows"]["24h"] == {"long_usd": 7.0, "short_usd": 25.0, "count": 26}

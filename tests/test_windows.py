@@ -150,3 +150,17 @@ def test_live_pattern_queries_between_late_events(events, plan):
             check(w, seen, t_ms)
     if seen:
         check(w, seen, -(-max(e.ts for e in seen) // 1000) * 1000)
+
+
+def test_a_late_event_after_a_quiet_spell_stays_out_of_the_windows_it_missed():
+    """A wall-clock snapshot moves the head past the newest bucket; a liquidation
+    a polled venue delivers late (older than the 1h window's left edge, newer
+    than every bucket) must not be taken out of the 1h window it never joined."""
+    w = LiquidationWindows()
+    first = Liquidation(T0, "bybit", "BTC/USDT:USDT", "long", 1.0, 1.0, 100.0)
+    w.add(first)
+    check(w, [first], T0 + 2 * 3_600_000)  # quiet for two hours, the UI still asks
+    late = Liquidation(T0 + 30 * 60_000, "binance", "BTC/USDT:USDT", "short", 1.0, 1.0, 50.0)
+    w.add(late)
+    for hours in (2, 3, 5, 13, 30):
+        check(w, [first, late], T0 + hours * 3_600_000)
