@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from indicators.snapshot import CapSnapshot, LiquidationSnapshot, Mood, Snapshot, WindowTotals
 from tui import statefile
@@ -55,17 +56,21 @@ def loop_times(cmd: list[str], env: dict, runs: int = RUNS) -> list[float]:
     return out
 
 
-def hyperfine_times(cmds: dict[str, list[str]], env: dict) -> dict[str, dict]:
-    with tempfile.NamedTemporaryFile(suffix=".json") as fh:
-        args = ["hyperfine", "-N", "--warmup", "5", "--runs", str(RUNS), "--export-json", fh.name, "--style", "none"]
-        args += [" ".join(f"'{c}'" if " " in c else c for c in cmd) for cmd in cmds.values()]
-        subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        results = json.load(open(fh.name))["results"]
-    return {
-        name: {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000, "max_ms": r["max"] * 1000,
-               "min_ms": r["min"] * 1000}
-        for name, r in zip(cmds, results)
-    }
+def hyperfine_times(cmds: dict[str, list[str]], env: dict, fresh: Callable[[], None]) -> dict[str, dict]:
+    """One hyperfine run per command, each on a just-written status file:
+    all of them in one run take over 10 s on a loaded machine, and the file
+    would turn stale (exit 1, which hyperfine counts as a failure)."""
+    out = {}
+    for name, cmd in cmds.items():
+        fresh()
+        with tempfile.NamedTemporaryFile(suffix=".json") as fh:
+            args = ["hyperfine", "-N", "--warmup", "5", "--runs", str(RUNS), "--export-json", fh.name, "--style", "none",
+                    " ".join(f"'{c}'" if " " in c else c for c in cmd)]
+            subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            r = json.load(open(fh.name))["results"][0]
+        out[name] = {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000, "max_ms": r["max"] * 1000,
+                     "min_ms": r["min"] * 1000}
+    return out
 
 
 def import_profile(env: dict, top: int = 6) -> list[tuple[int, str]]:
@@ -115,11 +120,12 @@ def run() -> dict:
         })
         sample_file(state_dir)  # fresh: a stale file would time the same path, but exit 1
         if shutil.which("hyperfine"):
-            figures = hyperfine_times(cmds, env)
+            figures = hyperfine_times(cmds, env, lambda: sample_file(state_dir))
             tool = "hyperfine"
         else:
             figures = {}
             for name, cmd in cmds.items():
+                sample_file(state_dir)
                 ms = loop_times(cmd, env)
                 figures[name] = {"median_ms": statistics.median(ms), "mean_ms": statistics.fmean(ms),
                                  "max_ms": max(ms), "min_ms": min(ms)}
