@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.tui_child import MARKER_BASE
+from tui import statefile
 
 COLS, ROWS = 120, 40
 WARMUP_S = 3.0
@@ -58,12 +59,17 @@ MARKER = re.compile(rb"@ (1,\d{3},\d{3}\.\d)")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _spawn(argv: list[str]) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``argv`` on a new pty of COLSxROWS; returns the process and the master fd."""
+def _spawn(argv: list[str], state_dir: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``argv`` on a new pty of COLSxROWS; returns the process and the master fd.
+
+    ``state_dir`` is the app's own, empty: with the user's, the app would
+    warm-start from the history earlier runs left (a 5,000/s run stores
+    100k liquidations) and the "idle" figure would time that load."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL", "TMUX")}
-    env.update(TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(COLS), LINES=str(ROWS))
+    env.update(TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(COLS), LINES=str(ROWS),
+               **{statefile.STATE_DIR_ENV: state_dir})
     proc = subprocess.Popen(
         argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
         cwd=Path(__file__).resolve().parent.parent,
@@ -134,10 +140,11 @@ def first_frame(timeout: float = 20.0, repeat: int = 3) -> dict[str, Any]:
     """``liqwatch --demo`` from spawn to its first full frame (best and median of ``repeat``)."""
     times = []
     for _ in range(repeat):
-        started = time.monotonic()
-        proc, master = _spawn([sys.executable, "-m", "tui", "--demo"])
-        t, _ = _first_frame(master, started, timeout, (b"DEMO", b"Tape"))
-        _stop(proc, master)
+        with tempfile.TemporaryDirectory() as state_dir:
+            started = time.monotonic()
+            proc, master = _spawn([sys.executable, "-m", "tui", "--demo"], state_dir)
+            t, _ = _first_frame(master, started, timeout, (b"DEMO", b"Tape"))
+            _stop(proc, master)
         if t is not None:
             times.append(t)
     return {
@@ -159,7 +166,8 @@ def under_load(rate: float, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         emit_log = Path(tmp) / "emits.json"
         started = time.monotonic()
-        proc, master = _spawn([sys.executable, "-m", "bench.tui_child", "--rate", str(rate), "--emit-log", str(emit_log)])
+        proc, master = _spawn([sys.executable, "-m", "bench.tui_child", "--rate", str(rate), "--emit-log", str(emit_log)],
+                              tmp)
         shown, _ = _first_frame(master, started, 30.0, (b"BENCH", b"Tape"))
         if shown is None:
             _stop(proc, master)
