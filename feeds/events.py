@@ -181,34 +181,32 @@ def _liquidation_checked(d: dict[str, Any]) -> Liquidation:
     )
 
 
-def _volume(d: dict[str, Any]) -> Volume:
-    try:
-        ts, ex, sym, usd = d["ts"], d["exchange"], d["symbol"], d["usd_24h"]
-    except KeyError:
-        return _volume_checked(d)
-    if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(usd) is float \
-            and usd - usd == 0.0:
-        return _new(Volume, (ts, ex, sym, usd))
-    return _volume_checked(d)
+Decoder = Callable[[dict[str, Any]], Any]
 
 
-def _volume_checked(d: dict[str, Any]) -> Volume:
-    return Volume(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["usd_24h"]))
+def _venue_figure(cls: Any, field: str) -> tuple[Decoder, Decoder]:
+    """The (fast, careful) decoders of an event that is (ts, exchange, symbol,
+    one number in ``field``): Volume, OpenInterest and Price share them."""
+
+    def checked(d: dict[str, Any]) -> Any:
+        return cls(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d[field]))
+
+    def decode(d: dict[str, Any]) -> Any:
+        try:
+            ts, ex, sym, value = d["ts"], d["exchange"], d["symbol"], d[field]
+        except KeyError:
+            return checked(d)
+        if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(value) is float \
+                and value - value == 0.0:
+            return _new(cls, (ts, ex, sym, value))
+        return checked(d)
+
+    return decode, checked
 
 
-def _open_interest(d: dict[str, Any]) -> OpenInterest:
-    try:
-        ts, ex, sym, usd = d["ts"], d["exchange"], d["symbol"], d["usd"]
-    except KeyError:
-        return _open_interest_checked(d)
-    if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(usd) is float \
-            and usd - usd == 0.0:
-        return _new(OpenInterest, (ts, ex, sym, usd))
-    return _open_interest_checked(d)
-
-
-def _open_interest_checked(d: dict[str, Any]) -> OpenInterest:
-    return OpenInterest(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["usd"]))
+_volume, _volume_checked = _venue_figure(Volume, "usd_24h")
+_open_interest, _open_interest_checked = _venue_figure(OpenInterest, "usd")
+_price, _price_checked = _venue_figure(Price, "last")
 
 
 def _candle(d: dict[str, Any]) -> Candle:
@@ -252,21 +250,6 @@ def _candle_checked(d: dict[str, Any]) -> Candle:
         _num(d["close"]),
         _num(d["volume_usd"]),
     )
-
-
-def _price(d: dict[str, Any]) -> Price:
-    try:
-        ts, ex, sym, last = d["ts"], d["exchange"], d["symbol"], d["last"]
-    except KeyError:
-        return _price_checked(d)
-    if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(last) is float \
-            and last - last == 0.0:
-        return _new(Price, (ts, ex, sym, last))
-    return _price_checked(d)
-
-
-def _price_checked(d: dict[str, Any]) -> Price:
-    return Price(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d["last"]))
 
 
 def _market_cap(d: dict[str, Any]) -> MarketCap:

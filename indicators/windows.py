@@ -265,15 +265,10 @@ class LiquidationWindows:
             if h > self.pairs_hour:
                 self.pairs_hour = h
                 self.hour_pairs = {}
-            cur = self.hour_pairs.get(key)
-            if cur is None:
-                self.hour_pairs[key] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
-            elif is_long:
-                cur[0] += usd
-                cur[2] += 1
+            if is_long:
+                _add_to(self.hour_pairs, key, usd, 0.0, 1)
             else:
-                cur[1] += usd
-                cur[2] += 1
+                _add_to(self.hour_pairs, key, 0.0, usd, 1)
 
     def load_hourly(self, hours: Mapping[int, tuple[float, float, int]]) -> None:
         """Warm start: pre-aggregated hourly totals (hour open ms -> long, short, count).
