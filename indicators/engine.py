@@ -68,6 +68,11 @@ class Engine:
         self._next_hour = 0
         self._hour_cache: dict[int, HourBar] = {}
         self._hour_cache_version = -1
+        # The hours before the snapshot's own, once all closed (see _hourly).
+        self._closed_key: tuple[int, int] | None = None
+        self._closed_bars: tuple[HourBar, ...] = ()
+        self._closed_baseline: float | None = None
+        self._hourly_last: tuple[HourBar, ...] = ()
         # The last snapshot's moods: as built (to see a change) and as sorted;
         # and the moods of symbols with a price or in the watchlist but no bars.
         self._mood_list: list[Mood] = []
@@ -343,8 +348,7 @@ class Engine:
             )
             for v in views
         )
-        now_h = hour_of(t)
-        hourly = tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, -1, -1))
+        hourly = self._hourly(hour_of(t))
         current = hourly[-1]
         return LiquidationSnapshot(
             windows=windows,
@@ -354,6 +358,30 @@ class Engine:
             usd=liq.usd,
             largest=liq.largest,
         )
+
+    def _hourly(self, now_h: int) -> tuple[HourBar, ...]:
+        """The last HOURLY_BARS hours, oldest first, the hour ``now_h`` last.
+
+        Once every hour before ``now_h`` is closed (the newest liquidation is
+        in ``now_h`` or later), those bars and the current hour's baseline
+        change only with a late event into a closed hour (``past_version``):
+        they are kept until then, and a snapshot computes the current hour's
+        bar alone.  While that bar too is unchanged, the previous tuple is
+        handed out again."""
+        liq = self.liq
+        newest = liq.newest_ts
+        if newest is None or now_h > newest - newest % HOUR_MS:
+            return tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, -1, -1))
+        key = (now_h, liq.past_version)
+        if self._closed_key != key:
+            self._closed_key = key
+            self._closed_bars = tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, 0, -1))
+            self._closed_baseline = liq.baseline(now_h, self.params.storm_min_baseline_hours)
+            self._hourly_last = ()
+        current = self._hour_bar(now_h, self._closed_baseline)
+        if not self._hourly_last or self._hourly_last[-1] != current:
+            self._hourly_last = (*self._closed_bars, current)
+        return self._hourly_last
 
     def hour_bar(self, h: int) -> HourBar:
         """One hour of liquidations with its storm verdict against its own baseline.
@@ -370,19 +398,18 @@ class Engine:
             cached = self._hour_cache.get(h)
             if cached is not None:
                 return cached
-        bar = self._hour_bar(h)
+        bar = self._hour_bar(h, liq.baseline(h, self.params.storm_min_baseline_hours))
         if closed:
             if len(self._hour_cache) > 4 * HOURLY_BARS:
                 self._hour_cache.clear()
             self._hour_cache[h] = bar
         return bar
 
-    def _hour_bar(self, h: int) -> HourBar:
+    def _hour_bar(self, h: int, baseline: float | None) -> HourBar:
         p = self.params
         bar = self.liq.hourly.get(h)
         lg, sh, n = (bar[0], bar[1], bar[2]) if bar else (0.0, 0.0, 0)
-        storm, multiple = storm_of(lg + sh, self.liq.baseline(h, p.storm_min_baseline_hours),
-                                   p.storm_multiple, p.storm_min_usd)
+        storm, multiple = storm_of(lg + sh, baseline, p.storm_multiple, p.storm_min_usd)
         return HourBar(start=h, long_usd=lg, short_usd=sh, count=n, storm=storm, multiple=multiple)
 
     def _moods(self, t: int) -> tuple[Mood, ...]:

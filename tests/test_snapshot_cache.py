@@ -56,3 +56,46 @@ def test_a_price_only_symbol_shows_its_new_price():
     e.apply(Price(T0 + 48 * H + 20, "okx", "P/USDT:USDT", 2.5))
     (p,) = [m for m in e.snapshot().moods if m.symbol == "P/USDT:USDT"]
     assert p.price == 2.5
+
+
+def _liq(ts: int, usd: float) -> Liquidation:
+    return Liquidation(ts, "binance", "BTC/USDT:USDT", "long", 1.0, 1.0, usd)
+
+
+def _hourly_engine() -> Engine:
+    e = Engine()
+    for i in range(30):
+        e.apply(_liq(T0 + i * H + 60_000, 1000.0 + i))
+    return e
+
+
+def test_hourly_bars_kept_until_an_event_changes_them():
+    e = _hourly_engine()
+    now_h = T0 + 29 * H
+    first = e.snapshot().liquidations.hourly
+    assert first[-1].start == now_h and first[-1].long_usd == 1029.0
+    assert e.snapshot().liquidations.hourly is first
+    # In the current hour: its bar is new, the closed ones are the same objects.
+    e.apply(_liq(now_h + 120_000, 5.0))
+    second = e.snapshot().liquidations.hourly
+    assert second[-1].long_usd == 1034.0 and second[-1].count == 2
+    assert all(a is b for a, b in zip(first[:-1], second[:-1]))
+    # Late, into a closed hour: that bar and the current baseline see it.
+    e.apply(_liq(T0 + 10 * H + 5, 1e6))  # below the baseline's median, now above it
+    third = e.snapshot().liquidations.hourly
+    assert third[-20].start == T0 + 10 * H and third[-20].long_usd == 1e6 + 1010.0
+    assert third[-1] == e.hour_bar(now_h)  # the same verdict as a fresh computation
+    assert third[-1].multiple != second[-1].multiple  # the baseline moved with the late hour
+    # The next hour: the bars shift by one.
+    e.apply(_liq(now_h + H + 1, 7.0))
+    fourth = e.snapshot().liquidations.hourly
+    assert fourth[-1].start == now_h + H and fourth[-2].start == now_h and fourth[-2].long_usd == 1034.0
+
+
+def test_hourly_bars_at_a_clock_past_the_newest_liquidation():
+    e = _hourly_engine()
+    later = T0 + 31 * H + 1
+    bars = e.snapshot(later).liquidations.hourly
+    assert bars[-1].start == T0 + 31 * H and bars[-1].count == 0
+    assert bars[-3].long_usd == 1029.0
+    assert bars == tuple(e.hour_bar(T0 + 31 * H - i * H) for i in range(47, -1, -1))
