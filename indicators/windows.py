@@ -36,6 +36,10 @@ DAY_MS = 86_400_000
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
 
 Pair = tuple[str, str]  # (exchange, symbol)
+# How far behind the head a late event may land and still be seen as a change
+# by the next query's incremental copy (see LiquidationWindows._splits): the
+# streams' stragglers are a second or two late.
+_TAIL_SECONDS = 10
 
 
 def hour_of(ts: int) -> int:
@@ -50,6 +54,22 @@ def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
         cur[0] += lg
         cur[1] += sh
         cur[2] += n
+
+
+def _patched(old: dict, running: dict, keys: set) -> dict:
+    """A copy of ``old`` with ``keys`` read again from ``running`` (key -> [long, short, count])."""
+    new = old.copy()
+    for key in keys:
+        v = running.get(key)
+        if v is None:
+            new.pop(key, None)
+        else:
+            new[key] = (v[0], v[1])
+    return new
+
+
+def _events_in(slot: Mapping[Pair, list]) -> int:
+    return sum(v[2] for v in slot.values())
 
 
 def _take_from(m: dict, key: object, lg: float, sh: float, n: int) -> None:
@@ -121,8 +141,8 @@ class _Running:
 
 class WindowView:
     """One window's totals as of a query: (long, short) per exchange and per
-    symbol (copies), and per (exchange, symbol) pair ([long, short, count],
-    read in place: valid until the next event)."""
+    symbol (dicts never changed once handed out), and per (exchange, symbol)
+    pair ([long, short, count], read in place: valid until the next event)."""
 
     __slots__ = ("label", "seconds", "long_usd", "short_usd", "count", "by_exchange", "by_symbol", "by_pair",
                  "largest")
@@ -174,6 +194,12 @@ class LiquidationWindows:
         self.count = 0
         self.usd = 0.0
         self.largest: Liquidation | None = None
+        # What the last query at the head handed out (see _splits): per window
+        # (by_exchange, by_symbol), and the head and event count it was as of.
+        self._pub: list[tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]] = []
+        self._pub_head: int | None = None
+        self._pub_count = 0
+        self._pub_tail: dict[int, int] = {}  # bucket -> events in it, the last _TAIL_SECONDS to the head
 
     # -- events ---------------------------------------------------------
 
@@ -373,17 +399,22 @@ class LiquidationWindows:
     def views(self, t_ms: int) -> list[WindowView]:
         """Every window as of ``t_ms`` (rounded up to its second).
 
-        A view's ``by_pair`` is read, not copied: use it before the next event.
+        A view's ``by_exchange`` and ``by_symbol`` are never changed once
+        returned (a later query returns new dicts where they differ, the same
+        ones where not); its ``by_pair`` is read, not copied: use it before
+        the next event.
 
         A ``t`` up to the slack (5 min) behind the newest bucket is answered
         exactly by correcting the running totals with the buckets between; a
         ``t`` further back is answered as of that limit."""
         self.flush()
         t = -(-t_ms // SECOND_MS)
-        if self.head is None or t >= self.head:
-            if self.head is not None:
-                self.advance(t)
-            return [self._view(w, t, (), ()) for w in self._wins]
+        if self.head is None:  # nothing committed yet
+            return [self._view(w, t, 0.0, 0.0, 0, {}, {}, w.by_pair) for w in self._wins]
+        if t >= self.head:
+            self.advance(t)
+            return [self._view(w, t, w.long, w.short, w.count, by_ex, by_sym, w.by_pair)
+                    for w, (by_ex, by_sym) in zip(self._wins, self._splits())]
         t = max(t, self.head - self._slack)
         order = self._order
         head = self.head
@@ -392,38 +423,74 @@ class LiquidationWindows:
         out = []
         for w in self._wins:
             back = [slots[b] for b in order[bisect_right(order, t - w.seconds):bisect_right(order, head - w.seconds)]]
-            out.append(self._view(w, t, future, back))
+            out.append(self._behind(w, t, future, back))
         return out
 
-    def _view(self, w: _Running, t: int, minus: list, plus: list) -> WindowView:
-        lg, sh, cnt = w.long, w.short, w.count
-        if minus or plus:
-            maps = [{k: list(v) for k, v in m.items()} for m in (w.by_pair, w.by_ex, w.by_sym)]
-            by_pair, by_ex, by_sym = maps
-            for slot in plus:
-                for key, (a, s, n) in slot.items():
-                    _add_to(by_pair, key, a, s, n)
-                    _add_to(by_ex, key[0], a, s, n)
-                    _add_to(by_sym, key[1], a, s, n)
-                    lg, sh, cnt = lg + a, sh + s, cnt + n
-            for slot in minus:
-                for key, (a, s, n) in slot.items():
-                    _take_from(by_pair, key, a, s, n)
-                    _take_from(by_ex, key[0], a, s, n)
-                    _take_from(by_sym, key[1], a, s, n)
-                    lg, sh, cnt = lg - a, sh - s, cnt - n
+    def _splits(self) -> list[tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]]:
+        """Every window's (long, short) per exchange and per symbol as of the head.
+
+        What a query hands out must stay as it is, so each query returns new
+        dicts; but from one query to the next (a UI tick) only the keys of a
+        few buckets change: those that events went into since (after the
+        previous head, or late into the last _TAIL_SECONDS before it), and
+        those between a window's previous and current left edge, which left
+        it.  So the previous query's dicts are copied and only those keys are
+        read again.  An event that went anywhere else (late into an older
+        bucket, or too old for any bucket) is one that these buckets' counts
+        miss: then every dict is built afresh, as after a jump of the head
+        past the slack (the buckets that left may be gone)."""
+        head, prev = self.head, self._pub_head
+        order, slots = self._order, self._slots
+        near = prev is not None and head - prev <= self._slack
+        since = prev - _TAIL_SECONDS if near else head - _TAIL_SECONDS
+        counts = {b: _events_in(slots[b]) for b in order[bisect_right(order, since):]}
+        rec = self._pub_tail
+        if near and sum(counts.values()) - sum(rec.values()) == self.count - self._pub_count:
+            entered = {key for b, n in counts.items() if rec.get(b) != n for key in slots[b]}
+            pub = []
+            for w, (by_ex, by_sym) in zip(self._wins, self._pub):
+                keys = set(entered)
+                for b in order[bisect_right(order, prev - w.seconds):bisect_right(order, head - w.seconds)]:
+                    keys.update(slots[b])
+                if keys:
+                    by_ex = _patched(by_ex, w.by_ex, {ex for ex, _sym in keys})
+                    by_sym = _patched(by_sym, w.by_sym, {sym for _ex, sym in keys})
+                pub.append((by_ex, by_sym))
+            self._pub = pub
         else:
-            by_pair, by_ex, by_sym = w.by_pair, w.by_ex, w.by_sym
+            self._pub = [({k: (v[0], v[1]) for k, v in w.by_ex.items()}, {k: (v[0], v[1]) for k, v in w.by_sym.items()})
+                         for w in self._wins]
+        self._pub_head, self._pub_count = head, self.count
+        self._pub_tail = {b: n for b, n in counts.items() if b > head - _TAIL_SECONDS}
+        return self._pub
+
+    def _view(self, w: _Running, t: int, lg: float, sh: float, cnt: int, by_ex: dict[str, tuple[float, float]],
+              by_sym: dict[str, tuple[float, float]], by_pair: dict[Pair, list]) -> WindowView:
         if cnt == 0:
             lg = sh = 0.0
         t_ms = t * SECOND_MS
-        return WindowView(
-            w.label, w.seconds, lg, sh, cnt,
-            {k: (v[0], v[1]) for k, v in by_ex.items()},
-            {k: (v[0], v[1]) for k, v in by_sym.items()},
-            by_pair,
-            self.largest_in(t_ms - w.seconds * SECOND_MS, t_ms),
-        )
+        return WindowView(w.label, w.seconds, lg, sh, cnt, by_ex, by_sym, by_pair,
+                          self.largest_in(t_ms - w.seconds * SECOND_MS, t_ms))
+
+    def _behind(self, w: _Running, t: int, minus: list, plus: list) -> WindowView:
+        """Window ``w`` as of ``t`` behind the head: its running totals less the
+        buckets in (t, head], plus those that left it in (t - W, head - W]."""
+        lg, sh, cnt = w.long, w.short, w.count
+        by_pair, by_ex, by_sym = [{k: list(v) for k, v in m.items()} for m in (w.by_pair, w.by_ex, w.by_sym)]
+        for slot in plus:
+            for key, (a, s, n) in slot.items():
+                _add_to(by_pair, key, a, s, n)
+                _add_to(by_ex, key[0], a, s, n)
+                _add_to(by_sym, key[1], a, s, n)
+                lg, sh, cnt = lg + a, sh + s, cnt + n
+        for slot in minus:
+            for key, (a, s, n) in slot.items():
+                _take_from(by_pair, key, a, s, n)
+                _take_from(by_ex, key[0], a, s, n)
+                _take_from(by_sym, key[1], a, s, n)
+                lg, sh, cnt = lg - a, sh - s, cnt - n
+        return self._view(w, t, lg, sh, cnt, {k: (v[0], v[1]) for k, v in by_ex.items()},
+                          {k: (v[0], v[1]) for k, v in by_sym.items()}, by_pair)
 
     def largest_in(self, lo_ms: int, hi_ms: int) -> Liquidation | None:
         """The largest liquidation with ts in (lo_ms, hi_ms]."""

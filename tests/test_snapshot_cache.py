@@ -99,3 +99,85 @@ def test_hourly_bars_at_a_clock_past_the_newest_liquidation():
     assert bars[-1].start == T0 + 31 * H and bars[-1].count == 0
     assert bars[-3].long_usd == 1029.0
     assert bars == tuple(e.hour_bar(T0 + 31 * H - i * H) for i in range(47, -1, -1))
+
+
+# -- the windows' per-exchange / per-symbol copies, patched from query to query
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from indicators.windows import LiquidationWindows  # noqa: E402
+
+SMALL = (("5s", 5), ("20s", 20), ("60s", 60))  # short windows: every edge is near
+SLACK = 30
+EXCHANGES = ("binance", "bybit", "okx")
+SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "PEPE/USDT:USDT", "SOL/USDT:USDT")
+
+# ("add", ms after the clock or before it: a straggler, a late one past the
+# tail, one behind every window, exchange, symbol, side, usd) or ("query", ms).
+_op = st.one_of(
+    st.tuples(st.just("add"), st.one_of(st.integers(0, 3_000), st.integers(-3_000, 0), st.integers(-40_000, 0),
+                                        st.integers(-200_000, 0)),
+              st.sampled_from(EXCHANGES), st.sampled_from(SYMBOLS), st.sampled_from(("long", "short")),
+              st.integers(1, 10**6).map(float)),
+    st.tuples(st.just("query"), st.one_of(st.integers(0, 4_000), st.integers(0, 400_000), st.integers(-SLACK * 1000, 0))),
+)
+
+
+def _expected(events, t_ms, seconds):
+    ex: dict = {}
+    sym: dict = {}
+    for e in events:
+        if t_ms - seconds * 1000 < e.ts <= t_ms:
+            for m, k in ((ex, e.exchange), (sym, e.symbol)):
+                lg, sh = m.get(k, (0.0, 0.0))
+                m[k] = (lg + e.usd, sh) if e.side == "long" else (lg, sh + e.usd)
+    return ex, sym
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops=st.lists(_op, max_size=120))
+def test_window_copies_follow_every_event_and_stay_as_handed_out(ops):
+    """Each query's splits equal a brute force over the events; what an
+    earlier query returned is never changed by later events and queries."""
+    w = LiquidationWindows(SMALL, slack_seconds=SLACK)
+    clock = T0
+    events: list[Liquidation] = []
+    handed_out = []  # (the dicts as returned, a copy made at once)
+    for op in ops:
+        if op[0] == "add":
+            _, dt, ex, sym, side, usd = op
+            ev = Liquidation(clock + dt, ex, sym, side, 1.0, 1.0, usd)
+            clock = max(clock, ev.ts)
+            w.add(ev)
+            events.append(ev)
+            continue
+        newest = max((e.ts for e in events), default=clock)
+        t_ms = -(-max(clock + op[1], T0) // 1000) * 1000
+        if op[1] >= 0:
+            clock = max(clock, t_ms)
+        views = w.views(t_ms)
+        if w.head is not None and t_ms < w.head * 1000:
+            t_ms = max(t_ms, (w.head - SLACK) * 1000)  # behind the head: answered within the slack
+        for v, (_label, seconds) in zip(views, SMALL):
+            assert (v.by_exchange, v.by_symbol) == _expected(events, t_ms, seconds), (v.label, newest)
+            handed_out.append(((v.by_exchange, v.by_symbol), (dict(v.by_exchange), dict(v.by_symbol))))
+    for (by_ex, by_sym), (ex_copy, sym_copy) in handed_out:
+        assert by_ex == ex_copy and by_sym == sym_copy
+
+
+def test_window_copies_unchanged_are_the_same_objects():
+    w = LiquidationWindows(SMALL, slack_seconds=SLACK)
+    w.add(Liquidation(T0 + 500, "binance", "BTC/USDT:USDT", "long", 1.0, 1.0, 10.0))
+    w.add(Liquidation(T0 + 900, "okx", "ETH/USDT:USDT", "short", 1.0, 1.0, 20.0))
+    first = w.views(T0 + 1000)
+    again = w.views(T0 + 1000)
+    assert all(a.by_symbol is b.by_symbol and a.by_exchange is b.by_exchange for a, b in zip(first, again))
+    w.add(Liquidation(T0 + 1500, "okx", "ETH/USDT:USDT", "short", 1.0, 1.0, 5.0))
+    later = w.views(T0 + 2000)
+    assert all(v.by_symbol == {"BTC/USDT:USDT": (10.0, 0.0), "ETH/USDT:USDT": (0.0, 25.0)} for v in later)
+    assert all(v.by_symbol is not a.by_symbol for v, a in zip(later, first))
+    assert first[0].by_symbol == {"BTC/USDT:USDT": (10.0, 0.0), "ETH/USDT:USDT": (0.0, 20.0)}  # as handed out
+    gone = w.views(T0 + 7000)  # the 5 s window lost both seconds, the others kept them
+    assert gone[0].by_symbol == {} and gone[0].by_exchange == {}
+    assert gone[1].by_symbol is later[1].by_symbol
