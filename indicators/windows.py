@@ -25,6 +25,7 @@ them like any other hour.
 from __future__ import annotations
 
 from bisect import bisect_right, insort
+from operator import itemgetter
 from statistics import median
 from typing import Iterable, Mapping
 
@@ -40,6 +41,7 @@ Pair = tuple[str, str]  # (exchange, symbol)
 # by the next query's incremental copy (see LiquidationWindows._splits): the
 # streams' stragglers are a second or two late.
 _TAIL_SECONDS = 10
+_COUNT = itemgetter(2)  # of a [long_usd, short_usd, count] entry
 
 
 def hour_of(ts: int) -> int:
@@ -66,10 +68,6 @@ def _patched(old: dict, running: dict, keys: set) -> dict:
         else:
             new[key] = (v[0], v[1])
     return new
-
-
-def _events_in(slot: Mapping[Pair, list]) -> int:
-    return sum(v[2] for v in slot.values())
 
 
 def _take_from(m: dict, key: object, lg: float, sh: float, n: int) -> None:
@@ -443,18 +441,18 @@ class LiquidationWindows:
         order, slots = self._order, self._slots
         near = prev is not None and head - prev <= self._slack
         since = prev - _TAIL_SECONDS if near else head - _TAIL_SECONDS
-        counts = {b: _events_in(slots[b]) for b in order[bisect_right(order, since):]}
+        counts = {b: sum(map(_COUNT, slots[b].values())) for b in order[bisect_right(order, since):]}
         rec = self._pub_tail
         if near and sum(counts.values()) - sum(rec.values()) == self.count - self._pub_count:
-            entered = {key for b, n in counts.items() if rec.get(b) != n for key in slots[b]}
+            entered = [slots[b] for b, n in counts.items() if rec.get(b) != n]
             pub = []
             for w, (by_ex, by_sym) in zip(self._wins, self._pub):
-                keys = set(entered)
-                for b in order[bisect_right(order, prev - w.seconds):bisect_right(order, head - w.seconds)]:
-                    keys.update(slots[b])
-                if keys:
-                    by_ex = _patched(by_ex, w.by_ex, {ex for ex, _sym in keys})
-                    by_sym = _patched(by_sym, w.by_sym, {sym for _ex, sym in keys})
+                left = [slots[b] for b in order[bisect_right(order, prev - w.seconds):bisect_right(order, head - w.seconds)]]
+                pairs = set().union(*entered, *left)
+                if pairs:
+                    exchanges, symbols = zip(*pairs)
+                    by_ex = _patched(by_ex, w.by_ex, set(exchanges))
+                    by_sym = _patched(by_sym, w.by_sym, set(symbols))
                 pub.append((by_ex, by_sym))
             self._pub = pub
         else:
