@@ -38,7 +38,9 @@ def lvr(by_pair: Mapping[Pair, Sequence[float]], volumes: Mapping[Pair, float], 
     With ``by_exchange`` (the same liquidations per venue), a whole venue is
     read from it and ``by_pair`` is only looked up, never walked.
     """
-    whole = {ex for ex, sym in volumes if sym == VENUE_TOTAL}
+    # Ordered (a dict, not a set), so that the venues' sum below comes out
+    # the same whatever the interpreter's hash seed.
+    whole = dict.fromkeys(ex for ex, sym in volumes if sym == VENUE_TOTAL)
     traded = 0.0
     for (ex, sym), usd in volumes.items():
         if sym == VENUE_TOTAL or ex not in whole:

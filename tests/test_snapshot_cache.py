@@ -181,3 +181,21 @@ def test_window_copies_unchanged_are_the_same_objects():
     gone = w.views(T0 + 7000)  # the 5 s window lost both seconds, the others kept them
     assert gone[0].by_symbol == {} and gone[0].by_exchange == {}
     assert gone[1].by_symbol is later[1].by_symbol
+
+
+def test_the_snapshot_lvr_does_not_depend_on_the_hash_seed():
+    """Three venues whose sum depends on its order (1e16 + 1 + 1): the
+    snapshot's LVR sums whole venues in a fixed order, whatever the seed."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from indicators.leverage import lvr\n"
+        "by_ex = {'binance': (1e16, 0.0), 'bybit': (1.0, 0.0), 'okx': (1.0, 0.0)}\n"
+        "vol = {('okx', '*'): 1e9, ('bybit', '*'): 1e9, ('binance', '*'): 1e9}\n"
+        "print(lvr({}, vol, by_exchange=by_ex).hex())\n"
+    )
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(outs) == 1
