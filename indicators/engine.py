@@ -14,17 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from feeds.events import (
-    VENUES_STATUS,
-    Candle,
-    Event,
-    FeedStatus,
-    Liquidation,
-    MarketCap,
-    OpenInterest,
-    Price,
-    Volume,
-)
+from feeds.events import VENUES_STATUS, Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.anxiety import Bar, MoodSeries
 from indicators.batch import LiquidationBatch, PairCodes, base_of, fold_keyed
 from indicators.caprange import CapRange

@@ -9,7 +9,9 @@ times.  Pure data in, a dict out: the CLI prints it, the tests read it.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import gc
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -112,11 +114,29 @@ class _Collector:
         return windows, by_pair
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the replay, as it was after.
+
+    A replay allocates a tuple per line, and the queued liquidations live
+    long enough to be walked by collection after collection: a tenth of
+    the report's time, for nothing, since nothing in the replay forms a
+    reference cycle (memory is freed by reference counting as usual)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
     """Run events through a fresh engine and summarise them (stable keys first)."""
     engine = Engine(params, windows=REPORT_WINDOWS)
     col = _Collector(engine)
-    n = engine.apply_many(events)
+    with _collector_paused():
+        n = engine.apply_many(events)
     end_ts = engine.newest_ts
     if end_ts is None:
         return _empty_report()

@@ -12,15 +12,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.events import (
-    Candle,
-    FeedStatus,
-    Liquidation,
-    MarketCap,
-    OpenInterest,
-    Price,
-    Volume,
-)
+from feeds.events import Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.engine import Engine
 from indicators.params import IndicatorParams
 from indicators.report import REPORT_WINDOWS, TOP_LIQUIDATIONS, WINDOW_MS, build_report
