@@ -18,7 +18,7 @@ enter dicts in the order of their first event, as they would one by one.
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Hashable, Sequence
+from typing import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -27,10 +27,10 @@ from feeds.events import LONG, Liquidation
 Pair = tuple[str, str]  # (exchange, symbol)
 
 _TS = itemgetter(0)
-_PAIR = itemgetter(1, 2)
+_EXCHANGE = itemgetter(1)
+_SYMBOL = itemgetter(2)
 _SIDE = itemgetter(3)
 _USD = itemgetter(6)
-_IS_LONG = LONG.__eq__
 
 
 def base_of(symbol: str) -> str:
@@ -44,36 +44,66 @@ class PairCodes:
 
     def __init__(self) -> None:
         self.pairs: list[Pair] = []
-        self._code: dict[Pair, int] = {}
         self.exchanges: list[str] = []
-        self._exchange: dict[str, int] = {}
         self.bases: list[str] = []
+        self._exchange: dict[str, int] = {}
+        self._symbol: dict[str, int] = {}
+        self._symbols: list[str] = []
+        self._symbol_base: list[int] = []  # symbol code -> base code
         self._base: dict[str, int] = {}
+        self._pair: dict[int, int] = {}  # exchange code << 32 | symbol code -> pair code
         self.exchange_of = np.zeros(0, dtype=np.intp)  # pair code -> exchange code
         self.base_of = np.zeros(0, dtype=np.intp)  # pair code -> base code
 
-    def codes(self, keys: Sequence[Pair]) -> np.ndarray:
-        get = self._code.get
-        found = list(map(get, keys))
-        if None in found:
-            for key in dict.fromkeys(k for k, c in zip(keys, found) if c is None):
-                self._register(key)
-            found = list(map(self._code.__getitem__, keys))
-        return np.array(found, dtype=np.intp)
+    def codes(self, events: Sequence[Liquidation]) -> np.ndarray:
+        """The pair code of each event's (exchange, symbol), registering new ones.
 
-    def _register(self, key: Pair) -> None:
-        ex, sym = key
-        self._code[key] = len(self.pairs)
-        self.pairs.append(key)
-        base = base_of(sym)
-        e = self._exchange.setdefault(ex, len(self.exchanges))
-        if e == len(self.exchanges):
-            self.exchanges.append(ex)
-        b = self._base.setdefault(base, len(self.bases))
-        if b == len(self.bases):
+        Exchange and symbol are coded apart (a dict lookup on a string,
+        whose hash is cached, is cheaper than on a tuple of two) and their
+        few distinct combinations are looked up once each."""
+        e = _intern(self._exchange, events, _EXCHANGE, self._new_exchange)
+        s = _intern(self._symbol, events, _SYMBOL, self._new_symbol)
+        combos, inverse = np.unique((e << 32) | s, return_inverse=True)
+        pair = self._pair
+        found = [pair.get(c) for c in combos.tolist()]
+        for i, c in enumerate(found):
+            if c is None:
+                found[i] = self._new_pair(int(combos[i]))
+        return np.array(found, dtype=np.intp)[inverse]
+
+    def _new_exchange(self, name: str) -> int:
+        self.exchanges.append(name)
+        return len(self.exchanges) - 1
+
+    def _new_symbol(self, name: str) -> int:
+        base = base_of(name)
+        b = self._base.get(base)
+        if b is None:
+            b = self._base[base] = len(self.bases)
             self.bases.append(base)
+        self._symbol_base.append(b)
+        self._symbols.append(name)
+        return len(self._symbols) - 1
+
+    def _new_pair(self, combo: int) -> int:
+        e, s = combo >> 32, combo & 0xFFFFFFFF
+        code = self._pair[combo] = len(self.pairs)
+        self.pairs.append((self.exchanges[e], self._symbols[s]))
         self.exchange_of = np.append(self.exchange_of, e)
-        self.base_of = np.append(self.base_of, b)
+        self.base_of = np.append(self.base_of, self._symbol_base[s])
+        return code
+
+
+def _intern(table: dict[str, int], events: Sequence[Liquidation], field: Callable[[Liquidation], str],
+            new: Callable[[str], int]) -> np.ndarray:
+    """Codes of each event's ``field`` in ``table``, adding unseen names in order of appearance."""
+    try:
+        return np.fromiter(map(table.__getitem__, map(field, events)), np.int64, len(events))
+    except KeyError:
+        for name in dict.fromkeys(map(field, events)):
+            if name not in table:
+                table[name] = new(name)
+        return np.fromiter(map(table.__getitem__, map(field, events)), np.int64, len(events))
 
 
 class LiquidationBatch:
@@ -98,8 +128,9 @@ class LiquidationBatch:
             events,
             ts,
             np.fromiter(map(_USD, events), np.float64, n),
-            np.fromiter(map(_IS_LONG, map(_SIDE, events)), np.bool_, n),
-            codes.codes(list(map(_PAIR, events))),
+            # A side is "long" or "short" (the decoder checks): told apart by length, in C.
+            np.frombuffer(bytes(map(len, map(_SIDE, events))), np.uint8) == len(LONG),
+            codes.codes(events),
             ts - ts % hour_ms,
         )
 
