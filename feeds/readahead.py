@@ -8,10 +8,8 @@ then only unpacks them.  The events, the bad lines (with their numbers, in
 order) and the read statistics are exactly those of ``read_events``.
 
 Events cross the pipe as plain tuples in ``marshal`` format (both ends are
-this same Python): the cheapest form to unpack, and a tuple becomes its
-event type again with one C call.  Exchange and symbol strings are interned
-on the way, so the many repeats are sent once per chunk and share one
-object on arrival.
+this same Python): the cheapest form to pack and unpack, and a tuple
+becomes its event type again with one C call.
 """
 
 from __future__ import annotations
@@ -24,14 +22,13 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from feeds.events import EVENT_TYPES, Candle, Event, Liquidation, OpenInterest, Price, Volume
+from feeds.events import EVENT_TYPES, Event
 from feeds.recording import BadLineHandler, ReadStats, _warn_bad_line, read_events
 
 # Below this size a second process costs more to start than it saves.
 MIN_BYTES = 16 * 2**20
 CHUNK = 8192  # events per message
 _CODE = {cls: i for i, cls in enumerate(EVENT_TYPES)}
-_VENUE_EVENTS = {Liquidation, Volume, OpenInterest, Candle, Price}
 _new = tuple.__new__
 _HEAD = struct.Struct("<I")  # the length of each marshalled message
 
@@ -108,14 +105,11 @@ def _read_into(path: str, out: BinaryIO) -> None:
     st = ReadStats()
     kinds = bytearray()
     rows: list[tuple] = []
-    intern = sys.intern
+    code = _CODE
     try:
         for ev in read_events(path, on_bad_line=lambda lineno, reason: bad.append((lineno, reason)), stats=st):
-            kinds.append(_CODE[type(ev)])
-            if type(ev) in _VENUE_EVENTS:  # (ts, exchange, symbol, ...)
-                rows.append((ev[0], intern(ev[1]), intern(ev[2]), *ev[3:]))
-            else:
-                rows.append(tuple(ev))
+            kinds.append(code[type(ev)])
+            rows.append(tuple(ev))
             if len(rows) == CHUNK:
                 _send(out, ("events", bytes(kinds), rows, bad))
                 kinds.clear()
