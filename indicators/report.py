@@ -70,22 +70,22 @@ class _Collector:
         self._seen = seen + len(b)
         self._chunks.append((b.ts, b.usd, b.long, b.pair))
 
-    def _columns(self) -> tuple[np.ndarray, ...]:
-        if len(self._chunks) != 1:
-            self._chunks = [tuple(np.concatenate(col) for col in zip(*self._chunks))] if self._chunks else [
-                (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.intp))]
-        return self._chunks[0]
-
     def _on_hour(self, end: int) -> None:
         self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
         # Every window ends at or after this hour: the liquidations older than
         # a day before it are never read again, up to the first newer one (a
         # late event may sit behind a newer one: it goes at a later hour).
-        cols = self._columns()
-        newer = cols[0] > end - DAY_MS - 1000
-        i = int(newer.argmax()) if newer.any() else len(newer)
-        if i:
-            self._chunks = [tuple(col[i:] for col in cols)]
+        cut = end - DAY_MS - 1000
+        chunks = self._chunks
+        while chunks:
+            newer = chunks[0][0] > cut
+            if not newer.any():
+                del chunks[0]
+                continue
+            i = int(newer.argmax())
+            if i:
+                chunks[0] = tuple(col[i:] for col in chunks[0])
+            break
 
     def _hour(self, start: int) -> dict[str, Any]:
         e = self.engine
@@ -101,7 +101,9 @@ class _Collector:
     def last_day(self, end_ts: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list]]:
         """The windows ending at end_ts, and the last 24 h per (exchange, symbol)
         for LVR (each sum in file order)."""
-        ts, usd, long, pair = self._columns()
+        if not self._chunks:  # no liquidation at all
+            self._chunks.append((np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.intp)))
+        ts, usd, long, pair = (np.concatenate(col) for col in zip(*self._chunks))
         inside = ts <= end_ts
         windows = {}
         for label, ms in WINDOW_MS.items():
