@@ -63,9 +63,12 @@ class _Collector:
         self.long_usd = running_sum(self.long_usd, b.usd[b.long])
         self.short_usd = running_sum(self.short_usd, b.usd[~b.long])
         # The largest first; of equal sizes, the earliest in the file.
-        best = np.lexsort((np.arange(len(b)), -b.usd))[:TOP_LIQUIDATIONS].tolist()
+        usd = b.usd
+        k = len(usd) - TOP_LIQUIDATIONS
+        candidates = np.flatnonzero(usd >= np.partition(usd, k)[k]) if k > 0 else np.arange(len(usd))
+        best = candidates[np.lexsort((candidates, -usd[candidates]))][:TOP_LIQUIDATIONS].tolist()
         seen = self._seen
-        top = self.top + [(float(b.usd[i]), -(seen + i), b.events[i]) for i in best]
+        top = self.top + [(float(usd[i]), -(seen + i), b.events[i]) for i in best]
         self.top = sorted(top, key=lambda t: (t[0], t[1]), reverse=True)[:TOP_LIQUIDATIONS]
         self._seen = seen + len(b)
         self._chunks.append((b.ts, b.usd, b.long, b.pair))
