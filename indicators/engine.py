@@ -13,13 +13,30 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Callable, Iterable, Sequence
 
+import numpy as np
+
 from feeds.events import VENUES_STATUS, Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.anxiety import Bar, MoodSeries
+from indicators.batch import LiquidationBatch, PairCodes, base_of, fold_keyed
 from indicators.caprange import CapRange
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
-from indicators.windows import HOUR_MS, WINDOWS, LiquidationWindows, WindowView, hour_of, storm_of
+from indicators.snapshot import (
+    FeedHealth,
+    HourBar,
+    LiquidationSnapshot,
+    Mood,
+    Snapshot,
+    WindowTotals,
+)
+from indicators.windows import (
+    HOUR_MS,
+    WINDOWS,
+    LiquidationWindows,
+    WindowView,
+    hour_of,
+    storm_of,
+)
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
 MARKETCAP_FEED = "marketcap"
@@ -30,11 +47,6 @@ CLOCK_SKEW_MS = 2000
 _BASE_HOURS_KEEP = 48
 _SYMBOL = attrgetter("symbol")
 _BAI = attrgetter("bai")
-
-
-def base_of(symbol: str) -> str:
-    """The base asset of a ccxt unified symbol: 'BTC/USDT:USDT' -> 'BTC'."""
-    return symbol.split("/", 1)[0]
 
 
 class Engine:
@@ -80,6 +92,13 @@ class Engine:
         self._blank_moods: dict[str, Mood] = {}
         # Called with the end (ms) of each hour the data clock leaves (report uses it).
         self.hour_listeners: list[Callable[[int], None]] = []
+        # Liquidations queued by apply_many, not yet in the totals (see _settle).
+        self._pending: list[Liquidation] = []
+        self._codes = PairCodes()
+        # Called with every batch of liquidations as it is folded, as columns (report uses it).
+        self.batch_listeners: list[Callable[[LiquidationBatch], None]] = []
+        # Below this many, numpy's per-call cost outweighs folding in bulk.
+        self.batch_min = 64
         # Liquidations, the common kind, are handled inline by apply and apply_many.
         self._dispatch = {
             Volume: self._on_volume,
@@ -113,6 +132,7 @@ class Engine:
 
         Hours without any event in between (a gap in the recording) are not
         sampled: silence there is missing data, not a quiet market."""
+        self._settle()
         liq = self.liq
         if liq.first_ts is not None and liq.first_ts <= end - HOUR_MS:
             pairs = liq.hour_pairs if liq.pairs_hour == end - HOUR_MS else {}
@@ -120,27 +140,21 @@ class Engine:
         for listener in self.hour_listeners:
             listener(end)
 
-    def apply_many(self, events: Iterable[Event], liquidations: list[Liquidation] | None = None) -> int:
+    def apply_many(self, events: Iterable[Event]) -> int:
         """Apply events in order, exactly as ``apply`` on each; returns how many.
 
-        ``liquidations``, when given, receives every liquidation in order (the
-        report keeps the last day of them).  This is the path of the UI's
-        pipeline and of ``report``: a busy tape is three quarters
-        liquidations, so their engine-side bookkeeping is inlined here, with
-        the engine's state in locals, and the other kinds go to their
-        handlers (prices, the next most common, inline too).  A property test
-        holds it to ``apply``."""
-        liq_add = self.liq.add
+        This is the path of the UI's pipeline and of ``report``.  A busy tape
+        is three quarters liquidations, and they only add to totals, so they
+        are queued here and folded in one go (``_settle``) just before
+        anything reads those totals: an hour closing, a candle or a market-cap
+        bar taking its hour's liquidations, a snapshot, the end of the call.
+        Prices, the next most common kind, are handled inline.  A property
+        test holds this to ``apply``."""
+        pend = self._pending.append
         last_data = self._last_data
-        bases = self._bases
-        base_hours = self._liq_base_hour
         dispatch = self._dispatch
         series_of = self.series.get
-        keep = liquidations.append if liquidations is not None else None
         newest, oldest, next_hour = self.newest_ts, self.oldest_ts, self._next_hour
-        cut = self._base_hour_cut
-        cur_h = -1  # the hour whose per-base totals are at hand in cur_base
-        cur_base: dict[str, list[float]] = {}
         n = 0
         try:
             for ev in events:
@@ -156,8 +170,10 @@ class Engine:
                 elif ts < oldest:
                     oldest = self.oldest_ts = ts
                 kind = type(ev)
-                ex = ev[1]
-                if kind is Price:  # the second most common kind: _on_price, inline
+                if kind is Liquidation:
+                    pend(ev)
+                elif kind is Price:  # _on_price, inline
+                    ex = ev[1]
                     last = last_data.get(ex)
                     if last is None or ts > last:
                         last_data[ex] = ts
@@ -166,38 +182,59 @@ class Engine:
                         series.on_price(ts, ev[3])
                     else:
                         self._prices[ev[2]] = (ts, ev[3])
-                    continue
-                if kind is not Liquidation:
+                else:
                     dispatch[kind](ev)
-                    continue
-                last = last_data.get(ex)
-                if last is None or ts > last:
-                    last_data[ex] = ts
-                liq_add(ev)
-                if keep is not None:
-                    keep(ev)
-                h = ts - ts % HOUR_MS
-                if h != cur_h:
-                    if h < cut:
-                        continue
-                    by_base = base_hours.get(h)
-                    if by_base is None:
-                        by_base = base_hours[h] = {}
-                        if h - HOUR_MS * _BASE_HOURS_KEEP > cut:
-                            self._prune_base_hours(h)
-                            cut = self._base_hour_cut
-                    cur_h, cur_base = h, by_base
-                sym = ev[2]
-                base = bases.get(sym)
-                if base is None:
-                    base = bases[sym] = base_of(sym)
-                cur = cur_base.get(base)
-                if cur is None:
-                    cur = cur_base[base] = [0.0, 0.0]
-                cur[0 if ev[3] == "long" else 1] += ev[6]
         finally:
             self.events += n
+            self._settle()
         return n
+
+    def _settle(self) -> None:
+        """Fold the queued liquidations into the totals (see ``apply_many``).
+
+        In bulk when nothing slides per event (``report`` keeps no rolling
+        window) and the batch is big enough to pay for numpy; else, and for
+        batches that go back to a closed hour, one at a time.  Batch
+        listeners (the report's collector) get every batch as columns."""
+        if not self._pending:
+            return
+        evs = self._pending.copy()  # the same list stays queued to (apply_many holds its append)
+        self._pending.clear()
+        listeners = self.batch_listeners
+        if not listeners and (self.liq.rolling or len(evs) < self.batch_min):
+            for ev in evs:
+                self._on_liquidation(ev)
+            return
+        b = LiquidationBatch.of(evs, self._codes, HOUR_MS)
+        if len(evs) >= self.batch_min and self.liq.can_take(b):
+            self._take(b)
+        else:
+            for ev in evs:
+                self._on_liquidation(ev)
+        for listener in listeners:
+            listener(b)
+
+    def _take(self, b: LiquidationBatch) -> None:
+        """``_on_liquidation`` on each event of a batch the windows can take, in bulk."""
+        codes = self._codes
+        self.liq.take(b, codes.pairs)
+        last_data = self._last_data
+        ex = codes.exchange_of[b.pair]
+        for e in np.unique(ex).tolist():
+            name = codes.exchanges[e]
+            newest = int(b.ts[ex == e].max())
+            last = last_data.get(name)
+            if last is None or newest > last:
+                last_data[name] = newest
+        bases = codes.base_of[b.pair]
+        # Its hours never decrease (can_take), so none is behind the per-base cut.
+        for h, a, e in b.runs():
+            by_base = self._liq_base_hour.get(h)
+            if by_base is None:
+                by_base = self._liq_base_hour[h] = {}
+                if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
+                    self._prune_base_hours(h)
+            fold_keyed(by_base, codes.bases, bases[a:e], b.usd[a:e], b.long[a:e], count=False)
 
     def _seen(self, feed: str, ts: int) -> None:
         last = self._last_data.get(feed)
@@ -258,6 +295,7 @@ class Engine:
 
     def _liq_of_hour(self, base: str | None, h: int) -> tuple[float | None, float | None]:
         """Observed (long, short) liquidations of an hour, None before coverage began."""
+        self._settle()
         first = self.liq.first_ts
         if first is None or h + HOUR_MS <= first or h < self._base_hour_cut:
             return None, None
@@ -315,6 +353,7 @@ class Engine:
         venue clocks run a little ahead of ours, and a wall-clock snapshot
         should not hide the liquidation that just arrived.  ``as_of`` stays
         the clock the caller gave."""
+        self._settle()
         as_of = now_ms if now_ms is not None else (self.newest_ts or 0)
         t = as_of
         if self.newest_ts is not None and t < self.newest_ts <= t + CLOCK_SKEW_MS:
@@ -388,6 +427,7 @@ class Engine:
 
         A closed hour (and its baseline, the 24 hours before it) only changes
         when a late event lands in the past, so its bar is cached until then."""
+        self._settle()
         liq = self.liq
         newest = liq.newest_ts
         closed = newest is not None and h < newest - newest % HOUR_MS

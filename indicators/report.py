@@ -9,11 +9,14 @@ times.  Pure data in, a dict out: the CLI prints it, the tests read it.
 
 from __future__ import annotations
 
-import heapq
-from array import array
-from typing import Any, Iterable
+import gc
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+
+import numpy as np
 
 from feeds.events import Event, Liquidation
+from indicators.batch import LiquidationBatch, fold_keyed, running_sum
 from indicators.engine import Engine
 from indicators.leverage import lvr
 from indicators.params import IndicatorParams
@@ -34,85 +37,58 @@ def _liq(ev: Liquidation) -> dict[str, Any]:
 class _Collector:
     """What the report needs beyond the engine's snapshot, gathered in the same pass.
 
-    The engine hands every liquidation to ``pending`` (a list append is all
-    a liquidation costs here); once an hour of data time, and at the end,
-    they are folded, in file order, into the totals and the top list, and
-    into the last day kept as columns, from which those older than a day are
-    let go.  Typed arrays, not the events nor lists: a tuple subclass stays
-    tracked by the garbage collector for as long as it lives, and a list has
-    every item visited by each full collection; a day of them made every
-    full collection walk a quarter of a million objects."""
+    The engine hands it every batch of liquidations as columns; they are
+    folded into the totals and the top list, and the last day is kept as
+    columns too (a day of event objects would make every full garbage
+    collection walk a quarter of a million of them).  Sums are taken in file
+    order (indicators/batch.py), so the figures do not depend on batching."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.codes = engine._codes
         self.long_usd = 0.0
         self.short_usd = 0.0
         self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count]
-        self.top: list[tuple[float, int, Liquidation]] = []  # min-heap of the largest
-        self._seq = 0
-        self.pending: list[Liquidation] = []  # not folded yet
-        # The last day of liquidations in file order (for windows exact to the
-        # millisecond at end_ts; the engine's resolve to the second).
-        self.ts = array("q")
-        self.usd = array("d")
-        self.long = array("b")
-        self.pair = array("l")  # index in self.pairs
-        self.pairs: list[tuple[str, str]] = []  # (exchange, symbol) by index
-        self._pair_index: dict[tuple[str, str], int] = {}
+        self.top: list[tuple[float, int, Liquidation]] = []  # (usd, -position, event), largest first
+        self._seen = 0  # liquidations folded so far: positions for the top list's ties
+        # The last day of liquidations in file order, in chunks of columns
+        # (ts, usd, long, pair code): windows exact to the millisecond at end_ts.
+        self._chunks: list[tuple[np.ndarray, ...]] = []
         self.hours: dict[int, dict[str, Any]] = {}  # closed hours, by open
         engine.hour_listeners.append(self._on_hour)
+        engine.batch_listeners.append(self._on_batch)
 
-    def fold(self) -> None:
-        """Add the pending liquidations to the totals and to the last day."""
-        by_exchange = self.by_exchange
-        top = self.top
-        add_ts, add_usd, add_long, add_pair = self.ts.append, self.usd.append, self.long.append, self.pair.append
-        pair_index, pairs = self._pair_index, self.pairs
-        long_usd, short_usd, seq = self.long_usd, self.short_usd, self._seq
-        for ev in self.pending:
-            ts, ex, sym, side, _price, _qty, usd = ev
-            cur = by_exchange.get(ex)
-            if cur is None:
-                cur = by_exchange[ex] = [0.0, 0.0, 0]
-            is_long = side == "long"
-            if is_long:
-                long_usd += usd
-                cur[0] += usd
-            else:
-                short_usd += usd
-                cur[1] += usd
-            cur[2] += 1
-            if len(top) < TOP_LIQUIDATIONS:
-                seq += 1
-                heapq.heappush(top, (usd, -seq, ev))
-            elif usd > top[0][0]:
-                seq += 1
-                heapq.heapreplace(top, (usd, -seq, ev))
-            add_ts(ts)
-            add_usd(usd)
-            add_long(is_long)
-            key = (ex, sym)
-            i = pair_index.get(key)
-            if i is None:
-                i = pair_index[key] = len(pairs)
-                pairs.append(key)
-            add_pair(i)
-        self.long_usd, self.short_usd, self._seq = long_usd, short_usd, seq
-        self.pending.clear()
+    def _on_batch(self, b: LiquidationBatch) -> None:
+        fold_keyed(self.by_exchange, self.codes.exchanges, self.codes.exchange_of[b.pair], b.usd, b.long)
+        self.long_usd = running_sum(self.long_usd, b.usd[b.long])
+        self.short_usd = running_sum(self.short_usd, b.usd[~b.long])
+        # The largest first; of equal sizes, the earliest in the file.
+        usd = b.usd
+        k = len(usd) - TOP_LIQUIDATIONS
+        candidates = np.flatnonzero(usd >= np.partition(usd, k)[k]) if k > 0 else np.arange(len(usd))
+        best = candidates[np.lexsort((candidates, -usd[candidates]))][:TOP_LIQUIDATIONS].tolist()
+        seen = self._seen
+        top = self.top + [(float(usd[i]), -(seen + i), b.events[i]) for i in best]
+        self.top = sorted(top, key=lambda t: (t[0], t[1]), reverse=True)[:TOP_LIQUIDATIONS]
+        self._seen = seen + len(b)
+        self._chunks.append((b.ts, b.usd, b.long, b.pair))
 
     def _on_hour(self, end: int) -> None:
         self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
-        self.fold()
-        # Every window ends at or after this hour: what is older than a day
-        # before it is never read again (a late event may sit behind a newer
-        # one: it goes at a later hour).
-        ts = self.ts
+        # Every window ends at or after this hour: the liquidations older than
+        # a day before it are never read again, up to the first newer one (a
+        # late event may sit behind a newer one: it goes at a later hour).
         cut = end - DAY_MS - 1000
-        i = 0
-        while i < len(ts) and ts[i] <= cut:
-            i += 1
-        for col in (self.ts, self.usd, self.long, self.pair):
-            del col[:i]
+        chunks = self._chunks
+        while chunks:
+            newer = chunks[0][0] > cut
+            if not newer.any():
+                del chunks[0]
+                continue
+            i = int(newer.argmax())
+            if i:
+                chunks[0] = tuple(col[i:] for col in chunks[0])
+            break
 
     def _hour(self, start: int) -> dict[str, Any]:
         e = self.engine
@@ -127,38 +103,45 @@ class _Collector:
 
     def last_day(self, end_ts: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list]]:
         """The windows ending at end_ts, and the last 24 h per (exchange, symbol)
-        for LVR, in one pass over the last day (each sum in file order)."""
-        totals = [(end_ts - ms, [0.0, 0.0, 0]) for ms in WINDOW_MS.values()]
-        oldest = min(lo for lo, _ in totals)
-        day = end_ts - DAY_MS
+        for LVR (each sum in file order)."""
+        if not self._chunks:  # no liquidation at all
+            self._chunks.append((np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.intp)))
+        ts, usd, long, pair = (np.concatenate(col) for col in zip(*self._chunks))
+        inside = ts <= end_ts
+        windows = {}
+        for label, ms in WINDOW_MS.items():
+            sel = inside & (ts > end_ts - ms)
+            windows[label] = {"long_usd": running_sum(0.0, usd[sel & long]),
+                              "short_usd": running_sum(0.0, usd[sel & ~long]), "count": int(sel.sum())}
+        day = inside & (ts > end_ts - DAY_MS)
         by_pair: dict[tuple[str, str], list] = {}
-        pairs = self.pairs
-        for ts, usd, is_long, i in zip(self.ts, self.usd, self.long, self.pair):
-            if ts <= oldest or ts > end_ts:
-                continue
-            side = 0 if is_long else 1
-            if ts > day:
-                key = pairs[i]
-                cur = by_pair.get(key)
-                if cur is None:
-                    cur = by_pair[key] = [0.0, 0.0, 0]
-                cur[side] += usd
-                cur[2] += 1
-            for lo, cur in totals:
-                if ts > lo:
-                    cur[side] += usd
-                    cur[2] += 1
-        windows = {label: {"long_usd": lg, "short_usd": sh, "count": n}
-                   for label, (_lo, (lg, sh, n)) in zip(WINDOW_MS, totals)}
+        fold_keyed(by_pair, self.codes.pairs, pair[day], usd[day], long[day])
         return windows, by_pair
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the replay, as it was after.
+
+    A replay allocates a tuple per line, and the queued liquidations live
+    long enough to be walked by collection after collection: a tenth of
+    the report's time, for nothing, since nothing in the replay forms a
+    reference cycle (memory is freed by reference counting as usual)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
     """Run events through a fresh engine and summarise them (stable keys first)."""
     engine = Engine(params, windows=REPORT_WINDOWS)
     col = _Collector(engine)
-    n = engine.apply_many(events, col.pending)
-    col.fold()
+    with _collector_paused():
+        n = engine.apply_many(events)
     end_ts = engine.newest_ts
     if end_ts is None:
         return _empty_report()

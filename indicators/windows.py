@@ -30,13 +30,13 @@ from statistics import median
 from typing import Iterable, Mapping
 
 from feeds.events import Liquidation
+from indicators.batch import LiquidationBatch, Pair, fold_keyed, running_sum
 
 SECOND_MS = 1000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
 
-Pair = tuple[str, str]  # (exchange, symbol)
 # How far behind the head a late event may land and still be seen as a change
 # by the next query's incremental copy (see LiquidationWindows._splits): the
 # streams' stragglers are a second or two late.
@@ -199,6 +199,11 @@ class LiquidationWindows:
         self._pub_count = 0
         self._pub_tail: dict[int, int] = {}  # bucket -> events in it, the last _TAIL_SECONDS to the head
 
+    @property
+    def rolling(self) -> bool:
+        """Whether any rolling window is kept (the UI's shape; ``report`` keeps none)."""
+        return bool(self._wins)
+
     # -- events ---------------------------------------------------------
 
     def add(self, ev: Liquidation) -> None:
@@ -267,6 +272,51 @@ class LiquidationWindows:
             cur[1] += usd
             cur[2] += 1
 
+    def can_take(self, b: LiquidationBatch) -> bool:
+        """Whether ``take`` may fold this batch: only without rolling windows
+        (those slide per second, one event at a time), and only when no
+        liquidation goes back to an hour behind the newest (a late one may
+        reopen a closed hour, or find it pruned: the event path handles it)."""
+        h = b.hour
+        return not self.rolling and h[0] >= self.pairs_hour and bool((h[1:] >= h[:-1]).all())
+
+    def take(self, b: LiquidationBatch, pairs: list[Pair]) -> None:
+        """Fold a batch that ``can_take``, exactly as ``add`` on each event.
+
+        Its hours never decrease, so each run of one hour is either the
+        current hour or the first run of a new one, as one at a time."""
+        self.count += len(b)
+        self.usd = running_sum(self.usd, b.usd)
+        i = int(b.usd.argmax())
+        if self.largest is None or b.usd[i] > self.largest.usd:
+            self.largest = b.events[i]
+        lo = int(b.ts.min())
+        if self.first_ts is None or lo < self.first_ts:
+            self.first_ts = lo
+        for h, a, e in b.runs():
+            if h > self.pairs_hour:
+                # The run's first event opens the hour; the newest ts is its own.
+                if h not in self.hourly:
+                    self.hourly[h] = [0.0, 0.0, 0]
+                    self._prune_hourly(int(b.ts[a]))
+                self.pairs_hour = h
+                self.hour_pairs = {}
+            usd, long = b.usd[a:e], b.long[a:e]
+            bar = self.hourly[h]
+            bar[0] = running_sum(bar[0], usd[long])
+            bar[1] = running_sum(bar[1], usd[~long])
+            bar[2] += e - a
+            fold_keyed(self.hour_pairs, pairs, b.pair[a:e], usd, long)
+        hi = int(b.ts.max())
+        if self.newest_ts is None or hi > self.newest_ts:
+            self.newest_ts = hi
+
+    def _prune_hourly(self, newest: int) -> None:
+        if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
+            cut = newest - self._hourly_keep_ms
+            for old in [old for old in self.hourly if old <= cut]:
+                del self.hourly[old]
+
     def _add_to_hour(self, h: int, newest: int, key: Pair, is_long: bool, usd: float) -> None:
         """An event outside the newest hour: the first of a new hour, or a late one."""
         if h < newest - newest % HOUR_MS:
@@ -275,10 +325,7 @@ class LiquidationWindows:
         if bar is None:
             if newest - h < self._hourly_keep_ms:
                 self.hourly[h] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
-                if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
-                    cut = newest - self._hourly_keep_ms
-                    for old in [old for old in self.hourly if old <= cut]:
-                        del self.hourly[old]
+                self._prune_hourly(newest)
         elif is_long:
             bar[0] += usd
             bar[2] += 1

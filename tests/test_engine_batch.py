@@ -93,20 +93,24 @@ def state(e: Engine) -> tuple:
             list(e.leverage.liq_oi_samples))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(events=streams(), cuts=st.lists(st.integers(0, 120), max_size=20), rolling=st.booleans())
-def test_apply_many_in_any_chunks_equals_apply_on_each(events, cuts, rolling):
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(events=streams(), cuts=st.lists(st.integers(0, 120), max_size=20), rolling=st.booleans(),
+       batch_min=st.sampled_from([1, 2, 10**9]))
+def test_apply_many_in_any_chunks_equals_apply_on_each(events, cuts, rolling, batch_min):
+    """``batch_min`` 1 folds every batch in bulk where it can, 10**9 never does."""
     windows = WINDOWS if rolling else REPORT_WINDOWS
     one, one_closed = watched(windows)
     many, many_closed = watched(windows)
+    many.batch_min = batch_min
+    kept: list[Liquidation] = []
+    many.batch_listeners.append(lambda b: kept.extend(b.events))
     done = 0
     for chunk in chunks(events, cuts):
         for ev in chunk:
             one.apply(ev)
-        kept: list[Liquidation] = []
-        assert many.apply_many(chunk, kept) == len(chunk)
-        assert kept == [ev for ev in chunk if type(ev) is Liquidation]
+        assert many.apply_many(chunk) == len(chunk)
         done += len(chunk)
+        assert kept == [ev for ev in events[:done] if type(ev) is Liquidation]
         # Snapshots between chunks, as the UI takes them (they move the windows' head too).
         assert one.snapshot() == many.snapshot()
         assert state(one) == state(many)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from datetime import timezone
+
+import pytest
 
 from feeds.events import Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Volume
 from feeds.recording import dumps
@@ -148,3 +151,22 @@ def test_the_hourly_trim_keeps_a_liquidation_on_the_last_day_edge():
     last = Liquidation(edge.ts + 24 * H - 1, "okx", "ETH/USDT:USDT", "short", 1, 1, 1.0)
     r = build_report([edge, *hourly, last], IndicatorParams())
     assert r["liquidations"]["windows"]["24h"] == {"long_usd": 7.0, "short_usd": 25.0, "count": 26}
+
+
+def test_the_replay_leaves_the_cycle_collector_as_it_found_it():
+    """build_report pauses the collector for the replay only, even when the
+    events raise; a caller that had it off keeps it off."""
+    def failing():
+        yield from EVENTS
+        raise OSError("disk gone")
+
+    assert gc.isenabled()
+    with pytest.raises(OSError):
+        build_report(failing(), IndicatorParams())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_report(iter(EVENTS), IndicatorParams())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
