@@ -473,14 +473,13 @@ class Engine:
                 if m is None or m.price is not None:
                     m = blank[sym] = Mood(symbol=sym)
                 out[sym] = m
-        moods = list(out.values())
-        if moods != self._mood_list:
+        built = list(out.values())
+        if built != self._mood_list:
             # Two sorts on C-level keys, stable, make the order (-bai, symbol)
             # at a third of the cost of one sort on a Python key.
-            moods.sort(key=_SYMBOL)
+            moods = sorted(built, key=_SYMBOL)
             moods.sort(key=_BAI, reverse=True)
-            self._mood_list = list(out.values())
-            self._mood_tuple = tuple(moods)
+            self._mood_list, self._mood_tuple = built, tuple(moods)
         return self._mood_tuple
 
     def _feeds(self) -> tuple[FeedHealth, ...]:

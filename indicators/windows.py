@@ -474,16 +474,17 @@ class LiquidationWindows:
     def _splits(self) -> list[tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]]:
         """Every window's (long, short) per exchange and per symbol as of the head.
 
-        What a query hands out must stay as it is, so each query returns new
-        dicts; but from one query to the next (a UI tick) only the keys of a
-        few buckets change: those that events went into since (after the
-        previous head, or late into the last _TAIL_SECONDS before it), and
-        those between a window's previous and current left edge, which left
-        it.  So the previous query's dicts are copied and only those keys are
-        read again.  An event that went anywhere else (late into an older
-        bucket, or too old for any bucket) is one that these buckets' counts
-        miss: then every dict is built afresh, as after a jump of the head
-        past the slack (the buckets that left may be gone)."""
+        What a query hands out must never change afterwards, so a changed
+        dict is a new one; but from one query to the next (a UI tick) only
+        the keys of a few buckets change: those that events went into since
+        (after the previous head, or late into the last _TAIL_SECONDS before
+        it), and those between a window's previous and current left edge,
+        which left it.  So the previous query's dicts are copied and only
+        those keys are read again (a window none of them touched keeps its
+        dicts).  An event that went anywhere else (late into an older bucket,
+        or too old for any bucket) is one that these buckets' counts miss:
+        then every dict is built afresh, as after a jump of the head past the
+        slack (the buckets that left may be gone)."""
         head, prev = self.head, self._pub_head
         order, slots = self._order, self._slots
         near = prev is not None and head - prev <= self._slack
