@@ -14,9 +14,14 @@ happens here beyond keeping the latest volume and OI per venue/symbol.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
+from itertools import islice
+from operator import itemgetter, le
 from statistics import median
 from typing import Mapping, Sequence
+
+import numpy as np
 
 from feeds.events import MarketCap, OpenInterest, Volume
 from indicators.params import IndicatorParams
@@ -27,6 +32,16 @@ PER_BILLION = 1e9
 VENUE_TOTAL = "*"
 # Fewest hourly samples on each side of a trend comparison.
 MIN_TREND_SAMPLES = 6
+_TS = itemgetter(0)
+_VALUE = itemgetter(1)
+
+
+def _values_in(samples: list[tuple[int, float]], tss: list[int] | None, lo: float, hi: float) -> list[float]:
+    """The values of the samples with lo < ts <= hi, in order; ``tss``: their
+    timestamps when those are in order (then bisected), else None."""
+    if tss is None:
+        return [v for ts, v in samples if lo < ts <= hi]
+    return list(map(_VALUE, samples[bisect_right(tss, lo):bisect_right(tss, hi)]))
 
 
 def lvr(by_pair: Mapping[Pair, Sequence[float]], volumes: Mapping[Pair, float], hours: float = 24.0,
@@ -123,8 +138,18 @@ class Leverage:
         lvr_trend_days ago.  With a shorter history both spans shrink to half
         of what is covered (at least MIN_TREND_SAMPLES hours each), so a young
         recording compares its later half with its earlier half; the lag used
-        is returned so the UI can say so."""
-        samples = [s for s in self.lvr_samples if s[0] <= t]
+        is returned so the UI can say so.
+
+        Every snapshot asks, over up to lvr_peak_days of hourly samples (720
+        for 30 days): the spans are cut by bisection when the samples are in
+        time order (as ``on_hour`` appends them; a filter otherwise), and the
+        peak search runs in numpy, with the same sums."""
+        tss: list[int] | None = list(map(_TS, self.lvr_samples))
+        if all(map(le, tss, islice(tss, 1, None))):
+            n = bisect_right(tss, t)
+            samples, tss = list(islice(self.lvr_samples, n)), tss[:n]
+        else:
+            samples, tss = [s for s in self.lvr_samples if s[0] <= t], None
         if len(samples) < 2 * MIN_TREND_SAMPLES:
             return "unknown", None, None, None, None
         span = self.p.lvr_median_days * DAY_MS
@@ -132,8 +157,8 @@ class Leverage:
         covered = t - samples[0][0] + HOUR_MS
         if covered < span + lag:
             span = lag = covered / 2
-        now_vals = [v for ts, v in samples if t - span < ts <= t]
-        then_vals = [v for ts, v in samples if t - lag - span < ts <= t - lag]
+        now_vals = _values_in(samples, tss, t - span, t)
+        then_vals = _values_in(samples, tss, t - lag - span, t - lag)
         if len(now_vals) < MIN_TREND_SAMPLES or len(then_vals) < MIN_TREND_SAMPLES:
             return "unknown", None, None, None, None
         now_m, then_m = median(now_vals), median(then_vals)
@@ -144,26 +169,36 @@ class Leverage:
             word = "rising"
         else:
             word = "flat"
-        since = self._peak_time(samples, t - self.p.lvr_peak_days * DAY_MS) if word == "falling" else None
+        since = self._peak_time(samples, tss, t - self.p.lvr_peak_days * DAY_MS) if word == "falling" else None
         return word, now_m, then_m, since, lag / DAY_MS
 
     @staticmethod
-    def _peak_time(samples: list[tuple[int, float]], start: float) -> int | None:
+    def _peak_time(samples: list[tuple[int, float]], tss: list[int] | None, start: float) -> int | None:
         """When the 24 h LVR (the mean of 24 consecutive hourly samples) last
         peaked since ``start``: the end of that 24 h window.
 
         The 24 h figure, not the hourly one, so a single storm hour does not
-        make a peak unless it outweighs a whole day (as a crash does)."""
-        recent = [(ts, v) for ts, v in samples if ts > start]
+        make a peak unless it outweighs a whole day (as a crash does).
+
+        The running 24-sample sum is the first 24 summed, then each step adds
+        the newest value less the oldest one, left to right
+        (``np.add.accumulate`` adds in order, as a loop would); the peak is
+        the last step at the highest sum (a later equal sum is the later
+        peak).  A NaN sum (and every one after it: NaN absorbs) is passed
+        over, as a loop's comparisons pass it over."""
+        recent = samples[bisect_right(tss, start):] if tss is not None else [s for s in samples if s[0] > start]
         if len(recent) < 24:
             return None
-        total = sum(v for _, v in recent[:24])
-        best, best_ts = total, recent[23][0]
-        for i in range(24, len(recent)):
-            total += recent[i][1] - recent[i - 24][1]
-            if total >= best:
-                best, best_ts = total, recent[i][0]
-        return best_ts
+        v = np.fromiter(map(_VALUE, recent), np.float64, len(recent))
+        with np.errstate(invalid="ignore"):  # inf - inf is NaN, silently, as in Python
+            sums = np.add.accumulate(np.concatenate(([sum(map(_VALUE, recent[:24]))], v[24:] - v[:-24])))
+        nan = np.isnan(sums)
+        if nan.any():
+            sums = sums[:int(nan.argmax())]
+            if len(sums) == 0:
+                return recent[23][0]
+        last = len(sums) - 1 - int((sums[::-1] == sums.max()).argmax())
+        return recent[23 + last][0]
 
     def _oi_change(self, t: int, back_ms: int) -> float | None:
         """Relative change of total OI from the latest sample at or before t - back."""

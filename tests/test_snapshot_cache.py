@@ -199,3 +199,81 @@ def test_the_snapshot_lvr_does_not_depend_on_the_hash_seed():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(outs) == 1
+
+
+# -- the LVR trend: bisected spans and a numpy peak search, the same figures
+
+from statistics import median  # noqa: E402
+
+from indicators.leverage import MIN_TREND_SAMPLES, Leverage  # noqa: E402
+from indicators.params import IndicatorParams  # noqa: E402
+
+DAY = 86_400_000
+
+
+def _reference_trend(samples_in, t, p):
+    """Leverage.trend as first written: filters and a Python loop."""
+    samples = [s for s in samples_in if s[0] <= t]
+    if len(samples) < 2 * MIN_TREND_SAMPLES:
+        return "unknown", None, None, None, None
+    span = p.lvr_median_days * DAY
+    lag = p.lvr_trend_days * DAY
+    covered = t - samples[0][0] + H
+    if covered < span + lag:
+        span = lag = covered / 2
+    now_vals = [v for ts, v in samples if t - span < ts <= t]
+    then_vals = [v for ts, v in samples if t - lag - span < ts <= t - lag]
+    if len(now_vals) < MIN_TREND_SAMPLES or len(then_vals) < MIN_TREND_SAMPLES:
+        return "unknown", None, None, None, None
+    now_m, then_m = median(now_vals), median(then_vals)
+    tol = p.lvr_flat_tolerance
+    word = "falling" if now_m < then_m * (1 - tol) else "rising" if now_m > then_m * (1 + tol) else "flat"
+    since = None
+    if word == "falling":
+        recent = [(ts, v) for ts, v in samples if ts > t - p.lvr_peak_days * DAY]
+        if len(recent) >= 24:
+            total = sum(v for _, v in recent[:24])
+            best, since = total, recent[23][0]
+            for i in range(24, len(recent)):
+                total += recent[i][1] - recent[i - 24][1]
+                if total >= best:
+                    best, since = total, recent[i][0]
+    return word, now_m, then_m, since, lag / DAY
+
+
+def _lvr_value(rnd, i: int, n: int, step: bool, odd: bool) -> float:
+    """Falling samples: a drift down, or a step down in small integers (equal
+    24-hour sums, so equal peaks, are common)."""
+    if odd and rnd.random() < 0.02:
+        return rnd.choice((float("nan"), float("inf")))
+    if step:
+        return float(rnd.randint(0, 3) + (6 if i < n // 2 else 0))
+    return rnd.uniform(0, 1e4) * 0.99 ** i
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(0, 400),
+    rnd=st.randoms(use_true_random=False),
+    step=st.booleans(),
+    odd=st.booleans(),
+    shuffle=st.booleans(),
+    twice=st.booleans(),
+    t_off=st.one_of(st.integers(-30, 30).map(lambda k: k * H), st.integers(-30 * H, 30 * H)),
+    days=st.sampled_from([(7.0, 7.0, 30.0), (2.0, 3.0, 5.0), (1.5, 0.7, 2.25)]),
+    jitter=st.sampled_from([0, 1, H // 2]),
+)
+def test_trend_matches_the_first_formulation(n, rnd, step, odd, shuffle, twice, t_off, days, jitter):
+    """Any samples, in or out of time order, ties, NaN and inf, at any clock
+    (on the hour: span edges on a sample): the very same figures."""
+    p = IndicatorParams(lvr_median_days=days[0], lvr_trend_days=days[1], lvr_peak_days=days[2])
+    samples = [(T0 + i * H + (i % 3) * jitter, _lvr_value(rnd, i, n, step, odd)) for i in range(n)]
+    if twice and samples:
+        samples.insert(len(samples) // 2, samples[len(samples) // 2])  # a repeated hour
+    if shuffle and len(samples) > 3:
+        samples[1], samples[-2] = samples[-2], samples[1]  # out of time order
+    lev = Leverage(p)
+    lev.load_samples(samples, [])
+    t = T0 + n * H + t_off
+    got, want = lev.trend(t), _reference_trend(list(lev.lvr_samples), t, p)
+    assert repr(got) == repr(want)  # repr: NaN medians compare equal too
