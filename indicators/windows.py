@@ -495,7 +495,8 @@ class LiquidationWindows:
             entered = [slots[b] for b, n in counts.items() if rec.get(b) != n]
             pub = []
             for w, (by_ex, by_sym) in zip(self._wins, self._pub):
-                left = [slots[b] for b in order[bisect_right(order, prev - w.seconds):bisect_right(order, head - w.seconds)]]
+                gone = order[bisect_right(order, prev - w.seconds):bisect_right(order, head - w.seconds)]
+                left = [slots[b] for b in gone]
                 pairs = set().union(*entered, *left)
                 if pairs:
                     exchanges, symbols = zip(*pairs)

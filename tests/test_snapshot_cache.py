@@ -8,8 +8,19 @@ not, the part is the previous snapshot's object (or, at least, equal to it).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from statistics import median
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from feeds.events import Candle, Liquidation, Price
 from indicators.engine import Engine
+from indicators.leverage import MIN_TREND_SAMPLES, Leverage
+from indicators.params import IndicatorParams
+from indicators.windows import LiquidationWindows
 
 H = 3_600_000
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % H
@@ -103,11 +114,6 @@ def test_hourly_bars_at_a_clock_past_the_newest_liquidation():
 
 # -- the windows' per-exchange / per-symbol copies, patched from query to query
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from indicators.windows import LiquidationWindows  # noqa: E402
-
 SMALL = (("5s", 5), ("20s", 20), ("60s", 60))  # short windows: every edge is near
 SLACK = 30
 EXCHANGES = ("binance", "bybit", "okx")
@@ -120,7 +126,8 @@ _op = st.one_of(
                                         st.integers(-200_000, 0)),
               st.sampled_from(EXCHANGES), st.sampled_from(SYMBOLS), st.sampled_from(("long", "short")),
               st.integers(1, 10**6).map(float)),
-    st.tuples(st.just("query"), st.one_of(st.integers(0, 4_000), st.integers(0, 400_000), st.integers(-SLACK * 1000, 0))),
+    st.tuples(st.just("query"),
+              st.one_of(st.integers(0, 4_000), st.integers(0, 400_000), st.integers(-SLACK * 1000, 0))),
 )
 
 
@@ -186,10 +193,6 @@ def test_window_copies_unchanged_are_the_same_objects():
 def test_the_snapshot_lvr_does_not_depend_on_the_hash_seed():
     """Three venues whose sum depends on its order (1e16 + 1 + 1): the
     snapshot's LVR sums whole venues in a fixed order, whatever the seed."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "from indicators.leverage import lvr\n"
         "by_ex = {'binance': (1e16, 0.0), 'bybit': (1.0, 0.0), 'okx': (1.0, 0.0)}\n"
@@ -202,11 +205,6 @@ def test_the_snapshot_lvr_does_not_depend_on_the_hash_seed():
 
 
 # -- the LVR trend: bisected spans and a numpy peak search, the same figures
-
-from statistics import median  # noqa: E402
-
-from indicators.leverage import MIN_TREND_SAMPLES, Leverage  # noqa: E402
-from indicators.params import IndicatorParams  # noqa: E402
 
 DAY = 86_400_000
 
