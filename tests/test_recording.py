@@ -218,8 +218,8 @@ def _both_ways(lines: list[bytes]) -> tuple[str, str]:
     with their numbers and wording, and the unknown count.
     """
     fast_stats, slow_stats = ReadStats(), ReadStats()
-    fast = R._decode_lines(lines, 10, None, fast_stats)
-    slow = [ev for i, line in enumerate(lines) if (ev := R._read_line(line, 11 + i, None, slow_stats)) is not None]
+    fast, _ = R._decode_lines(lines, 10, None, fast_stats)
+    slow = R._decode_carefully(lines, 10, None, slow_stats)
     def show(evs, st):
         return repr([(type(e).__name__, [(type(v).__name__, v) for v in e]) for e in evs]) + repr((st.bad, st.unknown))
     return show(fast, fast_stats), show(slow, slow_stats)
@@ -311,6 +311,18 @@ def test_fields_read_the_same_both_ways(kind, data):
         else:
             d[key] = value
     line = _line(d, data.draw(st.sampled_from(_EXTRAS)), data.draw(st.booleans()), data.draw(st.booleans()))
+    fast, slow = _both_ways([line])
+    assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(exclude_categories=()), max_size=6), key=st.sampled_from(["exchange", "symbol", "side", "type"]),
+       ascii=st.booleans())
+def test_strings_read_the_same_both_ways(text, key, ascii):
+    """Any text in a string field, escaped or raw, lone surrogates and control characters too."""
+    d = to_dict(EVENTS[0])
+    d[key] = text
+    line = json.dumps(d, separators=(",", ":"), ensure_ascii=ascii).encode("utf-8", "surrogatepass")
     fast, slow = _both_ways([line])
     assert fast == slow
 
@@ -412,3 +424,25 @@ def test_cut_gzip_of_many_chunks_yields_every_line_before_the_cut(tmp_path):
     assert len(got) == len(before_cut) > 20_000
     assert got == [from_dict(json.loads(line)) for line in before_cut]
     assert stats.truncated and stats.bad == []
+
+
+def test_a_file_the_fast_path_refuses_is_read_carefully_then_fast_again(tmp_path, monkeypatch):
+    """A stretch of lines with a field this liqwatch does not know (a newer one's file), then ordinary ones:
+    the same events either way, and the fast path, paused over the stretch, takes the ordinary lines again."""
+    events = [EVENTS[i % 7] for i in range(30_000)]
+    lines = [dumps(ev) for ev in events]
+    lines[:5_000] = [line[:-1] + ',"order_id":"x1"}' for line in lines[:5_000]]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    tried: list[bytes] = []
+    real = R._fast_decode
+
+    def fast(line: bytes) -> object:
+        tried.append(line)
+        return real(line)
+
+    monkeypatch.setattr(R, "_fast_decode", fast)
+    stats = ReadStats()
+    assert list(read_events(path, stats=stats)) == events and stats.bad == []
+    assert sum(b"order_id" in line for line in tried) < 5_000 / 4
+    assert tried[-1] == lines[-1].encode()
