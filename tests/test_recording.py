@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import pytest
 
+from feeds import recording as R
 from feeds.events import (
     Candle,
     FeedStatus,
@@ -201,13 +203,6 @@ def test_an_unknown_type_is_none():
 
 
 # -- the fast path (msgspec) against the careful one (orjson + from_dict) ----
-
-import io
-import math
-
-import orjson
-
-from feeds import recording as R
 
 
 def _both_ways(lines: list[bytes]) -> tuple[str, str]:
@@ -416,9 +411,8 @@ def test_cut_gzip_of_many_chunks_yields_every_line_before_the_cut(tmp_path):
     cut = tmp_path / "cut2.jsonl.gz"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size - 100])
     before_cut: list[str] = []
-    with gzip.open(cut, "rt") as fh:
-        with pytest.raises(EOFError):
-            before_cut.extend(fh)
+    with gzip.open(cut, "rt") as fh, pytest.raises(EOFError):
+        before_cut.extend(fh)
     stats = ReadStats()
     got = list(read_events(cut, stats=stats))
     assert len(got) == len(before_cut) > 20_000
