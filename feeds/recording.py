@@ -73,16 +73,16 @@ class ReadStats:
 
 # Two ways to read a line.  The careful path, orjson + ``from_dict``, defines
 # what a valid line is and words every error.  The fast path decodes a line
-# straight into a typed msgspec struct, checked in C: a chunk of lines costs
-# under half of what orjson + from_dict cost, and parsing is much of what
-# ``liqwatch report`` spends.  msgspec's
-# rules are not quite from_dict's, though (it skips unknown fields without
-# checking them, and reads integers of any size exactly where orjson turns
-# those past 64 bits into floats), so the fast path takes only the lines it
-# can vouch for: the well-formed ones of the common types, with no unknown
-# field and every check of the careful decoders restated.  Every line it
-# refuses goes the careful way.  tests/test_recording.py holds the two paths
-# to the same events, type for type and bit for bit.
+# straight into a typed msgspec struct, checked in C, for well under half the
+# cost, and parsing is much of what ``liqwatch report`` spends.  msgspec's
+# rules are not quite from_dict's, though: it skips unknown fields without
+# checking them (orjson refuses a line with bad UTF-8 or 1e400 anywhere), and
+# reads integers of any size exactly (orjson reads those past 64 bits as
+# floats, which _ts truncates).  So the fast path takes only the lines it can
+# vouch for: the common types, no unknown field, 64-bit timestamps, and every
+# check of the careful decoders restated.  Every line it refuses goes the
+# careful way.  tests/test_recording.py holds the two paths to the same
+# events, type for type and bit for bit, and to the same errors.
 _NAME = Annotated[str, msgspec.Meta(min_length=1)]
 _FAST_FIELD: dict[type, Any] = {
     int: Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)],
