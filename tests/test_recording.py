@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import pytest
 
+from feeds import recording as R
 from feeds.events import (
     Candle,
     FeedStatus,
@@ -198,3 +200,243 @@ def test_objects_that_are_not_events_are_worded(d, expected):
 
 def test_an_unknown_type_is_none():
     assert from_dict({"type": "funding_rate", "ts": 1}) is None
+
+
+# -- the fast path (msgspec) against the careful one (orjson + from_dict) ----
+
+
+def _both_ways(lines: list[bytes]) -> tuple[str, str]:
+    """What a chunk decode and a line-by-line careful decode make of the same lines.
+
+    Compared as repr: bit for bit (repr tells -0.0 from 0.0 and every float
+    apart), type for type (an int price must come out a float), the bad lines
+    with their numbers and wording, and the unknown count.
+    """
+    fast_stats, slow_stats = ReadStats(), ReadStats()
+    fast, _ = R._decode_lines(lines, 10, None, fast_stats)
+    slow = R._decode_carefully(lines, 10, None, slow_stats)
+    def show(evs, st):
+        return repr([(type(e).__name__, [(type(v).__name__, v) for v in e]) for e in evs]) + repr((st.bad, st.unknown))
+    return show(fast, fast_stats), show(slow, slow_stats)
+
+
+def test_the_fast_path_takes_the_common_lines():
+    """Not a speed test: a fast path that refused every line would still be correct, only slow."""
+    for ev in EVENTS:
+        line = dumps(ev).encode()
+        if isinstance(ev, FeedStatus):
+            with pytest.raises(R._REFUSED):
+                R._fast_decode(line)
+        else:
+            s = R._fast_decode(line)
+            assert R._EVENT_OF[type(s)] is type(ev) and R._astuple(s) == tuple(ev)
+
+
+_json_numbers = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-(2**70), 2**70).map(str),
+    st.from_regex(r"\A-?(0|[1-9][0-9]{0,25})(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?\Z"),
+    st.sampled_from(["-0", "-0.0", "0e0", "1e308", "1.8e308", "2.2250738585072011e-308", "4.9e-324", "2e-324",
+                     "9007199254740993", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                     "-9223372036854775809", "18446744073709551615", "18446744073709551616", "1e400", "true",
+                     "null", '"1.5"', '""', "[1]", "{}"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(number=_json_numbers, kind=st.sampled_from([0, 2, 3, 4, 5, 6]), data=st.data())
+def test_numbers_read_the_same_both_ways(number, kind, data):
+    """Any JSON number, in any numeric field (ts included), bit for bit the same event or the same error."""
+    d = to_dict(EVENTS[kind])
+    key = data.draw(st.sampled_from([k for k, v in d.items() if isinstance(v, (int, float)) and k != "type"]))
+    text = json.dumps(d, separators=(",", ":")).replace(json.dumps(d[key]), number, 1)
+    fast, slow = _both_ways([text.encode()])
+    assert fast == slow
+
+
+# Values an unknown field may hold that orjson refuses: a fast path that
+# skipped unknown fields unread would take these lines.
+_UNKNOWN_FIELDS = [b',"x":1e400', b',"x":"\\ud800"', b',"x":"\xff"', b',"x":[1,]', b',"x":' + b"[" * 3000 + b"]" * 3000]
+
+
+_EXTRAS = [b"", b',"extra":1', b',"type":"price"', b',"ts":1', *_UNKNOWN_FIELDS]
+# Every value each field is tried with: the specials of _KINDS, and these.
+_TRIED = [_MISSING, True, False, None, 0, 1, -1, 2**63, 2**64 + 1, -(2**63) - 1, 2**70 + 1, 1.5, -0.0, -1.0, 1e308, "", "x", "1.5",
+          [1], {}, "long", "1h"]
+
+
+def _line(d: dict, extra: bytes = b"", type_last: bool = False, ascii: bool = True) -> bytes:
+    line = json.dumps(d, separators=(",", ":"), ensure_ascii=ascii).encode()
+    if type_last:
+        first, _, rest = line[1:-1].partition(b",")
+        return b"{" + rest + b"," + first + extra + b"}"
+    return line[:-1] + extra + b"}"
+
+
+@pytest.mark.parametrize("kind, key", [(kind, key) for kind in sorted(_KINDS) for key in _KINDS[kind][1] if key != "type"])
+def test_each_field_reads_the_same_both_ways(kind, key):
+    """Each field missing, mistyped, empty or out of range, with extra fields or the type last: same events, same errors."""
+    _, good, special = _KINDS[kind]
+    values = _TRIED + (list(special[key].elements) if key in special else [])  # type: ignore[attr-defined]
+    lines = []
+    for value in values:
+        d = dict(good)
+        if value is _MISSING:
+            del d[key]
+        else:
+            d[key] = value
+        lines += [_line(d, extra, type_last) for extra in _EXTRAS for type_last in (False, True)]
+    for line in lines:
+        fast, slow = _both_ways([line])
+        assert fast == slow, line
+
+
+@pytest.mark.parametrize("kind", sorted(_KINDS))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fields_read_the_same_both_ways(kind, data):
+    """Two fields off at a time, any values, unicode escaped or not."""
+    _, good, special = _KINDS[kind]
+    d = dict(good)
+    fields = [k for k in d if k != "type"]
+    for key in data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=2, unique=True)):
+        value = data.draw(st.one_of(st.just(_MISSING), special.get(key, _FIELD.get(key, _values))))
+        if value is _MISSING:
+            del d[key]
+        else:
+            d[key] = value
+    line = _line(d, data.draw(st.sampled_from(_EXTRAS)), data.draw(st.booleans()), data.draw(st.booleans()))
+    fast, slow = _both_ways([line])
+    assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(exclude_categories=()), max_size=6), key=st.sampled_from(["exchange", "symbol", "side", "type"]),
+       ascii=st.booleans())
+def test_strings_read_the_same_both_ways(text, key, ascii):
+    """Any text in a string field, escaped or raw, lone surrogates and control characters too."""
+    d = to_dict(EVENTS[0])
+    d[key] = text
+    line = json.dumps(d, separators=(",", ":"), ensure_ascii=ascii).encode("utf-8", "surrogatepass")
+    fast, slow = _both_ways([line])
+    assert fast == slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(picks=st.lists(st.integers(0, 11), max_size=12))
+def test_a_chunk_of_mixed_lines_reads_as_line_by_line(picks):
+    """Bad, blank and unknown lines among good ones: the fast runs and the careful lines interleave in order."""
+    pool = [dumps(ev).encode() for ev in EVENTS] + [b"", b"{not json", b'{"type":"funding_rate","ts":1}', b"  "]
+    fast, slow = _both_ways([pool[i] for i in picks])
+    assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from([b"a", b"{}", b"\r", b"\n", b" ", "\u00e9".encode()]), max_size=30).map(b"".join),
+       chunk=st.integers(1, 9))
+def test_lines_end_where_text_mode_ends_them(text, chunk):
+    """\\n, \\r\\n and \\r, a \\r\\n split between two chunks too: the same lines, so the same line numbers."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(R, "_CHUNK", chunk)
+        got = [line for lines in R._line_chunks(io.BufferedReader(io.BytesIO(text))) for line in lines]
+    want = [line.removesuffix("\n") for line in io.TextIOWrapper(io.BytesIO(text), encoding="utf-8", newline=None)]
+    assert [line.decode() for line in got] == want
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_line_that_is_not_utf8_is_reported_not_mended(tmp_path, gz):
+    """A corrupt byte in a symbol must not make a new symbol (U+FFFD) nor stop the read."""
+    good = dumps(EVENTS[0]).encode()
+    corrupt = good.replace(b"BTC", b"B\xffC")
+    data = b"\n".join([good, corrupt, dumps(EVENTS[1]).encode()]) + b"\n"
+    path = tmp_path / ("r.jsonl.gz" if gz else "r.jsonl")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    seen: list[tuple[int, str]] = []
+    assert list(read_events(path, on_bad_line=lambda n, why: seen.append((n, why)))) == [EVENTS[0], EVENTS[1]]
+    column = corrupt.index(b"\xff") + 1
+    assert seen == [(2, f"not valid UTF-8 (invalid start byte at byte {column})")]
+
+
+def test_windows_and_old_mac_line_ends_read_alike(tmp_path):
+    lines = [dumps(ev) for ev in EVENTS]
+    for sep in ("\r\n", "\r"):
+        path = tmp_path / "r.jsonl"
+        path.write_bytes((sep.join(lines) + sep).encode())
+        stats = ReadStats()
+        assert list(read_events(path, stats=stats)) == EVENTS and stats.lines == len(EVENTS) and not stats.bad
+
+
+def test_a_line_of_unicode_spaces_is_blank(tmp_path):
+    """Blank is what str.strip() says, as when the file was read as text: skipped without a word."""
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(("\u3000\u00a0\n" + dumps(EVENTS[0]) + "\n").encode())
+    stats = ReadStats()
+    assert list(read_events(path, stats=stats)) == [EVENTS[0]] and stats.bad == [] and stats.lines == 2
+
+
+def test_deep_nesting_is_a_bad_line_not_a_crash(tmp_path):
+    path = tmp_path / "r.jsonl"
+    deep = '{"ts":' + "[" * 100_000 + "]" * 100_000 + ',"type":"liquidation"}'
+    path.write_text(deep + "\n" + dumps(EVENTS[0]) + "\n")
+    stats = ReadStats()
+    assert list(read_events(path, on_bad_line=None, stats=stats)) == [EVENTS[0]]
+    assert [n for n, _ in stats.bad] == [1] and stats.bad[0][1].startswith("not valid JSON")
+
+
+def test_many_chunks_with_bad_lines_keep_their_numbers(tmp_path):
+    """Bad lines far into a file, past many chunks, with the right numbers; nothing lost at chunk seams."""
+    events = [EVENTS[i % 7] for i in range(20_000)]
+    lines = [dumps(ev) for ev in events]
+    bad_at = {3, 4_999, 5_000, 12_345, 19_999}
+    for i in bad_at:
+        lines[i] = "{torn"
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    stats = ReadStats()
+    got = list(read_events(path, on_bad_line=None, stats=stats))
+    assert got == [ev for i, ev in enumerate(events) if i not in bad_at]
+    assert [n for n, _ in stats.bad] == sorted(i + 1 for i in bad_at)
+    assert stats.lines == 20_000 and stats.events == len(got)
+
+
+def test_cut_gzip_of_many_chunks_yields_every_line_before_the_cut(tmp_path):
+    """Every line a text-mode read (the reader of old) got before the cut, and no torn line reported."""
+    path = tmp_path / "cut.jsonl.gz"
+    events = [EVENTS[i % 7] for i in range(20_000)]
+    w = RecordingWriter(path)
+    w.write_many(events)
+    w.flush()
+    w.write_many(events[:1000])
+    w.flush()
+    cut = tmp_path / "cut2.jsonl.gz"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size - 100])
+    before_cut: list[str] = []
+    with gzip.open(cut, "rt") as fh, pytest.raises(EOFError):
+        before_cut.extend(fh)
+    stats = ReadStats()
+    got = list(read_events(cut, stats=stats))
+    assert len(got) == len(before_cut) > 20_000
+    assert got == [from_dict(json.loads(line)) for line in before_cut]
+    assert stats.truncated and stats.bad == []
+
+
+def test_a_file_the_fast_path_refuses_is_read_carefully_then_fast_again(tmp_path, monkeypatch):
+    """A stretch of lines with a field this liqwatch does not know (a newer one's file), then ordinary ones:
+    the same events either way, and the fast path, paused over the stretch, takes the ordinary lines again."""
+    events = [EVENTS[i % 7] for i in range(30_000)]
+    lines = [dumps(ev) for ev in events]
+    lines[:5_000] = [line[:-1] + ',"order_id":"x1"}' for line in lines[:5_000]]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    tried: list[bytes] = []
+    real = R._fast_decode
+
+    def fast(line: bytes) -> object:
+        tried.append(line)
+        return real(line)
+
+    monkeypatch.setattr(R, "_fast_decode", fast)
+    stats = ReadStats()
+    assert list(read_events(path, stats=stats)) == events and stats.bad == []
+    assert sum(b"order_id" in line for line in tried) < 5_000 / 4
+    assert tried[-1] == lines[-1].encode()

@@ -3,8 +3,7 @@
 Needs no terminal: JSON goes to stdout for scripts (stable keys, see
 indicators/report.py), and the people's version is Rich output that degrades
 to plain text when stdout is a pipe.  Bad lines are warned on stderr with
-their line numbers and skipped; a report is still printed.  A big recording
-is read by a second process while this one replays it (feeds/readahead.py).
+their line numbers and skipped; a report is still printed.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from feeds.readahead import ReaderFailed, read_events_ahead
-from feeds.recording import ReadStats
+from feeds.recording import ReadStats, read_events
 from indicators.params import IndicatorParams
 from indicators.report import build_report
 from indicators.snapshot import band
@@ -41,12 +39,9 @@ def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | N
         print(f"{path}:{lineno}: {reason}; skipped", file=err)
 
     try:
-        report = build_report(read_events_ahead(path, on_bad_line=warn, stats=stats), params)
+        report = build_report(read_events(path, on_bad_line=warn, stats=stats), params)
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror or exc}", file=err)
-        return EXIT_UNREADABLE
-    except ReaderFailed as exc:
-        print(f"cannot read {path}: {exc}", file=err)
         return EXIT_UNREADABLE
     if stats.truncated:
         print(f"{path}: the file ends mid-stream (cut off); reported up to the last complete line", file=err)
