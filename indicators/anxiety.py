@@ -16,6 +16,7 @@ few float operations.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from typing import NamedTuple
 
@@ -29,6 +30,13 @@ LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
 MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
+# The calm-tick thresholds (MoodSeries._scores): a relative margin far above
+# the rounding of the exact tests, and the ranges where the thresholds' own
+# arithmetic stays in normal floats (outside them a tick takes the formulas).
+_MARGIN = 1e-9
+_EXP_SAFE = 30.0
+_TINY = 1e-200
+_HUGE = 1e200
 
 
 def normal_cdf(z: float) -> float:
@@ -117,6 +125,12 @@ class MoodSeries:
         self.k_down = 0.5
         self.k_up = 0.5
         self.mean_close: float | None = None
+        self._floor = _Extreme(self.buf, lowest=True)
+        self._ceiling = _Extreme(self.buf, lowest=False)
+        # A price at or above this is calm on the floor; at or below this,
+        # it has no euphoria (see _scores).
+        self._calm_above = math.inf
+        self._cool_below = -math.inf
         # Scores: the decayed running maxima and when they were set.
         self.bai = 0.0
         self.bai_ts = 0
@@ -135,8 +149,12 @@ class MoodSeries:
     # -- input ------------------------------------------------------------
 
     def add_bar(self, bar: Bar) -> None:
-        """A closed bar.  Bars must come in order; a repeated or older bar is ignored."""
+        """A closed bar.  Bars must come in order; a repeated or older bar is ignored,
+        and so is one whose high, low or close is not a positive finite number
+        (it would end in a division by zero, or a NaN floor for 30 days)."""
         if self.last_ts is not None and bar.ts <= self.last_ts:
+            return
+        if not (0.0 < bar.low < math.inf and 0.0 < bar.high < math.inf and 0.0 < bar.close < math.inf):
             return
         close_time = bar.ts + self.bar_ms
         a = self.anchor
@@ -157,7 +175,7 @@ class MoodSeries:
         self.k_up = (k_vol + k_short) / 2
         self.nbars += 1
         self.last_ts = bar.ts
-        self._refresh()
+        self._refresh(bar.close, close_time)
         if self.price_ts is None or close_time >= self.price_ts:
             self.price, self.price_ts = bar.close, close_time
         self._update(close_time)
@@ -172,38 +190,46 @@ class MoodSeries:
 
     # -- per-bar work ----------------------------------------------------
 
-    def _refresh(self) -> None:
+    def _refresh(self, close: float, close_time: int) -> None:
+        """The per-bar state (eps, floor, ceiling, mean close) with ``bar`` in the window.
+
+        The floor and ceiling move incrementally (``_Extreme``); what numpy
+        still does is one sum of 14 true ranges and one of the window's closes,
+        the same reductions over the same values as a full recomputation."""
         buf = self.buf
         n = buf.n
-        w0 = max(0, n - self.window)
-        ts, highs, lows, closes = buf.ts[w0:n], buf.high[w0:n], buf.low[w0:n], buf.close[w0:n]
-        # eps = max(eps_min, ATR14 %)
-        k = min(14, n - w0 - 1)
+        nbars = self.nbars
+        base = nbars - n  # the bar number at buffer position 0
+        start = nbars - self.window if nbars > self.window else 0  # the window's first bar
+        p = self.p
+        # eps = max(eps_min, ATR14 %): the mean true range of the newest bars
+        # whose previous close is in the window.
+        k = min(14, nbars - start - 1)
+        eps = p.bai_eps_min
         if k >= 1:
-            h, l, pc = highs[-k:], lows[-k:], closes[-k - 1:-1]
-            tr = np.maximum(h - l, np.maximum(np.abs(h - pc), np.abs(l - pc)))
-            self.eps = max(self.p.bai_eps_min, _mean(tr) / float(closes[-1]))
-        else:
-            self.eps = self.p.bai_eps_min
-        eps = self.eps
-        # Floor (only among bars from the break on, while anchored) and its tests.
-        a = self.anchor
-        f0 = max(w0, n - (self.nbars - a.first_bar)) - w0 if a is not None else 0
-        fl, fc = lows[f0:], closes[f0:]
-        i = int(fl.argmin())
-        f = float(fl[i])
-        touches = int(np.count_nonzero((fl[i + 1:] <= f * (1 + eps)) & (fc[i + 1:] > f)))
-        self.floor = Level(f, int(ts[f0 + i]), touches)
-        # Ceiling over the whole window, tested from below.
-        j = int(highs.argmax())
-        c = float(highs[j])
-        touches = int(np.count_nonzero((highs[j + 1:] >= c * (1 - eps)) & (closes[j + 1:] < c)))
-        self.ceiling = Level(c, int(ts[j]), touches)
-        self.mean_close = _mean(closes)
+            atr = float(_sum(buf.tr[n - k:n])) / k / close
+            if atr > eps:
+                eps = atr
+        self.eps = eps
         # An anchor is forgotten once its maturity has decayed away.
-        if a is not None and self._anchor_maturity(a, int(ts[-1]) + self.bar_ms) < self.p.bai_anchor_min_maturity:
-            self.anchor = None
-            self._refresh()
+        a = self.anchor
+        if a is not None and self._anchor_maturity(a, close_time) < p.bai_anchor_min_maturity:
+            self.anchor = a = None
+        # Floor (only among bars from the break on, while anchored) and its tests.
+        f_start = a.first_bar if a is not None and a.first_bar > start else start
+        self.floor = floor = self._floor.advance(f_start, base, n, eps)
+        # Ceiling over the whole window, tested from below.
+        self.ceiling = ceiling = self._ceiling.advance(start, base, n, eps)
+        f, c = floor.price, ceiling.price
+        self.mean_close = mean = _mean(buf.close[start - base:n])
+        # What a tick needs to know to skip the formulas (see _scores).
+        if eps < _EXP_SAFE and _TINY < f < _HUGE and _TINY < c < _HUGE:
+            self._calm_above = f * math.exp(eps) * (1.0 + _MARGIN)
+            below = c * math.exp(-eps) * (1.0 - _MARGIN)
+            self._cool_below = below if below < mean else mean
+        else:
+            self._calm_above = math.inf
+            self._cool_below = -math.inf
 
     def _anchor_maturity(self, a: Anchor, now: int) -> float:
         return a.maturity * 2.0 ** (-max(0, now - a.broke_at) / self.half_life_ms)
@@ -245,26 +271,34 @@ class MoodSeries:
     def _scores(self, now: int) -> tuple[float, float]:
         """(BA, euphoria) at ``now``: ``_evaluate``'s two numbers, without its why.
 
-        A floor's maturity only matters when the price is below it or within
-        eps above it, so the calm tick (the common one) never computes it."""
-        p = self.p
+        A calm tick (the common one) skips the formulas: the bar close left
+        thresholds with a relative margin of 1e-9 (millions of ulps, where the
+        exact tests' division, log and exp err by an ulp or two), so a price
+        past them is beyond eps above the floor and below the ceiling, and at
+        or under the mean close, for the exact tests too: BA 0 from the floor,
+        euphoria 0.  Any other price takes the exact formulas."""
         price = self.price
-        eps = self.eps
-        floor = self.floor
-        assert price is not None and floor is not None
-        f = floor.price
-        if price < f or math.log(price / f) < eps:
-            ba = _ba(price, f, _maturity(floor, now, p), eps, self.k_down, p)
-        else:
+        assert price is not None and self.floor is not None
+        if price >= self._calm_above:
             ba = 0.0
+        else:
+            p = self.p
+            floor = self.floor
+            f = floor.price
+            eps = self.eps
+            if price < f or math.log(price / f) < eps:
+                ba = _ba(price, f, _maturity(floor, now, p), eps, self.k_down, p)
+            else:
+                ba = 0.0
         a = self.anchor
         if a is not None:
+            p = self.p
             e = self._anchor_maturity(a, now)
             if e >= p.bai_anchor_min_maturity:
-                anchored = _ba(price, a.floor.price, e, eps, self.k_down, p)
+                anchored = _ba(price, a.floor.price, e, self.eps, self.k_down, p)
                 if anchored > ba:
                     ba = anchored
-        return ba, self._euphoria(price, now)
+        return ba, (0.0 if price <= self._cool_below else self._euphoria(price, now))
 
     def _euphoria(self, price: float, now: int) -> float:
         """Height euphoria: the mirror on the ceiling, or the extension above the mean."""
@@ -434,7 +468,9 @@ class RollingZ:
 class _Columns:
     """The last ``keep`` bars as numpy columns: appends are O(1) amortised and
     a window is a zero-copy slice (the buffer is twice ``keep`` and slides
-    down when full)."""
+    down when full).  Each bar's true range is computed as it comes, from
+    Python floats: the same subtractions, abs and max as numpy's elementwise
+    ones, so eps is one sum over stored values."""
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
@@ -443,18 +479,98 @@ class _Columns:
         self.high = np.zeros(size)
         self.low = np.zeros(size)
         self.close = np.zeros(size)
+        self.tr = np.zeros(size)  # true range; the first bar ever has no previous close: its high - low
         self.n = 0
+        self._prev_close: float | None = None
 
     def append(self, bar: Bar) -> None:
-        cols = (self.ts, self.high, self.low, self.close)
         if self.n == len(self.ts):
             keep = self.keep
-            for col in cols:
+            for col in (self.ts, self.high, self.low, self.close, self.tr):
                 col[:keep] = col[self.n - keep:self.n]
             self.n = keep
         n = self.n
+        h, lo, c = float(bar.high), float(bar.low), float(bar.close)
+        pc = self._prev_close
+        tr = h - lo
+        if pc is not None:
+            up, down = abs(h - pc), abs(lo - pc)
+            tr = max(tr, up, down)
         self.ts[n] = bar.ts
-        self.high[n] = bar.high
-        self.low[n] = bar.low
-        self.close[n] = bar.close
+        self.high[n] = h
+        self.low[n] = lo
+        self.close[n] = c
+        self.tr[n] = tr
+        self._prev_close = c
         self.n = n + 1
+
+
+class _Extreme:
+    """The lowest low (``lowest``) or the highest high of a run of bars that
+    grows at its newest end, kept bar by bar, with the later bars that test it.
+
+    numpy rescans the run only when it loses the extreme's bar (the window
+    slid past it), starts earlier than before (an anchor ended) or eps
+    outgrew the kept tests; otherwise the newest bar either sets a new extreme
+    (strictly beyond it: the first of equal bars stays, as with argmin and
+    argmax) or may test it.  The candidate tests are kept sorted: the later
+    bars' lows (highs) within ``reach`` of the extreme that closed on its
+    inner side, so the count within eps <= reach is one bisection; ``reach``
+    is twice eps as of the rescan, which keeps the list short in a trend
+    (where the extreme leaves the window bar after bar and rescans are many)."""
+
+    __slots__ = ("lowest", "values", "closes", "ts", "first", "idx", "price", "when", "reach", "limit", "tests")
+
+    def __init__(self, cols: _Columns, lowest: bool) -> None:
+        self.lowest = lowest
+        self.values = cols.low if lowest else cols.high
+        self.closes = cols.close
+        self.ts = cols.ts
+        self.first = 0  # the run's first bar number
+        self.idx = -1  # the extreme's bar number; -1 before the first bar
+        self.price = 0.0
+        self.when = 0  # the extreme bar's open, ms
+        self.reach = 0.0
+        self.limit = 0.0  # price * (1 + reach) for a floor, price * (1 - reach) for a ceiling
+        self.tests: list[float] = []
+
+    def advance(self, first: int, base: int, n: int, eps: float) -> Level:
+        """The run is now bars ``first`` to the newest, at buffer position
+        ``n - 1``; position 0 is bar number ``base``.  Returns the extreme
+        with its tests within eps."""
+        if self.idx < first or first < self.first or eps > self.reach:
+            self._rescan(first - base, n, base, eps)
+        else:
+            value = float(self.values[n - 1])
+            price = self.price
+            if value < price if self.lowest else value > price:
+                self.idx, self.price, self.when = base + n - 1, value, int(self.ts[n - 1])
+                self.limit = value * (1 + self.reach) if self.lowest else value * (1 - self.reach)
+                self.tests = []
+            elif value <= self.limit if self.lowest else value >= self.limit:
+                close = self.closes[n - 1]
+                if close > price if self.lowest else close < price:
+                    insort(self.tests, value)
+        self.first = first
+        price = self.price
+        if self.lowest:
+            touches = bisect_right(self.tests, price * (1 + eps))
+        else:
+            touches = len(self.tests) - bisect_left(self.tests, price * (1 - eps))
+        return Level(price, self.when, touches)
+
+    def _rescan(self, start: int, n: int, base: int, eps: float) -> None:
+        run = self.values[start:n]
+        i = int(run.argmin() if self.lowest else run.argmax())
+        self.idx = base + start + i
+        self.price = price = float(run[i])
+        self.when = int(self.ts[start + i])
+        self.reach = reach = 2 * eps
+        later, closes = run[i + 1:], self.closes[start + i + 1:n]
+        if self.lowest:
+            self.limit = price * (1 + reach)
+            kept = (later <= self.limit) & (closes > price)
+        else:
+            self.limit = price * (1 - reach)
+            kept = (later >= self.limit) & (closes < price)
+        self.tests = np.sort(later[kept]).tolist()
