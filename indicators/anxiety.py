@@ -30,7 +30,7 @@ LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
 MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
-# The calm-tick thresholds (MoodSeries._scores): a relative margin far above
+# The calm-tick thresholds (MoodSeries._thresholds): a relative margin far above
 # the rounding of the exact tests, and the ranges where the thresholds' own
 # arithmetic stays in normal floats (outside them a tick takes the formulas).
 _MARGIN = 1e-9
@@ -127,10 +127,8 @@ class MoodSeries:
         self.mean_close: float | None = None
         self._floor = _Extreme(self.buf, lowest=True)
         self._ceiling = _Extreme(self.buf, lowest=False)
-        # A price at or above this is calm on the floor; at or below this,
-        # it has no euphoria (see _scores).
-        self._calm_above = math.inf
-        self._cool_below = -math.inf
+        self._calm_above = math.inf  # see _thresholds
+        self._warm_above = 0.0
         # Scores: the decayed running maxima and when they were set.
         self.bai = 0.0
         self.bai_ts = 0
@@ -221,15 +219,23 @@ class MoodSeries:
         # Ceiling over the whole window, tested from below.
         self.ceiling = ceiling = self._ceiling.advance(start, base, n, eps)
         f, c = floor.price, ceiling.price
-        self.mean_close = mean = _mean(buf.close[start - base:n])
-        # What a tick needs to know to skip the formulas (see _scores).
+        self.mean_close = _mean(buf.close[start - base:n])
+        self._thresholds(f, c, eps)
+
+    def _thresholds(self, f: float, c: float, eps: float) -> None:
+        """Where a price is surely calm on the floor (at or above ``_calm_above``)
+        and surely far from the ceiling (at or below ``_warm_above``), so that a
+        tick skips a log: the exact tests are ln(price / f) < eps and
+        ln(c / price) < eps, whose division, log and exp err by an ulp or two,
+        and the thresholds stand a relative 1e-9 (millions of ulps) beyond
+        f * e^eps and c * e^-eps.  Outside the ranges where that arithmetic
+        stays in normal floats, no price is sure and the tests are taken."""
         if eps < _EXP_SAFE and _TINY < f < _HUGE and _TINY < c < _HUGE:
             self._calm_above = f * math.exp(eps) * (1.0 + _MARGIN)
-            below = c * math.exp(-eps) * (1.0 - _MARGIN)
-            self._cool_below = below if below < mean else mean
+            self._warm_above = c * math.exp(-eps) * (1.0 - _MARGIN)
         else:
             self._calm_above = math.inf
-            self._cool_below = -math.inf
+            self._warm_above = 0.0
 
     def _anchor_maturity(self, a: Anchor, now: int) -> float:
         return a.maturity * 2.0 ** (-max(0, now - a.broke_at) / self.half_life_ms)
@@ -271,25 +277,23 @@ class MoodSeries:
     def _scores(self, now: int) -> tuple[float, float]:
         """(BA, euphoria) at ``now``: ``_evaluate``'s two numbers, without its why.
 
-        A calm tick (the common one) skips the formulas: the bar close left
-        thresholds with a relative margin of 1e-9 (millions of ulps, where the
-        exact tests' division, log and exp err by an ulp or two), so a price
-        past them is beyond eps above the floor and below the ceiling, and at
-        or under the mean close, for the exact tests too: BA 0 from the floor,
-        euphoria 0.  Any other price takes the exact formulas."""
+        A tick calm on the floor (the common one) skips the formulas: a price
+        at or above ``_calm_above`` is beyond eps above the floor for the
+        exact test too (see ``_thresholds``)."""
         price = self.price
-        assert price is not None and self.floor is not None
-        if price >= self._calm_above:
-            ba = 0.0
-        else:
+        floor = self.floor
+        assert price is not None and floor is not None
+        ba = 0.0
+        if price < self._calm_above:
             p = self.p
-            floor = self.floor
             f = floor.price
             eps = self.eps
-            if price < f or math.log(price / f) < eps:
+            if price < f:
                 ba = _ba(price, f, _maturity(floor, now, p), eps, self.k_down, p)
             else:
-                ba = 0.0
+                up = math.log(price / f)
+                if up < eps:  # testing: _ba's formula, its log taken once
+                    ba = 0.3 * _maturity(floor, now, p) * (1 - up / eps)
         a = self.anchor
         if a is not None:
             p = self.p
@@ -298,31 +302,41 @@ class MoodSeries:
                 anchored = _ba(price, a.floor.price, e, self.eps, self.k_down, p)
                 if anchored > ba:
                     ba = anchored
-        return ba, (0.0 if price <= self._cool_below else self._euphoria(price, now))
+        return ba, self._euphoria(price, now)
 
     def _euphoria(self, price: float, now: int) -> float:
-        """Height euphoria: the mirror on the ceiling, or the extension above the mean."""
-        p = self.p
-        eps = self.eps
+        """Height euphoria: the mirror on the ceiling, or the extension above the mean.
+
+        Each part is skipped where it is 0 for sure: the ceiling's unless the
+        price is above ``_warm_above`` (see ``_thresholds``), the extension's
+        unless the price is above the mean (ln(price / mean) > 0 exactly
+        then: the rounded quotient of positives exceeds 1 exactly when price
+        exceeds the mean, and ln is 0 at 1 and increasing)."""
         c = self.ceiling
         assert c is not None
+        cp = c.price
         eu = 0.0
-        if price > c.price:
-            x = math.log(price / c.price)
+        if price > cp:
+            p = self.p
+            x = math.log(price / cp)
             g = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
-            eu = _maturity(c, now, p) * (0.60 * g + 0.15 * round_level(price, c.price) + 0.25 * self.k_up)
-        elif math.log(c.price / price) < eps:
-            eu = 0.3 * _maturity(c, now, p) * (1 - math.log(c.price / price) / eps)
+            eu = _maturity(c, now, p) * (0.60 * g + 0.15 * round_level(price, cp) + 0.25 * self.k_up)
+        elif price > self._warm_above:
+            down = math.log(cp / price)
+            eps = self.eps
+            if down < eps:
+                eu = 0.3 * _maturity(c, now, self.p) * (1 - down / eps)
         # Extension above the mean, faded by the distance from the high: greed
         # lives at the top, and leaves as the price falls away from it.
-        # min(1.0, max(0.0, ext) / full) * min(1.0, price / ceiling), written out.
-        ext = math.log(price / self.mean_close) if self.mean_close else 0.0
-        x_term = 0.0
-        if ext > 0.0:
-            x = ext / self._ext_full
-            r = price / c.price
+        # min(1.0, ext / full) * min(1.0, price / ceiling), written out.
+        mean = self.mean_close
+        if mean and price > mean:
+            x = math.log(price / mean) / self._ext_full
+            r = price / cp
             x_term = (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
-        return x_term if x_term > eu else eu  # max(eu, x_term)
+            if x_term > eu:  # max(eu, x_term)
+                return x_term
+        return eu
 
     def _evaluate(self, now: int) -> _Eval:
         """The scores at ``now`` with their why: which floor, how mature, how far through."""

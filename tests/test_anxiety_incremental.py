@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.anxiety import Bar, Level, MoodSeries
+from indicators.anxiety import Bar, Level, MoodSeries, _ba, _maturity, round_level
 from indicators.params import IndicatorParams
 
 H = 3_600_000
@@ -83,9 +83,31 @@ def test_the_incremental_state_is_the_plain_formula(seed, count):
         check_ticks(series, seed + n)
 
 
+def plain_scores(series: MoodSeries, now: int) -> tuple[float, float]:
+    """BA and euphoria at ``now`` by DESIGN.md's formulas, every one taken."""
+    p, price, eps = series.p, series.price, series.eps
+    floor, c, a = series.floor, series.ceiling, series.anchor
+    ba = 0.0
+    if price < floor.price or math.log(price / floor.price) < eps:
+        ba = _ba(price, floor.price, _maturity(floor, now, p), eps, series.k_down, p)
+    if a is not None:
+        e = a.maturity * 2.0 ** (-max(0, now - a.broke_at) / series.half_life_ms)
+        if e >= p.bai_anchor_min_maturity:
+            ba = max(ba, _ba(price, a.floor.price, e, eps, series.k_down, p))
+    eu = 0.0
+    if price > c.price:
+        g = min(1.0, (math.log(price / c.price) / p.bai_full_breach) ** p.bai_pain_exponent)
+        eu = _maturity(c, now, p) * (0.60 * g + 0.15 * round_level(price, c.price) + 0.25 * series.k_up)
+    elif math.log(c.price / price) < eps:
+        eu = 0.3 * _maturity(c, now, p) * (1 - math.log(c.price / price) / eps)
+    ext = math.log(price / series.mean_close)
+    x_term = min(1.0, max(0.0, ext) / math.log1p(p.euphoria_full_extension)) * min(1.0, price / c.price)
+    return ba, max(eu, x_term)
+
+
 def check_ticks(series: MoodSeries, seed: int) -> None:
-    """Ticks right at the calm thresholds and at random take the same scores
-    as the explained (always exact) evaluation."""
+    """Ticks right at the thresholds a calm tick is told by, and at random,
+    score as the plain formulas, in the tick's path and in the mood's."""
     import random
 
     rnd = random.Random(seed)
@@ -96,8 +118,10 @@ def check_ticks(series: MoodSeries, seed: int) -> None:
     ts = series.price_ts
     for price in prices:
         series.on_price(ts, price)
+        plain = plain_scores(series, series._at)
+        assert series._scores(series._at) == plain
         ev = series._evaluate(series._at)
-        assert series._scores(series._at) == (ev.ba, ev.eu)
+        assert (ev.ba, ev.eu) == plain
 
 
 def test_a_bar_with_a_price_that_is_not_positive_and_finite_is_ignored():
