@@ -152,19 +152,20 @@ class MoodSeries:
         (it would end in a division by zero, or a NaN floor for 30 days)."""
         if self.last_ts is not None and bar.ts <= self.last_ts:
             return
-        if not (0.0 < bar.low < math.inf and 0.0 < bar.high < math.inf and 0.0 < bar.close < math.inf):
+        high, low, close = float(bar.high), float(bar.low), float(bar.close)
+        if not (0.0 < low < math.inf and 0.0 < high < math.inf and 0.0 < close < math.inf):
             return
         close_time = bar.ts + self.bar_ms
         a = self.anchor
         if a is None:
             f = self.floor
-            if f is not None and bar.close < f.price:
+            if f is not None and close < f.price:
                 e = _maturity(f, close_time, self.p)
                 if e >= self.p.bai_anchor_min_maturity:
                     self.anchor = Anchor(f, e, close_time, self.nbars)
-        elif bar.close > a.floor.price:
+        elif close > a.floor.price:
             self.anchor = None  # a close back above the old floor ends the episode
-        self.buf.append(bar)
+        self.buf.append(bar.ts, high, low, close)
         # Confirmation: z of this bar's log volume and log liquidations over the last 30 days.
         k_vol = self._z_vol.push(math.log(bar.volume) if bar.volume is not None and bar.volume > 0 else None)
         k_long = self._z_long.push(math.log1p(bar.long_liq) if bar.long_liq is not None else None)
@@ -173,9 +174,9 @@ class MoodSeries:
         self.k_up = (k_vol + k_short) / 2
         self.nbars += 1
         self.last_ts = bar.ts
-        self._refresh(bar.close, close_time)
+        self._refresh(high, low, close, bar.ts)
         if self.price_ts is None or close_time >= self.price_ts:
-            self.price, self.price_ts = bar.close, close_time
+            self.price, self.price_ts = close, close_time
         self._update(close_time)
 
     def on_price(self, ts: int, last: float) -> None:
@@ -188,8 +189,8 @@ class MoodSeries:
 
     # -- per-bar work ----------------------------------------------------
 
-    def _refresh(self, close: float, close_time: int) -> None:
-        """The per-bar state (eps, floor, ceiling, mean close) with ``bar`` in the window.
+    def _refresh(self, high: float, low: float, close: float, ts: int) -> None:
+        """The per-bar state (eps, floor, ceiling, mean close) with the new bar in the window.
 
         The floor and ceiling move incrementally (``_Extreme``); what numpy
         still does is one sum of 14 true ranges and one of the window's closes,
@@ -211,13 +212,13 @@ class MoodSeries:
         self.eps = eps
         # An anchor is forgotten once its maturity has decayed away.
         a = self.anchor
-        if a is not None and self._anchor_maturity(a, close_time) < p.bai_anchor_min_maturity:
+        if a is not None and self._anchor_maturity(a, ts + self.bar_ms) < p.bai_anchor_min_maturity:
             self.anchor = a = None
         # Floor (only among bars from the break on, while anchored) and its tests.
         f_start = a.first_bar if a is not None and a.first_bar > start else start
-        self.floor = floor = self._floor.advance(f_start, base, n, eps)
+        self.floor = floor = self._floor.advance(f_start, base, n, eps, low, close, ts)
         # Ceiling over the whole window, tested from below.
-        self.ceiling = ceiling = self._ceiling.advance(start, base, n, eps)
+        self.ceiling = ceiling = self._ceiling.advance(start, base, n, eps, high, close, ts)
         f, c = floor.price, ceiling.price
         self.mean_close = _mean(buf.close[start - base:n])
         self._thresholds(f, c, eps)
@@ -405,6 +406,7 @@ def _mean(a: np.ndarray) -> float:
 
 
 _sum = np.add.reduce
+_new = tuple.__new__  # a NamedTuple built without its Python-level __new__ (a Level per bar, twice)
 
 
 class _Breach(NamedTuple):
@@ -451,30 +453,35 @@ class RollingZ:
     Running sums of x and x^2 over a ring, so a bar costs O(1) instead of a
     pass over 30 days of bars; the population std, as numpy's default."""
 
+    __slots__ = ("values", "n", "sum", "sumsq", "count")
+
     def __init__(self, n: int) -> None:
         self.values: deque[float | None] = deque(maxlen=n)
+        self.n = n
         self.sum = 0.0
         self.sumsq = 0.0
         self.count = 0
 
     def push(self, x: float | None) -> float:
         vals = self.values
-        if len(vals) == vals.maxlen:
+        if len(vals) == self.n:
             old = vals[0]
             if old is not None:
                 self.sum -= old
                 self.sumsq -= old * old
                 self.count -= 1
         vals.append(x)
-        if x is not None:
-            self.sum += x
-            self.sumsq += x * x
-            self.count += 1
-        if x is None or self.count < MIN_Z_SAMPLES:
+        if x is None:
             return 0.5
-        mean = self.sum / self.count
-        var = self.sumsq / self.count - mean * mean
-        if var <= 1e-12 * max(1.0, mean * mean):
+        self.sum = total = self.sum + x
+        self.sumsq = sumsq = self.sumsq + x * x
+        self.count = count = self.count + 1
+        if count < MIN_Z_SAMPLES:
+            return 0.5
+        mean = total / count
+        var = sumsq / count - mean * mean
+        m2 = mean * mean
+        if var <= 1e-12 * (m2 if m2 > 1.0 else 1.0):  # max(1.0, mean * mean), written out
             return 0.5
         return normal_cdf((x - mean) / math.sqrt(var))
 
@@ -497,20 +504,19 @@ class _Columns:
         self.n = 0
         self._prev_close: float | None = None
 
-    def append(self, bar: Bar) -> None:
+    def append(self, ts: int, h: float, lo: float, c: float) -> None:
         if self.n == len(self.ts):
             keep = self.keep
             for col in (self.ts, self.high, self.low, self.close, self.tr):
                 col[:keep] = col[self.n - keep:self.n]
             self.n = keep
         n = self.n
-        h, lo, c = float(bar.high), float(bar.low), float(bar.close)
         pc = self._prev_close
         tr = h - lo
         if pc is not None:
             up, down = abs(h - pc), abs(lo - pc)
             tr = max(tr, up, down)
-        self.ts[n] = bar.ts
+        self.ts[n] = ts
         self.high[n] = h
         self.low[n] = lo
         self.close[n] = c
@@ -528,10 +534,11 @@ class _Extreme:
     outgrew the kept tests; otherwise the newest bar either sets a new extreme
     (strictly beyond it: the first of equal bars stays, as with argmin and
     argmax) or may test it.  The candidate tests are kept sorted: the later
-    bars' lows (highs) within ``reach`` of the extreme that closed on its
-    inner side, so the count within eps <= reach is one bisection; ``reach``
-    is twice eps as of the rescan, which keeps the list short in a trend
-    (where the extreme leaves the window bar after bar and rescans are many)."""
+    bars' lows (highs) within ``reach`` (twice eps as of the list's making)
+    of the extreme that closed on its inner side, so the count within eps is
+    one bisection.  A rescan counts its tests with numpy and leaves the list
+    to be made if the extreme survives a bar: in a trend, or on a flat
+    market's equal lows, the extreme leaves the window bar after bar."""
 
     __slots__ = ("lowest", "values", "closes", "ts", "first", "idx", "price", "when", "reach", "limit", "tests")
 
@@ -544,47 +551,66 @@ class _Extreme:
         self.idx = -1  # the extreme's bar number; -1 before the first bar
         self.price = 0.0
         self.when = 0  # the extreme bar's open, ms
-        self.reach = 0.0
+        self.reach = math.inf  # what the tests list holds (inf while it is not made)
         self.limit = 0.0  # price * (1 + reach) for a floor, price * (1 - reach) for a ceiling
-        self.tests: list[float] = []
+        self.tests: list[float] | None = None
 
-    def advance(self, first: int, base: int, n: int, eps: float) -> Level:
-        """The run is now bars ``first`` to the newest, at buffer position
-        ``n - 1``; position 0 is bar number ``base``.  Returns the extreme
-        with its tests within eps."""
+    def advance(self, first: int, base: int, n: int, eps: float, value: float, close: float, ts: int) -> Level:
+        """The run is now bars ``first`` to the newest (``value``, ``close``,
+        ``ts``: its low or high, close and open), at buffer position ``n - 1``;
+        position 0 is bar number ``base``.  Returns the extreme with its tests
+        within eps."""
         if self.idx < first or first < self.first or eps > self.reach:
-            self._rescan(first - base, n, base, eps)
-        else:
-            value = float(self.values[n - 1])
-            price = self.price
-            if value < price if self.lowest else value > price:
-                self.idx, self.price, self.when = base + n - 1, value, int(self.ts[n - 1])
-                self.limit = value * (1 + self.reach) if self.lowest else value * (1 - self.reach)
-                self.tests = []
-            elif value <= self.limit if self.lowest else value >= self.limit:
-                close = self.closes[n - 1]
-                if close > price if self.lowest else close < price:
-                    insort(self.tests, value)
+            self.first = first
+            return self._rescan(first - base, n, base, eps)
         self.first = first
         price = self.price
-        if self.lowest:
-            touches = bisect_right(self.tests, price * (1 + eps))
+        lowest = self.lowest
+        if value < price if lowest else value > price:
+            self.idx, self.price, self.when = base + n - 1, value, ts
+            self._keep([], 2 * eps)
+            return _new(Level, (value, ts, 0))
+        tests = self.tests
+        if tests is None:
+            tests = self._make(self.idx - base + 1, n - 1, eps)
+        if lowest:
+            if value <= self.limit and close > price:
+                insort(tests, value)
+            touches = bisect_right(tests, price * (1 + eps))
         else:
-            touches = len(self.tests) - bisect_left(self.tests, price * (1 - eps))
-        return Level(price, self.when, touches)
+            if value >= self.limit and close < price:
+                insort(tests, value)
+            touches = len(tests) - bisect_left(tests, price * (1 - eps))
+        return _new(Level, (price, self.when, touches))
 
-    def _rescan(self, start: int, n: int, base: int, eps: float) -> None:
+    def _rescan(self, start: int, n: int, base: int, eps: float) -> Level:
+        """The extreme of buffer positions ``start:n``, its tests counted with numpy."""
         run = self.values[start:n]
         i = int(run.argmin() if self.lowest else run.argmax())
         self.idx = base + start + i
         self.price = price = float(run[i])
         self.when = int(self.ts[start + i])
-        self.reach = reach = 2 * eps
+        self.tests, self.reach = None, math.inf
         later, closes = run[i + 1:], self.closes[start + i + 1:n]
         if self.lowest:
-            self.limit = price * (1 + reach)
-            kept = (later <= self.limit) & (closes > price)
+            tested = (later <= price * (1 + eps)) & (closes > price)
         else:
-            self.limit = price * (1 - reach)
-            kept = (later >= self.limit) & (closes < price)
-        self.tests = np.sort(later[kept]).tolist()
+            tested = (later >= price * (1 - eps)) & (closes < price)
+        return _new(Level, (price, self.when, int(np.count_nonzero(tested))))
+
+    def _make(self, start: int, end: int, eps: float) -> list[float]:
+        """The tests list from buffer positions ``start:end`` (the bars after the extreme)."""
+        reach = 2 * eps
+        price = self.price
+        later, closes = self.values[start:end], self.closes[start:end]
+        if self.lowest:
+            kept = (later <= price * (1 + reach)) & (closes > price)
+        else:
+            kept = (later >= price * (1 - reach)) & (closes < price)
+        tests = np.sort(later[kept]).tolist()
+        self._keep(tests, reach)
+        return tests
+
+    def _keep(self, tests: list[float], reach: float) -> None:
+        self.tests, self.reach = tests, reach
+        self.limit = self.price * (1 + reach) if self.lowest else self.price * (1 - reach)
