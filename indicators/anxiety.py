@@ -183,9 +183,10 @@ class MoodSeries:
         if last <= 0 or (self.price_ts is not None and ts < self.price_ts):
             return
         self.price, self.price_ts = last, ts
-        self._version += 1
         if self.floor is not None:
             self._update(ts)
+        else:
+            self._version += 1
 
     # -- per-bar work ----------------------------------------------------
 
@@ -276,19 +277,21 @@ class MoodSeries:
         return value * 2.0 ** (-(now - since) / self.half_life_ms)
 
     def _scores(self, now: int) -> tuple[float, float]:
-        """(BA, euphoria) at ``now``: ``_evaluate``'s two numbers, without its why.
-
-        A tick calm on the floor (the common one) skips the formulas: a price
-        at or above ``_calm_above`` is beyond eps above the floor for the
-        exact test too (see ``_thresholds``)."""
+        """(BA, euphoria) at ``now``: the hot path of a tick, so the formulas
+        are only taken where they can be non-zero: on the floor's below
+        ``_calm_above``, on the ceiling's above ``_warm_above`` (see
+        ``_thresholds``), the extension's above the mean (ln(price / mean)
+        > 0 exactly then: the rounded quotient of positives exceeds 1 exactly
+        when price exceeds the mean, and ln is 0 at 1 and increasing)."""
         price = self.price
         floor = self.floor
-        assert price is not None and floor is not None
+        c = self.ceiling
+        assert price is not None and floor is not None and c is not None
+        p = self.p
+        eps = self.eps
         ba = 0.0
         if price < self._calm_above:
-            p = self.p
             f = floor.price
-            eps = self.eps
             if price < f:
                 ba = _ba(price, f, _maturity(floor, now, p), eps, self.k_down, p)
             else:
@@ -297,47 +300,33 @@ class MoodSeries:
                     ba = 0.3 * _maturity(floor, now, p) * (1 - up / eps)
         a = self.anchor
         if a is not None:
-            p = self.p
             e = self._anchor_maturity(a, now)
             if e >= p.bai_anchor_min_maturity:
-                anchored = _ba(price, a.floor.price, e, self.eps, self.k_down, p)
+                anchored = _ba(price, a.floor.price, e, eps, self.k_down, p)
                 if anchored > ba:
                     ba = anchored
-        return ba, self._euphoria(price, now)
-
-    def _euphoria(self, price: float, now: int) -> float:
-        """Height euphoria: the mirror on the ceiling, or the extension above the mean.
-
-        Each part is skipped where it is 0 for sure: the ceiling's unless the
-        price is above ``_warm_above`` (see ``_thresholds``), the extension's
-        unless the price is above the mean (ln(price / mean) > 0 exactly
-        then: the rounded quotient of positives exceeds 1 exactly when price
-        exceeds the mean, and ln is 0 at 1 and increasing)."""
-        c = self.ceiling
-        assert c is not None
+        # Height euphoria: the mirror on the ceiling...
         cp = c.price
         eu = 0.0
         if price > cp:
-            p = self.p
             x = math.log(price / cp)
             g = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
             eu = _maturity(c, now, p) * (0.60 * g + 0.15 * round_level(price, cp) + 0.25 * self.k_up)
         elif price > self._warm_above:
             down = math.log(cp / price)
-            eps = self.eps
             if down < eps:
-                eu = 0.3 * _maturity(c, now, self.p) * (1 - down / eps)
-        # Extension above the mean, faded by the distance from the high: greed
-        # lives at the top, and leaves as the price falls away from it.
-        # min(1.0, ext / full) * min(1.0, price / ceiling), written out.
+                eu = 0.3 * _maturity(c, now, p) * (1 - down / eps)
+        # ...or the extension above the mean, faded by the distance from the
+        # high: greed lives at the top, and leaves as the price falls away.
+        # max(eu, min(1.0, ext / full) * min(1.0, price / ceiling)), written out.
         mean = self.mean_close
         if mean and price > mean:
             x = math.log(price / mean) / self._ext_full
             r = price / cp
             x_term = (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
-            if x_term > eu:  # max(eu, x_term)
-                return x_term
-        return eu
+            if x_term > eu:
+                eu = x_term
+        return ba, eu
 
     def _evaluate(self, now: int) -> _Eval:
         """The scores at ``now`` with their why: which floor, how mature, how far through."""
@@ -357,7 +346,7 @@ class MoodSeries:
                 if anchored.ba >= best.ba:
                     best, ref = anchored, a.floor
         ext = math.log(price / self.mean_close) if self.mean_close else 0.0
-        return _Eval(best.ba, self._euphoria(price, now), best, ref, ext)
+        return _Eval(best.ba, self._scores(now)[1], best, ref, ext)
 
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
