@@ -271,10 +271,18 @@ class MoodSeries:
         if euphoria > self.peak_euphoria:
             self.peak_euphoria, self.peak_euphoria_ts = euphoria, now
 
-    def _decayed(self, value: float, since: int, now: int) -> float:
-        if value <= 0 or now <= since:
-            return value
-        return value * 2.0 ** (-(now - since) / self.half_life_ms)
+    def _decayed(self, now: int) -> tuple[float, float]:
+        """(BAI, euphoria) decayed from the last update to ``now``: one factor
+        for both, as they are updated together."""
+        bai, euphoria = self.bai, self.euphoria
+        since = self.bai_ts
+        if now > since and (bai > 0 or euphoria > 0):
+            f = 2.0 ** (-(now - since) / self.half_life_ms)
+            if bai > 0:
+                bai = bai * f
+            if euphoria > 0:
+                euphoria = euphoria * f
+        return bai, euphoria
 
     def _scores(self, now: int) -> tuple[float, float]:
         """(BA, euphoria) at ``now``: the hot path of a tick, so the formulas
@@ -329,14 +337,20 @@ class MoodSeries:
         return ba, eu
 
     def _evaluate(self, now: int) -> _Eval:
-        """The scores at ``now`` with their why: which floor, how mature, how far through."""
+        """The scores at ``now`` (the tick's ``_scores``) with their why: which
+        floor, how mature, how far through."""
         p = self.p
         price = self.price
         eps = self.eps
         floor = self.floor
-        assert price is not None and floor is not None and self.ceiling is not None
-        # Bottom anxiety: the anchored (broken) floor and the current floor; the worse wins.
-        best = _breach(price, floor.price, _maturity(floor, now, p), eps, self.k_down, p)
+        assert price is not None and floor is not None
+        ba, eu = self._scores(now)
+        # Bottom anxiety's why: the anchored (broken) floor and the current floor; the worse wins.
+        e = _maturity(floor, now, p)
+        if price >= self._calm_above:  # calm for sure (see _thresholds)
+            best = _new(_Breach, (0.0, "calm", e, 0.0, 0.0))
+        else:
+            best = _breach(price, floor.price, e, eps, self.k_down, p)
         ref = floor
         a = self.anchor
         if a is not None:
@@ -346,7 +360,7 @@ class MoodSeries:
                 if anchored.ba >= best.ba:
                     best, ref = anchored, a.floor
         ext = math.log(price / self.mean_close) if self.mean_close else 0.0
-        return _Eval(best.ba, self._scores(now)[1], best, ref, ext)
+        return _new(_Eval, (ba, eu, best, ref, ext))
 
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
@@ -366,8 +380,9 @@ class MoodSeries:
         if self._at is None:
             return Mood(symbol=self.symbol, price=self.price)
         ev = self._evaluate(self._at)
-        bai = max(ev.ba, self._decayed(self.bai, self.bai_ts, t))
-        eu = max(ev.eu, self._decayed(self.euphoria, self.euphoria_ts, t))
+        bai, eu = self._decayed(t)
+        bai = max(ev.ba, bai)
+        eu = max(ev.eu, eu)
         b = ev.breach
         ref = ev.ref
         return Mood(
@@ -417,23 +432,29 @@ class _Eval(NamedTuple):
 def _ba(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> float:
     """DESIGN.md's BA for one floor of maturity ``e``."""
     if price < floor:
-        x = math.log(floor / price)
-        s = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
-        return e * (0.60 * s + 0.15 * round_level(price, floor) + 0.25 * k)
+        return _breached_ba(price, floor, e, k, round_level(price, floor), p)
     up = math.log(price / floor)
     if up < eps:
         return 0.3 * e * (1 - up / eps)
     return 0.0
 
 
+def _breached_ba(price: float, floor: float, e: float, k: float, r: float, p: IndicatorParams) -> float:
+    """BA below the floor, its round level ``r`` given."""
+    x = math.log(floor / price)
+    s = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
+    return e * (0.60 * s + 0.15 * r + 0.25 * k)
+
+
 def _breach(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> _Breach:
     """BA for one floor with its why: breached, testing (within eps above) or calm."""
-    ba = _ba(price, floor, e, eps, k, p)
     if price < floor:
-        return _Breach(ba, "breached", e, 100.0 * (1 - price / floor), round_level(price, floor))
-    if math.log(price / floor) < eps:
-        return _Breach(ba, "testing", e, 0.0, 0.0)
-    return _Breach(ba, "calm", e, 0.0, 0.0)
+        r = round_level(price, floor)
+        return _new(_Breach, (_breached_ba(price, floor, e, k, r, p), "breached", e, 100.0 * (1 - price / floor), r))
+    up = math.log(price / floor)
+    if up < eps:
+        return _new(_Breach, (0.3 * e * (1 - up / eps), "testing", e, 0.0, 0.0))
+    return _new(_Breach, (0.0, "calm", e, 0.0, 0.0))
 
 
 class RollingZ:
