@@ -8,9 +8,11 @@ round level inside the break, and by confirmation from volume and long
 liquidations.  Greed mirrors it on the ceiling, plus the extension above the
 30-day mean (a surge to new highs is euphoric even without a mature ceiling).
 
-The work happens once per closed bar (numpy over at most W bars); a live
-price only evaluates the formulas against the cached floor, so a tick costs a
-few float operations.
+The work happens once per closed bar, incrementally (the floor and ceiling
+move with the bars; numpy sums the true ranges and the window's closes); a
+live price only evaluates the formulas against the cached floor, and a calm
+one (far from the floor and the ceiling) skips most of them, so a tick costs
+a few float operations.
 """
 
 from __future__ import annotations
@@ -410,7 +412,7 @@ def _mean(a: np.ndarray) -> float:
 
 
 _sum = np.add.reduce
-_new = tuple.__new__  # a NamedTuple built without its Python-level __new__ (a Level per bar, twice)
+_new = tuple.__new__  # a NamedTuple built without its Python-level __new__ (two Levels a bar, a few a mood)
 
 
 class _Breach(NamedTuple):

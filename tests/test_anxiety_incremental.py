@@ -4,6 +4,7 @@ the formulas; both must give exactly (to the bit) what the plain formulas give."
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 from hypothesis import given, settings
@@ -51,8 +52,6 @@ def grid_bars(seed: int, count: int) -> list[Bar]:
     that make eps swing well past its minimum.  Some closes fall outside
     their bar's range: only then can a floor searched from an anchor's break
     differ from the window's (a sane break bar's low is the window's new low)."""
-    import random
-
     rnd = random.Random(seed)
     bars = []
     mid, drift = 40, 0
@@ -108,8 +107,6 @@ def plain_scores(series: MoodSeries, now: int) -> tuple[float, float]:
 def check_ticks(series: MoodSeries, seed: int) -> None:
     """Ticks right at the thresholds a calm tick is told by, and at random,
     score as the plain formulas, in the tick's path and in the mood's."""
-    import random
-
     rnd = random.Random(seed)
     f, c, eps, mean = series.floor.price, series.ceiling.price, series.eps, series.mean_close
     edges = [f * math.exp(eps), c * math.exp(-eps), mean, f, c]
