@@ -3,7 +3,8 @@
     python -m bench.report [--events N] [--rss-events M]
 
 * report: a generated recording of N events (default 1M, in a temp dir) run
-  end to end, parsing included, exactly as ``liqwatch report --json`` does;
+  end to end, parsing included, exactly as ``liqwatch report --json`` does,
+  three times (the best run is the figure; all three are kept);
   reading the same file line by line is the baseline (the floor no parser can
   beat), and the ratio between the two is printed.  Target: >= 200k events/s.
 * snapshot: one ``Engine.snapshot()`` with 300 symbols on the tape and 300
@@ -58,7 +59,7 @@ def write_recording(path: Path, n: int) -> None:
                 w.flush()
 
 
-def bench_report(n: int) -> dict[str, Any]:
+def bench_report(n: int, repeat: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.jsonl"
         write_recording(path, n)
@@ -70,12 +71,18 @@ def bench_report(n: int) -> dict[str, Any]:
         t = time.perf_counter()
         parsed = sum(1 for _ in read_events(path))
         parse_s = time.perf_counter() - t
-        # The command's own code, as `liqwatch report PATH --json` runs it.
-        out = io.StringIO()
-        t, cpu = time.perf_counter(), time.process_time()
-        if run_report(str(path), True, IndicatorParams(), out=out) != 0:
-            raise RuntimeError("liqwatch report failed on the bench recording")
-        report_s, report_cpu = time.perf_counter() - t, time.process_time() - cpu
+        # The command's own code, as `liqwatch report PATH --json` runs it,
+        # ``repeat`` times: the best run is the figure (as timeit takes the
+        # minimum: on a shared machine the others measure the neighbours too),
+        # and every run is kept.
+        runs = []
+        for _ in range(repeat):
+            out = io.StringIO()
+            t, cpu = time.perf_counter(), time.process_time()
+            if run_report(str(path), True, IndicatorParams(), out=out) != 0:
+                raise RuntimeError("liqwatch report failed on the bench recording")
+            runs.append((time.perf_counter() - t, time.process_time() - cpu))
+        report_s, report_cpu = min(runs)
         report = json.loads(out.getvalue())
     if not report["events"] == parsed == lines == n:
         raise RuntimeError(f"counts disagree: {lines} lines, {parsed} parsed, {report['events']} reported")
@@ -91,6 +98,7 @@ def bench_report(n: int) -> dict[str, Any]:
         "parse_events_per_s": round(parsed / parse_s),
         "report_events_per_s": round(n / report_s),
         "report_seconds": round(report_s, 2),
+        "report_runs_events_per_s": [round(n / wall) for wall, _cpu in runs],
         "report_cpu_us_per_event": round(report_cpu / n * 1e6, 2),
         "report_vs_read_ratio": round((n / report_s) / (lines / read_s), 3),
         "report_on_parsed_events_per_s": round(len(in_memory) / engine_s),
@@ -170,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"         baseline: reading the lines {r['read_lines_per_s']:,}/s, parsing events "
           f"{r['parse_events_per_s']:,}/s; report/read ratio {r['report_vs_read_ratio']}; the indicators alone "
           f"(events already parsed) {r['report_on_parsed_events_per_s']:,}/s", file=out)
-    print(f"         CPU per event {r['report_cpu_us_per_event']} us (200k/s leaves 5 us)", file=out)
+    print(f"         every run {' / '.join(f'{x:,}' for x in r['report_runs_events_per_s'])} events/s; CPU per event "
+          f"in the best {r['report_cpu_us_per_event']} us (200k/s leaves 5 us)", file=out)
     print(f"snapshot {s['symbols_on_tape']} symbols on the tape, {s['mood_series']} moods: "
           f"median {s['snapshot_ms_median']} ms, p95 {s['snapshot_ms_p95']} ms "
           f"[{ok(s['snapshot_ms_median'] < TARGET_SNAPSHOT_MS)} vs < {TARGET_SNAPSHOT_MS} ms]", file=out)
