@@ -107,7 +107,7 @@ def _intern(table: dict[str, int], events: Sequence[Liquidation], field: Callabl
 
 
 class LiquidationBatch:
-    """Liquidations in file order, as columns (a slice of one is one too)."""
+    """Liquidations in file order, as columns."""
 
     __slots__ = ("events", "ts", "usd", "long", "pair", "hour")
 
@@ -136,10 +136,6 @@ class LiquidationBatch:
 
     def __len__(self) -> int:
         return len(self.events)
-
-    def slice(self, a: int, b: int) -> LiquidationBatch:
-        return LiquidationBatch(self.events[a:b], self.ts[a:b], self.usd[a:b], self.long[a:b], self.pair[a:b],
-                                self.hour[a:b])
 
     def runs(self) -> list[tuple[int, int, int]]:
         """(hour, start, end) of each run of equal hours, in order."""

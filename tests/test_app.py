@@ -44,3 +44,24 @@ async def test_help_lists_keys_and_q_quits(demo_app):
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_the_tape_draws_each_row_for_its_own_liquidation(demo_app):
+    """The buffer turns over again and again (old events freed, their memory
+    reused by new ones): every visible row still shows its own event."""
+    from collections import deque
+
+    from feeds.events import Liquidation
+    from tui.format import money
+
+    app = demo_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        tape = app.query_one(TapeView)
+        buffer: deque = deque(maxlen=5)
+        for i in range(300):
+            usd = 1000.0 * (i + 1)  # a different amount on every row
+            buffer.append(Liquidation(1_700_000_000_000 + i, "okx", "BTC/USDT:USDT", "long", 1.0, 1.0, usd))
+            tape.update_from(buffer, 10_000 + i)
+            shown = [tape.render_line(y).text for y in range(len(buffer))]
+            assert [money(ev.usd) in row for ev, row in zip(reversed(buffer), shown)] == [True] * len(buffer), i

@@ -159,3 +159,18 @@ def test_report_totals_windows_and_top_match_the_stream_read_by_hand(events):
     # The largest first; of equal sizes, the earliest in the file.
     order = sorted(range(len(liqs)), key=lambda i: (-liqs[i].usd, i))[:TOP_LIQUIDATIONS]
     assert [(t["ts"], t["usd"]) for t in out["top"]] == [(liqs[i].ts, liqs[i].usd) for i in order]
+
+
+def test_a_busy_replay_reports_the_same_with_and_without_bulk_folding(monkeypatch):
+    """Hours of the benchmark's market (300 symbols, late events, candles):
+    the report folded in bulk is the one folded event by event, to the bit."""
+    import json
+
+    from bench.workload import events as busy_market
+    from indicators.windows import LiquidationWindows
+
+    stream = list(busy_market(40_000))
+    bulk = json.dumps(build_report(iter(stream), IndicatorParams()))
+    monkeypatch.setattr(LiquidationWindows, "can_take", lambda self, b: False)
+    one_by_one = json.dumps(build_report(iter(stream), IndicatorParams()))
+    assert bulk == one_by_one

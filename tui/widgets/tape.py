@@ -70,7 +70,7 @@ class TapeView(ScrollView, can_focus=True):
         self.large_usd = large_usd
         self._rows: list[Liquidation] = []
         self._seq = -1
-        self._cache: dict[tuple[int, int, bool], Strip] = {}
+        self._cache: dict[tuple[Liquidation, int, bool], Strip] = {}
         self.filter = TapeFilter()
         self.paused = False
         # Liquidations that arrived since the pause (shown, not lost: the
@@ -126,7 +126,10 @@ class TapeView(ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         ev = self._rows[index]
-        key = (id(ev), width, ev.usd >= self.large_usd)
+        # Keyed by the event itself, not its id(): an id is reused once its
+        # event leaves the buffer and is freed, and the cache would then draw
+        # the old row for a new liquidation.
+        key = (ev, width, ev.usd >= self.large_usd)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(ev, width)
