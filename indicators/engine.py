@@ -94,7 +94,8 @@ class Engine:
         self.hour_listeners: list[Callable[[int], None]] = []
         # Liquidations queued by apply_many, not yet in the totals (see _settle).
         self._pending: list[Liquidation] = []
-        self._codes = PairCodes()
+        # The codes a batch's pair column is in (listeners read names through them).
+        self.pair_codes = PairCodes()
         # Called with every batch of liquidations as it is folded, as columns (report uses it).
         self.batch_listeners: list[Callable[[LiquidationBatch], None]] = []
         # Below this many, numpy's per-call cost outweighs folding in bulk.
@@ -205,7 +206,7 @@ class Engine:
             for ev in evs:
                 self._on_liquidation(ev)
             return
-        b = LiquidationBatch.of(evs, self._codes, HOUR_MS)
+        b = LiquidationBatch.of(evs, self.pair_codes, HOUR_MS)
         if len(evs) >= self.batch_min and self.liq.can_take(b):
             self._take(b)
         else:
@@ -216,7 +217,7 @@ class Engine:
 
     def _take(self, b: LiquidationBatch) -> None:
         """``_on_liquidation`` on each event of a batch the windows can take, in bulk."""
-        codes = self._codes
+        codes = self.pair_codes
         self.liq.take(b, codes.pairs)
         last_data = self._last_data
         ex = codes.exchange_of[b.pair]

@@ -45,7 +45,7 @@ class _Collector:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.codes = engine._codes
+        self.codes = engine.pair_codes
         self.long_usd = 0.0
         self.short_usd = 0.0
         self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count]
