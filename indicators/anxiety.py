@@ -255,14 +255,7 @@ class MoodSeries:
         self._version += 1
         self._at = now
         ba, eu = self._scores(now)
-        bai, euphoria = self.bai, self.euphoria
-        since = self.bai_ts  # both scores are always updated together
-        if now > since and (bai > 0 or euphoria > 0):
-            f = 2.0 ** (-(now - since) / self.half_life_ms)
-            if bai > 0:
-                bai = bai * f
-            if euphoria > 0:
-                euphoria = euphoria * f
+        bai, euphoria = self._decayed(now)
         # max(ba, bai) and max(eu, euphoria), written out.
         self.bai = bai = bai if bai > ba else ba
         self.bai_ts = now
