@@ -461,19 +461,12 @@ class Engine:
         is the one of the previous snapshot its sorted tuple is handed out
         again: no sort, and an identical object the UI need not redraw."""
         out: dict[str, Mood] = {sym: series.mood(t) for sym, series in self.series.items()}
-        blank = self._blank_moods
         for sym, (_ts, last) in self._prices.items():
             if sym not in out:
-                m = blank.get(sym)
-                if m is None or m.price != last:
-                    m = blank[sym] = Mood(symbol=sym, price=last)
-                out[sym] = m
+                out[sym] = self._blank_mood(sym, last)
         for sym in self.watchlist:
             if sym not in out:
-                m = blank.get(sym)
-                if m is None or m.price is not None:
-                    m = blank[sym] = Mood(symbol=sym)
-                out[sym] = m
+                out[sym] = self._blank_mood(sym, None)
         built = list(out.values())
         if built != self._mood_list:
             # Two sorts on C-level keys, stable, make the order (-bai, symbol)
@@ -482,6 +475,13 @@ class Engine:
             moods.sort(key=_BAI, reverse=True)
             self._mood_list, self._mood_tuple = built, tuple(moods)
         return self._mood_tuple
+
+    def _blank_mood(self, sym: str, price: float | None) -> Mood:
+        """The mood of a symbol without bars (a price at most), kept while its price stays."""
+        m = self._blank_moods.get(sym)
+        if m is None or m.price != price:
+            m = self._blank_moods[sym] = Mood(symbol=sym, price=price)
+        return m
 
     def _feeds(self) -> tuple[FeedHealth, ...]:
         # The supervisor's reachability signal is not a feed: it is not listed.
