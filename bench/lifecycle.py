@@ -31,7 +31,7 @@ from pathlib import Path
 
 from feeds.events import Liquidation
 from feeds.recording import read_events, write_events
-from tui import statefile
+from tui.runtime import paths, statefile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,10 +50,10 @@ def exit_time(how: str, settle_s: float) -> float:
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(ROOT)
-        env = {**os.environ, statefile.STATE_DIR_ENV: state, "TERM": "xterm-256color"}
+        env = {**os.environ, paths.STATE_DIR_ENV: state, "TERM": "xterm-256color"}
         os.execve(sys.executable, [sys.executable, "-m", "tui", "--demo"], env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    path = os.path.join(state, statefile.STATUS_NAME)
+    path = os.path.join(state, paths.STATUS_NAME)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         _drain(fd)
@@ -94,11 +94,11 @@ def sigkill_loss(runs: int = 5, speed: float = 10.0) -> list[float]:
                            for i in range(30_000)])
         for n in range(runs):
             out = Path(tmp) / f"rec{n}.jsonl.gz"
-            env = {**os.environ, statefile.STATE_DIR_ENV: tmp}
+            env = {**os.environ, paths.STATE_DIR_ENV: tmp}
             proc = subprocess.Popen([sys.executable, "-m", "tui", "record", str(out), "--replay", str(src),
                                      "--speed", str(speed)], cwd=ROOT, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            status_path = os.path.join(tmp, statefile.STATUS_NAME)
+            status_path = os.path.join(tmp, paths.STATUS_NAME)
             while not (statefile.read(status_path) or {}).get("events"):
                 time.sleep(0.01)
             time.sleep(random.uniform(0.5, 2.0))

@@ -33,7 +33,7 @@ from feeds.recording import RecordingWriter, read_events
 from indicators.engine import Engine
 from indicators.params import IndicatorParams
 from indicators.report import build_report
-from tui.report_cmd import run_report
+from tui.cli.report import run_report
 
 TARGET_EVENTS_PER_S = 200_000
 TARGET_SNAPSHOT_MS = 2.0

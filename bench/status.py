@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Callable
 
 from indicators.snapshot import CapSnapshot, LiquidationSnapshot, Mood, Snapshot, WindowTotals
-from tui import statefile
-from tui.status_data import status_dict
+from tui.runtime import paths, statefile
+from tui.runtime.status_data import status_dict
 
 RUNS = 60
 
@@ -44,7 +44,7 @@ def sample_file(state_dir: str) -> None:
                       state="inside", days_in_range=12.0)
     snap = Snapshot(as_of=now, events=1, liquidations=LiquidationSnapshot(windows=(w1, w24)), cap=cap,
                     moods=(Mood("FROG/USDT:USDT", price=0.08, bai=82.4),))
-    statefile.write_atomic(os.path.join(state_dir, statefile.STATUS_NAME), status_dict(snap, "LIVE", now))
+    statefile.write_atomic(os.path.join(state_dir, paths.STATUS_NAME), status_dict(snap, "LIVE", now))
 
 
 def loop_times(cmd: list[str], env: dict, runs: int = RUNS) -> list[float]:
@@ -107,7 +107,7 @@ def plain_install(where: str) -> Path | None:
 def run() -> dict:
     state_dir = tempfile.mkdtemp(prefix="liqwatch-bench-")
     try:
-        env = {**os.environ, statefile.STATE_DIR_ENV: state_dir}
+        env = {**os.environ, paths.STATE_DIR_ENV: state_dir}
         script = str(Path(sys.executable).with_name("liqwatch"))
         cmds = {}
         plain = plain_install(state_dir)

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.tui_child import MARKER_BASE
-from tui import statefile
+from tui.runtime import paths
 
 COLS, ROWS = 120, 40
 WARMUP_S = 3.0
@@ -69,7 +69,7 @@ def _spawn(argv: list[str], state_dir: str) -> tuple[subprocess.Popen[bytes], in
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL", "TMUX")}
     env.update(TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(COLS), LINES=str(ROWS),
-               **{statefile.STATE_DIR_ENV: state_dir})
+               **{paths.STATE_DIR_ENV: state_dir})
     proc = subprocess.Popen(
         argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
         cwd=Path(__file__).resolve().parent.parent,

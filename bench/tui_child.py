@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--emit-log", required=True)
     args = ap.parse_args(argv)
     from tui.app import AppOptions, make_app
-    from tui.config import Config
-    from tui.runtime import LIVE
+    from tui.runtime.config import Config
+    from tui.format import LIVE
 
     feed = SyntheticLiquidations(args.rate)
 

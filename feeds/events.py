@@ -20,6 +20,11 @@ LONG = "long"
 SHORT = "short"
 SIDES = (LONG, SHORT)
 
+# Time in ms, the unit of every ``ts``: one spelling for every layer.
+SECOND_MS = 1000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+
 FEED_STATES = ("connecting", "live", "stale", "down")
 # A reserved feed name: the supervisor's "can any venue be reached" signal,
 # carried as a feed_status so it lands in recordings, but not a feed itself.

@@ -1,7 +1,7 @@
 """Settings the feeds read: which venues, where they live, what to watch.
 
 Plain dataclasses so that ``feeds`` needs nothing from the UI layer; the
-config loader (tui/config.py) fills them from TOML and validates every key.
+config loader (tui/runtime/config.py) fills them from TOML and validates every key.
 """
 
 from __future__ import annotations

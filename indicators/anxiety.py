@@ -24,9 +24,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from feeds.events import DAY_MS, HOUR_MS
 from indicators.params import IndicatorParams
 from indicators.snapshot import Mood
-from indicators.windows import DAY_MS, HOUR_MS
 
 LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)

@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from feeds.events import MarketCap
+from feeds.events import DAY_MS, MarketCap
 from indicators.snapshot import CapSnapshot
-from indicators.windows import DAY_MS
 
 _MARK_STEPS = (1e12, 5e11, 2.5e11, 1e11)
 

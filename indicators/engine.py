@@ -15,28 +15,25 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from feeds.events import VENUES_STATUS, Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
+from feeds.events import (
+    HOUR_MS,
+    VENUES_STATUS,
+    Candle,
+    Event,
+    FeedStatus,
+    Liquidation,
+    MarketCap,
+    OpenInterest,
+    Price,
+    Volume,
+)
 from indicators.anxiety import Bar, MoodSeries
 from indicators.batch import LiquidationBatch, PairCodes, base_of, fold_keyed
 from indicators.caprange import CapRange
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import (
-    FeedHealth,
-    HourBar,
-    LiquidationSnapshot,
-    Mood,
-    Snapshot,
-    WindowTotals,
-)
-from indicators.windows import (
-    HOUR_MS,
-    WINDOWS,
-    LiquidationWindows,
-    WindowView,
-    hour_of,
-    storm_of,
-)
+from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
+from indicators.windows import WINDOWS, LiquidationWindows, WindowView, hour_of, storm_of
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
 MARKETCAP_FEED = "marketcap"

@@ -23,10 +23,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from feeds.events import MarketCap, OpenInterest, Volume
+from feeds.events import DAY_MS, HOUR_MS, MarketCap, OpenInterest, Volume
 from indicators.params import IndicatorParams
 from indicators.snapshot import LeverageSnapshot
-from indicators.windows import DAY_MS, HOUR_MS, Pair
+from indicators.windows import Pair
 
 PER_BILLION = 1e9
 VENUE_TOTAL = "*"

@@ -1,7 +1,7 @@
 """Indicator parameters, with DESIGN.md's defaults; each is settable in config.
 
 Every field here becomes a key of the ``[indicators]`` config table (the
-loader in tui/config.py reads the type hints), and ``validate()`` names the
+loader in tui/runtime/config.py reads the type hints), and ``validate()`` names the
 bad ones, so a trader who sets a nonsensical value is told which key.
 """
 

@@ -15,13 +15,13 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from feeds.events import Event, Liquidation
+from feeds.events import DAY_MS, HOUR_MS, Event, Liquidation
 from indicators.batch import LiquidationBatch, fold_keyed, running_sum
 from indicators.engine import Engine
 from indicators.leverage import lvr
 from indicators.params import IndicatorParams
 from indicators.snapshot import EUPHORIA_BANDS, Snapshot, band
-from indicators.windows import DAY_MS, HOUR_MS, WINDOWS, hour_of
+from indicators.windows import WINDOWS, hour_of
 
 TOP_LIQUIDATIONS = 10
 # The engine keeps no rolling window: the report's windows are computed once,

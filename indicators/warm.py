@@ -1,6 +1,6 @@
 """Warm start: put an engine back where a previous run left it.
 
-The history (tui/history.py) stores hourly liquidation bars, the hourly LVR
+The history (tui/runtime/history.py) stores hourly liquidation bars, the hourly LVR
 and OI samples the engine took, and the recent raw events.  Restoring them
 in the right order matters: the recent events, replayed, make the engine
 take hourly samples again for the hours they cross, and those would be

@@ -29,12 +29,9 @@ from operator import itemgetter
 from statistics import median
 from typing import Iterable, Mapping
 
-from feeds.events import Liquidation
+from feeds.events import HOUR_MS, SECOND_MS, Liquidation
 from indicators.batch import LiquidationBatch, Pair, fold_keyed, running_sum
 
-SECOND_MS = 1000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
 
 # How far behind the head a late event may land and still be seen as a change

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timezone
-from importlib.resources import files
 
 import pytest
 from rich.console import Console
 
+from feeds.data import DEMO_RECORDING, demo_metadata
 from feeds.replay import ReplayFeed
-from tui.alerts import AlertSettings
 from tui.app import AppOptions, LiqwatchApp, make_app
-from tui.demo import demo_path
-from tui.config import Config
-from tui.runtime import DEMO
+from tui.format import DEMO
+from tui.runtime.alerts import AlertSettings
+from tui.runtime.config import Config
 
-DEMO_META = json.loads(files("feeds.data").joinpath("demo.json").read_text())
+DEMO_META = demo_metadata()
 # A frozen wall clock: 2 s after the demo's instant part, in UTC.
 FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + 2000
 
@@ -33,7 +31,7 @@ def frozen_demo_app(config: Config | None = None) -> LiqwatchApp:
     what is on screen depends on the recording alone: stable snapshots.
     """
     feed = ReplayFeed(
-        demo_path(), speed=60.0, instant_until=int(DEMO_META["instant_until_ts"]), monotonic=lambda: 0.0
+        DEMO_RECORDING, speed=60.0, instant_until=int(DEMO_META["instant_until_ts"]), monotonic=lambda: 0.0
     )
     options = AppOptions(
         DEMO, [feed], config or quiet_config(), tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS

@@ -13,6 +13,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,24 +27,31 @@ from feeds.base import Feed
 from feeds.events import Liquidation
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
-from tui.alerts import Alert, AlertBook, desktop_escapes, run_command
-from tui import replay_keys
-from tui.companion import companion_for
-from tui.config import Config, user_themes_dir
-from tui.format import clock, local_tz
+from tui.format import DEMO, LIVE, MODE_LABEL, clock, local_tz
 from tui.palette import VARIABLE_DEFAULTS, Palette
-from tui.runtime import DEMO, LIVE, REPLAY, Pipeline
-from tui.screens import AlertsScreen, FilterScreen, HelpScreen
+from tui.runtime import replay_keys
+from tui.runtime.alerts import Alert, AlertBook, desktop_escapes, run_command
+from tui.runtime.companion import companion_for
+from tui.runtime.config import Config
+from tui.runtime.paths import user_themes_dir
+from tui.runtime.pipeline import Pipeline
+from tui.screens.alerts import AlertsScreen
+from tui.screens.filter import FilterScreen
+from tui.screens.help import HelpScreen
 from tui.themes import load_themes
-from tui.widgets.panes import CapPane, HourlyPane, LeveragePane, MoodPane, SnapshotPane, StatusLine, TotalsPane
+from tui.widgets.base import SnapshotPane
+from tui.widgets.cap import CapPane
+from tui.widgets.hourly import HourlyPane
+from tui.widgets.leverage import LeveragePane
+from tui.widgets.mood import MoodPane
+from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import TapeFilter, TapeView
+from tui.widgets.totals import TotalsPane
 
 # Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.
 FAST_S = 0.25
 SLOW_EVERY = 4
 MIN_WIDTH, MIN_HEIGHT = 40, 12
-
-MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE"}
 
 # Number keys show or collapse panes, in screen order.
 PANES = (
@@ -100,7 +108,7 @@ class LiqwatchApp(App[int]):
         self.pipeline = Pipeline(
             self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE
         )
-        # Status file each second, history when live (tui/companion.py).
+        # Status file each second, history when live (tui/runtime/companion.py).
         self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
@@ -112,7 +120,7 @@ class LiqwatchApp(App[int]):
         self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
-        themes = load_themes(user_themes_dir())
+        themes = load_themes(Path(user_themes_dir()))
         for theme in themes:
             self.register_theme(theme)
         self.theme_names = [t.name for t in themes]

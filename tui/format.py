@@ -1,9 +1,26 @@
-"""Number and time formatting for people: $600M, $1.21B, $3.50T, 64,012.5."""
+"""The one vocabulary of liqwatch's output: modes, sides, symbols, numbers, times.
+
+Every surface (the panes, the tape, ``liqwatch tape``, ``report``, the status
+line and ``liqwatch status``) spells a thing the way this module does, so
+they never disagree: $600M, $1.21B, $3.50T, 64,012.5, ▼L / ▲S, "BTC-inv".
+It imports only the standard library: ``liqwatch status`` uses it.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timezone, tzinfo
+
+# Modes: the status line's badge and the front of ``liqwatch status``.
+LIVE, DEMO, REPLAY, RECORD = "LIVE", "DEMO", "REPLAY", "RECORD"
+MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE", RECORD: "RECORD"}
+
+# Sides, always an arrow and a letter or word, never colour alone: a long
+# liquidated is a forced sell (down), a short liquidated a forced buy (up).
+# Keys are the event's ``side`` values (feeds.events.LONG / SHORT).
+SIDE_ARROW = {"long": "▼", "short": "▲"}
+SIDE_MARK = {"long": "▼L", "short": "▲S"}
+SIDE_WORD = {"long": "▼ long", "short": "▲ short"}
 
 _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 

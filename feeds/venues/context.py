@@ -35,11 +35,10 @@ import time
 from typing import Any, Awaitable, Callable
 
 from feeds.base import Emit, Feed
-from feeds.events import Candle, OpenInterest, Price, Volume
+from feeds.events import HOUR_MS, Candle, OpenInterest, Price, Volume
 from feeds.settings import ExchangeSettings
 from feeds.venues.polite import call_politely
 
-HOUR_MS = 3_600_000
 USD_QUOTES = frozenset({"USD", "USDT", "USDC"})
 
 

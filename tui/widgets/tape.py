@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from feeds.events import LONG, Liquidation
-from tui.format import clock, money, price, short_symbol
+from tui.format import SIDE_MARK, SIDE_WORD, clock, money, price, short_symbol
 from tui.palette import Palette
 
 
@@ -148,10 +148,10 @@ class TapeView(ScrollView, can_focus=True):
         # Few style runs per row: each run costs a full colour sequence on
         # the wire, and the tape rewrites its visible rows on every redraw.
         if width >= 46:
-            side = "▼ LONG " if is_long else "▲ SHORT"
+            side = f"{SIDE_WORD[ev.side].upper():<7}"
             who = f"{clock(ev.ts, self._tz)} {ev.exchange[:7]:<7} {short_symbol(ev.symbol)[:9]:<9} "
         else:  # the tmux side panel: 32 cells
-            side = "▼L" if is_long else "▲S"
+            side = SIDE_MARK[ev.side]
             who = f"{clock(ev.ts, self._tz)} {ev.exchange[:3]} {short_symbol(ev.symbol)[:7]:<7} "
         parts = [(who, base), (f"{side} ", base + side_style), (f"{money(ev.usd):>7}{mark}", base + usd_style)]
         if width >= 58:

@@ -1,0 +1,41 @@
+"""``liqwatch`` with no command: the TUI, live, on the demo or on a recording."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.common import add_config, add_source, config_from_args, replay_source
+
+HELP = "Live forced liquidations, the market cap in its range, and bottom anxiety, in your terminal."
+
+
+def add_display(p: argparse.ArgumentParser) -> None:
+    """The flags of every command that opens the TUI."""
+    p.add_argument("--theme", help="theme name (see themes/)")
+    p.add_argument("--no-mouse", action="store_true", help="keyboard only; nothing sent for mouse tracking")
+    add_config(p)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_source(p, demo_help="run on the bundled recording (synthetic data, no network)",
+               replay_help="run on a recording", speed_help="replay speed factor (demo default 60, replay 1)")
+    add_display(p)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    cfg = config_from_args(args)
+    feed = replay_source(args, parser)
+    from tui.app import AppOptions, make_app
+    from tui.format import DEMO, LIVE, REPLAY
+
+    if feed is None:
+        from tui.runtime.live import live_feeds
+
+        options = AppOptions(LIVE, live_feeds(cfg), cfg)
+    elif args.demo:
+        options = AppOptions(DEMO, [feed], cfg)
+    else:
+        options = AppOptions(REPLAY, [feed], cfg, label=f"REPLAY {args.replay}")
+    app = make_app(options)
+    app.run(mouse=not args.no_mouse)
+    return app.return_code or 0

@@ -1,0 +1,78 @@
+"""What the commands share: the command protocol, the config flags, the
+replay sources (``--demo`` / ``--replay PATH`` / ``--speed N``).
+
+Light at import (argparse-level only): the parser imports it for every
+command, the TUI's first frame included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from feeds.replay import ReplayFeed
+    from tui.runtime.config import Config
+
+EXIT_USAGE = 2
+
+
+class Command(Protocol):
+    """A command module: ``liqwatch <name> ...`` (memray's ``commands/``)."""
+
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int: ...
+
+
+def add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="config file (default: $LIQWATCH_CONFIG or the platform config dir)")
+
+
+def load_config(path: str | None) -> Config:
+    """The config file, or exit 2 naming each bad key and its line."""
+    from tui.runtime.config import ConfigError, load
+
+    try:
+        return load(path)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The config file with the command-line flags laid over it (flags win)."""
+    cfg = load_config(args.config)
+    if getattr(args, "theme", None):
+        cfg.ui.theme = args.theme
+    return cfg
+
+
+def add_source(p: argparse.ArgumentParser, demo_help: str, replay_help: str, speed_help: str) -> None:
+    """``--demo`` or ``--replay PATH`` (live when neither), and ``--speed N``."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--demo", action="store_true", help=demo_help)
+    source.add_argument("--replay", metavar="PATH", help=replay_help)
+    p.add_argument("--speed", type=float, default=None, help=speed_help)
+
+
+def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ReplayFeed | None:
+    """The demo or the recording the flags name, paced at ``--speed``; None
+    for live.  Bad flags are usage errors (exit 2)."""
+    if args.speed is not None and args.speed <= 0:
+        parser.error("--speed must be positive")
+    if args.demo:
+        from tui.runtime.demo import DEMO_SPEED, demo_feed
+
+        return demo_feed(args.speed or DEMO_SPEED)
+    if args.replay:
+        if not os.path.isfile(args.replay):
+            parser.error(f"no such recording: {args.replay}")
+        from feeds.replay import ReplayFeed
+
+        return ReplayFeed(args.replay, speed=args.speed or 1.0)
+    return None

@@ -1,0 +1,80 @@
+"""``liqwatch config path | init | check``: find, write and validate the config file.
+
+The commented default lives in ``tui/runtime/default_config.toml`` (package
+data) rather than being generated, so it can explain each setting in words;
+a test keeps it in step with the settings dataclasses (every key present,
+every shown value the default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.cli.common import EXIT_USAGE, add_config
+
+HELP = "where the config file is; write a commented default; validate it"
+EXIT_OK = 0
+EXIT_EXISTS = 1
+EXIT_BAD_CONFIG = EXIT_USAGE
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    add_config(actions.add_parser("path", help="print the config file's path (--config, $LIQWATCH_CONFIG, platform dir)"))
+    init = actions.add_parser("init", help="write a commented default config (never overwrites without --force)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    add_config(init)
+    add_config(actions.add_parser("check", help="validate the config: exit 0 when OK, 2 naming each bad key and line"))
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.config_command == "path":
+        return cmd_path(args.config)
+    if args.config_command == "init":
+        return cmd_init(args.config, args.force)
+    return cmd_check(args.config)
+
+
+def default_text() -> str:
+    """The commented default config, as ``config init`` writes it."""
+    from importlib.resources import files
+
+    return files("tui.runtime").joinpath("default_config.toml").read_text(encoding="utf-8")
+
+
+def cmd_path(explicit: str | None) -> int:
+    from tui.runtime.config import resolve_path
+
+    print(resolve_path(explicit))
+    return EXIT_OK
+
+
+def cmd_init(explicit: str | None, force: bool) -> int:
+    from tui.runtime.config import resolve_path
+
+    path = resolve_path(explicit)
+    if path.exists() and not force:
+        print(f"{path}: already exists; not overwritten (use --force to replace it)", file=sys.stderr)
+        return EXIT_EXISTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(default_text(), encoding="utf-8")
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_check(explicit: str | None) -> int:
+    from tui.runtime.config import ConfigError, load, resolve_path
+
+    path: Path = resolve_path(explicit)
+    try:
+        cfg = load(explicit)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if cfg.source is None:
+        print(f"{path}: no config file; the defaults apply (`liqwatch config init` writes one)")
+    else:
+        print(f"{path}: OK")
+    return EXIT_OK

@@ -1,0 +1,176 @@
+"""The running pipeline: feeds -> bounded queue -> engine, plus the tape buffer.
+
+This is the one place where producers meet the indicator layer.  Feeds put
+batches on a bounded queue (back-pressure: a producer that outruns the engine
+waits); one consumer drains it, applies every batch to the engine and keeps
+the newest liquidations for the tape.  The UI never sees events: it reads
+``engine.snapshot()`` and the tape buffer on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import Callable, Sequence
+
+from feeds.base import Feed
+from feeds.events import Event, FeedStatus, Liquidation
+from feeds.replay import ReplayFeed
+from feeds.supervisor import Supervisor
+from indicators.engine import Engine
+
+log = logging.getLogger("liqwatch.runtime")
+
+TAPE_LEN = 5000
+QUEUE_BATCHES = 1024
+DRAIN_BUDGET_S = 0.05
+
+
+class Pipeline:
+    """Owns the queue, the consumer task, the feed tasks and the tape."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        feeds: Sequence[Feed],
+        mode: str,
+        wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        tape_len: int = TAPE_LEN,
+        supervised: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.feeds = list(feeds)
+        self.mode = mode
+        self.wall_ms = wall_ms
+        self.queue: asyncio.Queue[Sequence[Event]] = asyncio.Queue(maxsize=QUEUE_BATCHES)
+        self.tape: deque[Liquidation] = deque(maxlen=tape_len)
+        # Bumped once per liquidation: the tape widget repaints only when it moved.
+        self.tape_seq = 0
+        self.events_in = 0
+        # Wall time of the newest data event (feed_status is not data).
+        self.last_data_wall: int | None = None
+        # Newest exchange timestamp of any data event (feed_status excluded).
+        self.newest_ts: int | None = None
+        self._tasks: list[asyncio.Task] = []
+        # Live feeds run under the supervisor (backoff, watchdog, health);
+        # a replay runs on its own, it has no network to fail.
+        self.supervisor: Supervisor | None = Supervisor(self.feeds, self.emit) if supervised else None
+        self._idle = asyncio.Event()
+        self.feed_errors: dict[str, str] = {}
+        # Called with every batch after the engine (the history collects through one).
+        self.taps: list[Callable[[Sequence[Event]], None]] = []
+        # Cleared while the history warm-loads the engine; batches wait in the queue.
+        self.ready = asyncio.Event()
+        self.ready.set()
+
+    # -- the clock the UI takes snapshots at --------------------------------
+    @property
+    def replay(self) -> ReplayFeed | None:
+        for feed in self.feeds:
+            if isinstance(feed, ReplayFeed):
+                return feed
+        return None
+
+    def now_ms(self) -> int:
+        """Data time in a replay (the newest event while history loads), wall time live."""
+        replay = self.replay
+        if replay is not None:
+            now = replay.now_ms()
+            if now is not None:
+                return now
+            if self.newest_ts is not None:
+                return self.newest_ts
+        return self.wall_ms()
+
+    def data_age_s(self) -> float | None:
+        """Seconds since the newest data, on the clock that matters for the mode."""
+        if self.replay is not None:
+            if self.newest_ts is None:
+                return None
+            return max(0.0, (self.now_ms() - self.newest_ts) / 1000)
+        if self.last_data_wall is None:
+            return None
+        return max(0.0, (self.wall_ms() - self.last_data_wall) / 1000)
+
+    # -- the flow -----------------------------------------------------------
+    async def emit(self, batch: Sequence[Event]) -> None:
+        if batch:
+            self._idle.clear()
+            await self.queue.put(batch)
+
+    def apply(self, batch: Sequence[Event]) -> None:
+        self.engine.apply_many(batch)
+        for tap in self.taps:
+            tap(batch)
+        self.events_in += len(batch)
+        tape = self.tape
+        n = 0
+        newest = self.newest_ts or 0
+        for ev in batch:
+            kind = type(ev)
+            if kind is Liquidation:
+                tape.append(ev)
+                n += 1
+            if kind is not FeedStatus and ev.ts > newest:
+                newest = ev.ts
+        self.tape_seq += n
+        if newest:
+            self.newest_ts = newest
+        if any(type(ev) is not FeedStatus for ev in batch):
+            self.last_data_wall = self.wall_ms()
+
+    async def _consume(self) -> None:
+        queue = self.queue
+        await self.ready.wait()
+        while True:
+            if queue.empty():
+                self._idle.set()
+            batch = await queue.get()
+            self.apply(batch)
+            # Drain what else is waiting in one go (fewer wake-ups under load),
+            # but give the loop back after DRAIN_BUDGET_S: a backlog (a replay's
+            # history) must not hold up input, the redraw timer or a SIGTERM.
+            deadline = time.monotonic() + DRAIN_BUDGET_S
+            while not queue.empty():
+                self.apply(queue.get_nowait())
+                if time.monotonic() > deadline:
+                    await asyncio.sleep(0)
+                    deadline = time.monotonic() + DRAIN_BUDGET_S
+
+    async def _run_feed(self, feed: Feed) -> None:
+        try:
+            await feed.run(self.emit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a feed's failure must not take the app down
+            log.exception("feed %s failed", feed.name)
+            self.feed_errors[feed.name] = f"{type(exc).__name__}: {exc}"
+
+    @property
+    def no_venue_reachable(self) -> bool:
+        return self.supervisor is not None and self.supervisor.no_venue_reachable
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._consume(), name="liqwatch-consumer"))
+        if self.supervisor is not None:
+            self.supervisor.start()
+            return
+        for feed in self.feeds:
+            self._tasks.append(asyncio.create_task(self._run_feed(feed), name=f"feed-{feed.name}"))
+
+    async def wait_idle(self) -> None:
+        """Until every queued batch has been applied (tests and snapshots use it)."""
+        await asyncio.sleep(0)
+        while not (self.queue.empty() and self._idle.is_set()):
+            await self._idle.wait()
+            await asyncio.sleep(0)
+
+    async def stop(self) -> None:
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

@@ -1,0 +1,69 @@
+"""Pane 4: liquidations per volume and its trend, open interest, the flush label."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from indicators.snapshot import LeverageSnapshot
+from tui.format import day, money, pct
+from tui.palette import Palette
+from tui.widgets.base import SnapshotPane, one_line
+
+TREND_WORD = {"falling": "▼ falling", "rising": "▲ rising", "flat": "▶ flat", "unknown": "trend unknown"}
+
+
+class LeveragePane(SnapshotPane):
+    """Liquidations per volume, open interest, and the flush label."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Leverage", **kwargs)
+
+    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo) -> RenderableType:
+        lines: list[Text] = []
+        if lev.lvr_24h is None:
+            lines.append(Text("LVR: waiting for 24h volume…", palette.dim))
+        else:
+            trend = TREND_WORD.get(lev.lvr_trend, lev.lvr_trend)
+            since = f" since {day(lev.falling_since, tz)}" if lev.falling_since and lev.lvr_trend == "falling" else ""
+            trend_style = palette.success if lev.lvr_trend == "falling" else (palette.warning if lev.lvr_trend == "rising" else palette.dim)
+            lines.append(
+                Text.assemble(
+                    ("LVR ", palette.bold),
+                    (money(lev.lvr_24h), palette.bold),
+                    (" per $1B traded, 24h", palette.dim),
+                )
+            )
+            lines.append(Text(trend + since, trend_style))
+            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
+                lines.append(
+                    one_line(
+                        Text(f"7d median {money(lev.lvr_median_7d)}, was {money(lev.lvr_median_then)}", palette.dim)
+                    )
+                )
+        if lev.oi_usd is None:
+            lines.append(Text("OI: waiting for open interest…", palette.dim))
+        else:
+            lines.append(
+                one_line(
+                    Text.assemble(
+                        ("OI ", palette.bold),
+                        money(lev.oi_usd),
+                        ("  24h ", palette.dim),
+                        pct(lev.oi_change_24h, 1, signed=True),
+                        ("  7d ", palette.dim),
+                        pct(lev.oi_change_7d, 1, signed=True),
+                        ("  OI/cap ", palette.dim),
+                        pct(lev.oi_to_cap, 2),
+                    )
+                )
+            )
+        if lev.final_harvest:
+            lines.append(Text("⚑ LEVERAGE FLUSH: \"final harvest\"", palette.warning + palette.bold))
+            lines.append(Text("storm hour while LVR trends down", palette.dim))
+        elif lev.flush:
+            lines.append(Text("⚑ FLUSH: OI -10%+ in 24h, heavy liquidations", palette.warning + palette.bold))
+        return Group(*lines)
