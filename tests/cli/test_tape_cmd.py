@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from feeds.events import Liquidation, MarketCap, from_dict
-from feeds.recording import write_events
+from feeds.events import Liquidation, MarketCap
+from feeds.recording import from_dict, write_events
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_762_290_000_000  # 2025-11-04 21:00:00 UTC
