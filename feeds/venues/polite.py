@@ -3,26 +3,17 @@
 ccxt raises ``RateLimitExceeded`` / ``DDoSProtection`` on HTTP 429 and keeps
 the response headers in ``last_response_headers`` (set just before it raises,
 with no await in between, so they are the 429's own headers).  The caller
-waits at least the Retry-After the venue sent, never less than a floor.
+waits at least the Retry-After the venue sent (seconds or an HTTP date,
+feeds.http), never less than a floor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Awaitable, Callable
 
-
-def retry_after_s(headers: Any) -> float:
-    """Retry-After in seconds from a headers dict (0 when absent or a date)."""
-    if not isinstance(headers, dict):
-        return 0.0
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                return 0.0
-    return 0.0
+from feeds.http import RETRY_AFTER, header, retry_after_s
 
 
 async def call_politely(
@@ -41,6 +32,7 @@ async def call_politely(
         try:
             return await fn(*args, **kwargs)
         except (ccxt.RateLimitExceeded, ccxt.DDoSProtection):
-            wait = max(floor_s, retry_after_s(exchange.last_response_headers))
+            asked = retry_after_s(header(exchange.last_response_headers, RETRY_AFTER), time.time())
+            wait = max(floor_s, asked or 0.0)
             waits.append(wait)
             await asyncio.sleep(wait)

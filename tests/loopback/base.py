@@ -52,7 +52,7 @@ class LoopbackExchange:
         #: liquidation frames withheld because the server was stalled
         self.stalled_frames = 0
         self._rate_limit_left = 0
-        self._retry_after = 1.0
+        self._retry_after: float | str = 1.0
         self.rate_limited: list[str] = []
         # socket -> channels it subscribed to
         self._sockets: dict[web.WebSocketResponse, set[str]] = {}
@@ -90,8 +90,9 @@ class LoopbackExchange:
 
     # -- scripting ------------------------------------------------------------
 
-    def rate_limit(self, count: int = 1, retry_after: float = 1.0) -> None:
-        """Answer the next ``count`` REST requests with 429 and Retry-After."""
+    def rate_limit(self, count: int = 1, retry_after: float | str = 1.0) -> None:
+        """Answer the next ``count`` REST requests with 429 and Retry-After:
+        seconds, or a header value as is (an HTTP date)."""
         self._rate_limit_left = count
         self._retry_after = retry_after
 
@@ -216,6 +217,6 @@ class LoopbackExchange:
             return web.json_response(
                 self.RATE_LIMIT_BODY,
                 status=429,
-                headers={"Retry-After": f"{self._retry_after:g}"},
+                headers={"Retry-After": self._retry_after if isinstance(self._retry_after, str) else f"{self._retry_after:g}"},
             )
         return await handler(request)
