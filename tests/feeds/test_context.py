@@ -9,6 +9,7 @@ import time
 import pytest
 
 from feeds.events import Candle, OpenInterest, Price, Volume
+from feeds.venues import binance
 from feeds.venues.context import HOUR_MS, VenueContextFeed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback import prices
@@ -21,7 +22,7 @@ WATCH = ["BTC/USDT:USDT", "ETH/USDT:USDT"]
 def binance_context(server: BinanceLoopback, **kwargs: object) -> VenueContextFeed:
     params: dict[str, object] = {"rate_limit_ms": 1, "candle_s": 0.05, "volume_s": 0.05, "oi_s": 0.05}
     params.update(kwargs)
-    return VenueContextFeed("binance", "binanceusdm", settings_for(server), WATCH, **params)  # type: ignore[arg-type]
+    return VenueContextFeed(binance.SPEC, settings_for(server), WATCH, **params)  # type: ignore[arg-type]
 
 
 async def wait_until(out: Collector, predicate) -> None:  # type: ignore[no-untyped-def]
@@ -160,10 +161,8 @@ async def test_coinm_volume_is_contracts_times_contract_size(coinm: BinanceLoopb
 
 
 async def test_stream_feed_waits_out_a_429_on_markets(usdm: BinanceLoopback) -> None:
-    from feeds.venues.binance import BinanceUsdmFeed
-
     usdm.rate_limit(count=1, retry_after=0.2)
-    feed = BinanceUsdmFeed(settings_for(usdm), rate_limit_wait_s=0.01)
+    feed = binance.SPEC.liquidation_feed(settings_for(usdm), rate_limit_wait_s=0.01)
     async with running(feed) as driver:
         async with asyncio.timeout(BOUND_S):
             await usdm.wait_subscribed()
