@@ -540,10 +540,15 @@ class RecordingWriter:
         self._raw.flush()
 
     def close(self) -> None:
-        self.flush()
-        if self._gz is not None:
-            self._gz.close()
-        self._raw.close()
+        """Flush and close; the file is closed even when the flush fails (a full disk)."""
+        try:
+            self.flush()
+        finally:
+            try:
+                if self._gz is not None:
+                    self._gz.close()
+            finally:
+                self._raw.close()
 
     def __enter__(self) -> RecordingWriter:
         return self

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 
 import pytest
@@ -97,13 +96,13 @@ async def test_429_makes_the_poller_wait_at_least_retry_after(usdm: BinanceLoopb
 
 async def test_a_429_with_an_http_date_waits_until_that_date(usdm: BinanceLoopback) -> None:
     """Retry-After may be a date (RFC 9110): the wait runs to it, not to the floor."""
-    usdm.rate_limit(count=1, retry_after=email.utils.formatdate(time.time() + 2, usegmt=True))
+    usdm.rate_limit(count=1, retry_after=2, as_date=True)
     feed = binance_context(usdm, rate_limit_wait_s=0.01)
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):
             await wait_until(out, lambda evs: any(isinstance(e, Volume) for e in evs))
-    # The date has whole seconds: 2 s ahead, less the fraction dropped and the way there.
+    # The date has whole seconds: 2 s after the answer, less the fraction dropped and the way back.
     [wait] = feed.rate_limit_waits
     assert 0.9 < wait <= 2.0 and driver.runs == 1
 
