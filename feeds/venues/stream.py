@@ -122,32 +122,31 @@ class StreamLiquidationFeed(CcxtFeed):
 
     async def run(self, emit: Emit) -> None:
         tasks: list[asyncio.Task[Any]] = []
-        wake = self._wake = asyncio.Event()
 
-        def spawn(coro: Coroutine[Any, Any, Any]) -> None:
-            task = asyncio.ensure_future(coro)
-            task.add_done_callback(lambda _t: wake.set())
-            tasks.append(task)
+        async with self.session(sink=self._on_frame, bad=self._on_bad, control=self.is_control_text) as exchange:
+            wake = self._wake = asyncio.Event()
 
-        try:
-            async with self.session(sink=self._on_frame, bad=self._on_bad, control=self.is_control_text) as exchange:
-                try:
-                    self.set_contracts(exchange.markets)
-                    await self.subscribe(exchange, spawn)
-                    spawn(self._refresh_markets(exchange, spawn))
-                    while True:
-                        await wake.wait()
-                        wake.clear()
-                        for task in tasks:
-                            if task.done():
-                                task.result()  # raises the connection's error
-                                raise ConnectionError(f"{self.name}: a subscription ended")
-                        if self._pending:
-                            batch, self._pending = self._pending, []
-                            await emit(batch)
-                finally:
+            def spawn(coro: Coroutine[Any, Any, Any]) -> None:
+                task = asyncio.ensure_future(coro)
+                task.add_done_callback(lambda _t: wake.set())
+                tasks.append(task)
+
+            try:
+                self.set_contracts(exchange.markets)
+                await self.subscribe(exchange, spawn)
+                spawn(self._refresh_markets(exchange, spawn))
+                while True:
+                    await wake.wait()
+                    wake.clear()
                     for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-        finally:
-            self._wake = None
+                        if task.done():
+                            task.result()  # raises the connection's error
+                            raise ConnectionError(f"{self.name}: a subscription ended")
+                    if self._pending:
+                        batch, self._pending = self._pending, []
+                        await emit(batch)
+            finally:
+                self._wake = None
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)

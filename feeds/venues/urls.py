@@ -36,10 +36,7 @@ def replace_origin(url: str, origin: str) -> str:
 
 def replace_path(url: str, path: str) -> str:
     """``url`` with its path (and anything after it) replaced by ``path``."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        raise ValueError(f"not a URL with an origin: {url!r}")
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return _origin(url) + path
 
 
 def rewrite_origins(urls: Any, ws_url: str = "", rest_url: str = "") -> Any:
