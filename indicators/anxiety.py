@@ -160,6 +160,14 @@ class Anchor:
         self.zone_ts = 0
         self.marks = marks  # round_marks of the level
 
+    def __eq__(self, other: object) -> bool:
+        """Equal in every field: two engines fed the same events hold equal anchors."""
+        if not isinstance(other, Anchor):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not a dict key
+
 
 class Explained(NamedTuple):
     """One side's BA at a price with its why: which level, how mature, how far through."""
