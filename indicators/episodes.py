@@ -16,11 +16,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from feeds.events import Candle
+from feeds.events import HOUR_MS, Candle
 from indicators.engine import Engine
 from indicators.params import IndicatorParams
 from indicators.snapshot import Mood
-from indicators.windows import HOUR_MS
 
 EXCHANGE = "binance"
 

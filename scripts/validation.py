@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indicators.episodes import Reading, load, replay  # noqa: E402
-from indicators.windows import DAY_MS  # noqa: E402
+from feeds.events import DAY_MS  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "real"
 
