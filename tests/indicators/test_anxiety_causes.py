@@ -56,16 +56,16 @@ class Market:
 
 
 def based(m: Market, floor: float = 1.3, days: int = 21, tests: tuple[int, ...] = (6, 13)) -> None:
-    """A floor set on day 0 and held ``days`` days in a range 6-14 % above it,
+    """A floor set on day 0 and held ``days`` days in a range 8-12 % above it,
     revisited (within 1 %) on the ``tests`` days."""
     m.bar(floor * 1.03, floor * 1.035, floor, floor * 1.02)
-    m.hold(23, floor * 1.06, floor * 1.14)
+    m.hold(23, floor * 1.08, floor * 1.12)
     for day in range(1, days):
         if day in tests:
             m.walk(floor * 1.10, floor * 1.008, 12)
             m.walk(floor * 1.008, floor * 1.10, 12)
         else:
-            m.hold(24, floor * 1.06, floor * 1.14)
+            m.hold(24, floor * 1.08, floor * 1.12)
 
 
 def test_1_a_wick_through_a_mature_floor_keeps_it_as_the_anchor():
