@@ -673,12 +673,12 @@ class MoodSeries:
             extension_pct=100.0 * (self.price / self.mean_close - 1.0) if self.mean_close else 0.0,
             broke_at=down.broke_at,
             bai_live=100.0 * down.ba,
-            bai_from=self.bai_from if down.ba < bai else None,
+            bai_from=self.bai_from if down.ba < bai and self.bai_from < self._at else None,
             ceiling_age_days=max(0, t - cref.ts) / DAY_MS if cref else None,
             ceiling_broke_at=up.broke_at,
             breakout_pct=up.beyond_pct,
             euphoria_live=100.0 * eu_live,
-            euphoria_from=self.euphoria_from if eu_live < eu else None,
+            euphoria_from=self.euphoria_from if eu_live < eu and self.euphoria_from < self._at else None,
         )
 
 

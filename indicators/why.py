@@ -28,10 +28,13 @@ def _tests(n: int) -> str:
     return f"{n} test{'s' if n != 1 else ''}"
 
 
-def why(m: Mood, fmt: Callable[[float], str] = "{:.6g}".format, tz: tzinfo = timezone.utc) -> str:
-    """The inputs that explain the larger of the two scores; prices through ``fmt``."""
-    if m.euphoria > m.bai and m.ceiling is not None:
-        return _why_euphoria(m, fmt, tz)
+def why(m: Mood, fmt: Callable[[float], str] = "{:.6g}".format, tz: tzinfo = timezone.utc,
+        score: str | None = None) -> str:
+    """The inputs that explain ``score`` ("bai" or "euphoria"; by default the larger
+    of the two), prices through ``fmt``."""
+    if score == "euphoria" or (score is None and m.euphoria > m.bai):
+        if m.ceiling is not None:
+            return _why_euphoria(m, fmt, tz)
     if m.floor is None:
         return "no floor yet"
     age = f"{m.floor_age_days:.0f}d" if m.floor_age_days is not None else "?d"
