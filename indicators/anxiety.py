@@ -136,17 +136,16 @@ class Anchor:
     """A broken level that people keep in mind: the episode's reference until the
     price reclaims it and holds, or its maturity has decayed away."""
 
-    __slots__ = ("level", "log", "maturity", "broke_at", "extreme", "log_extreme", "extreme_at",
+    __slots__ = ("level", "log", "maturity", "broke_at", "log_extreme", "extreme_at",
                  "beyond_since", "back_since", "zone", "zone_ts", "marks")
 
-    def __init__(self, level: Level, log: float, maturity: float, now: int, price: float, lp: float,
-                 marks: tuple[float, float]) -> None:
+    def __init__(self, level: Level, log: float, maturity: float, now: int, lp: float,
+                 marks: tuple[float, float], side: int) -> None:
         self.level = level
         self.log = log  # ln(level.price)
         self.maturity = maturity  # E when it broke
         self.broke_at = now
-        # The farthest price beyond it since: its maturity decays from the time it was reached.
-        self.extreme = price
+        # The farthest log price beyond it since: its maturity decays from the time it was reached.
         self.log_extreme = lp
         self.extreme_at = now
         # Open of the first bar of the current run of closes beyond it (None: the last close was back)...
@@ -156,7 +155,7 @@ class Anchor:
         self.back_since: int | None = None
         # The farthest bar extreme beyond it (its low, for a floor) and that bar's open:
         # the zone a reclaim leaves, set by the bars that close (see _Side.on_close).
-        self.zone = math.inf if lp < log else -math.inf
+        self.zone = side * math.inf
         self.zone_ts = 0
         self.marks = marks  # round_marks of the level
 
@@ -230,7 +229,7 @@ class _Side:
         self.log = 0.0  # ln(level.price)
         self.marks = (0.0, 0.0)  # round_marks of the level
         self.anchor: Anchor | None = None
-        self.spent = math.nan  # ln of the last level that broke: it is not broken twice
+        self.spent = (math.nan, 0)  # (ln price, ts) of the last level that broke: it is not broken twice
         # Reclaimed breaks (see on_close): the open of the bar that made a zone's
         # extreme -> (the broken level's ts, its tests + 1), for the level found there.
         self.inherit: dict[int, tuple[int, int]] = {}
@@ -312,7 +311,7 @@ class _Side:
         ba = 0.0
         level = self.level
         log = self.log
-        if level is not None and log != self.spent:  # a level that broke speaks through its anchor
+        if level is not None and (log, level.ts) != self.spent:  # a level that broke speaks through its anchor
             x = side * (log - lp)
             if x > -eps:
                 e = maturity(now - level.ts, level.touches, p)
@@ -320,9 +319,9 @@ class _Side:
                     if not extreme:
                         ba = near_ba(x, e, eps)
                 elif e > ea and e >= e_min:
-                    a = self.anchor = Anchor(level, log, e, now, price, lp, self.marks)
+                    a = self.anchor = Anchor(level, log, e, now, lp, self.marks, side)
                     ea = e
-                    self.spent = log
+                    self.spent = (log, level.ts)
                 elif e > ea or ea < e_min or side * (a.log - log) <= 0:
                     # Unless an anchor believed as much lies beyond the level (then it
                     # scores at least as high: farther, with a wider round range and a
@@ -334,7 +333,7 @@ class _Side:
         if x > 0:
             a.back_since = None
             if side * (a.log_extreme - lp) > 0:  # farther beyond: the anchor's maturity is renewed
-                a.extreme, a.log_extreme, a.extreme_at = price, lp, now
+                a.log_extreme, a.extreme_at = lp, now
                 ea = a.maturity
         if ea >= e_min:
             if x > 0:
@@ -389,7 +388,7 @@ class _Side:
         best = Explained(0.0, None, None, "calm", 0.0, 0.0, 0.0, k)
         level = self.level
         if level is not None:
-            if self.log == self.spent:  # broken: its anchor (if still believed) speaks for it
+            if (self.log, level.ts) == self.spent:  # broken: its anchor (if still believed) speaks for it
                 best = Explained(0.0, level, None, "calm", 0.0, 0.0, 0.0, k)
             else:
                 e = maturity(now - level.ts, level.touches, p)

@@ -121,7 +121,7 @@ def plain_side(series: MoodSeries, side: int, now: int) -> float:
     k = series.k_down if side == FLOOR else series.k_up
     ba = 0.0
     level = s.level
-    if math.log(level.price) != s.spent:
+    if (math.log(level.price), level.ts) != s.spent:
         x = side * (math.log(level.price) - math.log(price))
         e = maturity(now - level.ts, level.touches, p)
         if x > 0:
