@@ -6,8 +6,9 @@ One ``MoodSeries`` (the per-symbol state the engine keeps) is fed a seeded
 market of ``N`` hourly bars that ranges, slides, breaks its floors and
 surges, with ``K`` live prices inside each bar's range between closes, as a
 live session sends them.  Candles and ticks are timed apart, each the best
-of three runs (on a shared machine the slower runs measure the neighbours),
-and the mood the UI reads is built once per bar, as a 1 Hz pane would.
+of three runs (on a shared machine the slower runs measure the neighbours);
+the mood the UI reads is built once per bar between them, untimed, as a
+pane would, so its caches are exercised as in a session.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import random
 import time
 from typing import Any
 
+from feeds.events import DAY_MS, HOUR_MS
 from indicators.anxiety import Bar, MoodSeries
 from indicators.params import IndicatorParams
 
-HOUR = 3_600_000
-T0 = 1_600_000_000_000 - 1_600_000_000_000 % (24 * HOUR)
+T0 = 1_600_000_000_000 - 1_600_000_000_000 % DAY_MS
 
 
 def market(n: int, seed: int = 11) -> list[tuple[Bar, list[tuple[int, float]]]]:
@@ -38,8 +39,8 @@ def market(n: int, seed: int = 11) -> list[tuple[Bar, list[tuple[int, float]]]]:
         p = p * math.exp(rnd.gauss(drift, 0.01))
         hi = max(o, p) * math.exp(abs(rnd.gauss(0, 0.004)))
         lo = min(o, p) * math.exp(-abs(rnd.gauss(0, 0.004)))
-        ts = T0 + i * HOUR
-        ticks = sorted((ts + HOUR + rnd.randint(1, HOUR - 1), rnd.uniform(lo, hi)) for _ in range(10))
+        ts = T0 + i * HOUR_MS
+        ticks = sorted((ts + HOUR_MS + rnd.randint(1, HOUR_MS - 1), rnd.uniform(lo, hi)) for _ in range(10))
         out.append((Bar(ts, hi, lo, p, rnd.uniform(1e6, 1e7), None, None), ticks))
     return out
 

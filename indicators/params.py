@@ -48,7 +48,7 @@ class IndicatorParams:
     bai_pain_exponent: float = 0.88
     bai_half_life_days: float = 3.0  # decay of the score, and of a broken floor's maturity once no new low comes
     bai_anchor_min_maturity: float = 0.1  # a floor breaks into an anchor from this maturity; forgotten below it
-    bai_reclaim_days: float = 1.0  # closes back above a broken floor this long end its episode
+    bai_reclaim_days: float = 1.0  # the price traded wholly above a broken floor this long: its episode ends
     bai_sustain_days: float = 1.0  # closes below it this long confirm the break as fully as volume can
     bai_confirm_days: float = 30.0  # z of log volume / log long liquidations over this span
     # Height euphoria: extension above the mean close of euphoria_mean_days at

@@ -135,7 +135,7 @@ class Mood:
     maturity: float = 0.0  # E
     state: str = "calm"  # "breached", "testing", "calm"
     ceiling: float | None = None
-    extension_pct: float = 0.0  # above the 30-day mean, in percent
+    extension_pct: float = 0.0  # above the mean close (of euphoria_mean_days), in percent
     broke_at: int | None = None  # ms when the floor broke, when it is a broken floor
     bai_live: float = 0.0  # what the price scores now; bai is higher while a peak decays...
     bai_from: int | None = None  # ...and then this is when that peak was set (ms), else None
