@@ -4,8 +4,8 @@ One home for the sentence the mood pane shows next to each score (and the
 validation tables print): for bottom anxiety, the floor it reads (a broken
 floor is named as such, with when it broke), its age and tests, how far
 below it the price is; for euphoria, the ceiling and the extension above the
-mean close.  When the score is a peak that decays (the price no longer scores that
-high), the sentence says since when.
+mean close.  When the score is a peak that decays (the price no longer
+scores that high), the sentence says since when.
 """
 
 from __future__ import annotations
@@ -32,12 +32,11 @@ def why(m: Mood, fmt: Callable[[float], str] = "{:.6g}".format, tz: tzinfo = tim
         score: str | None = None) -> str:
     """The inputs that explain ``score`` ("bai" or "euphoria"; by default the larger
     of the two), prices through ``fmt``."""
-    if score == "euphoria" or (score is None and m.euphoria > m.bai):
-        if m.ceiling is not None:
-            return _why_euphoria(m, fmt, tz)
+    if m.ceiling is not None and (score == "euphoria" or (score is None and m.euphoria > m.bai)):
+        return _why_euphoria(m, m.ceiling, fmt, tz)
     if m.floor is None:
         return "no floor yet"
-    age = f"{m.floor_age_days:.0f}d" if m.floor_age_days is not None else "?d"
+    age = f"{m.floor_age_days or 0:.0f}d"
     if m.broke_at is not None:
         bits = [f"broke floor {fmt(m.floor)} ({age}, {_tests(m.touches)}) {stamp(m.broke_at, tz)}"]
     else:
@@ -53,15 +52,13 @@ def why(m: Mood, fmt: Callable[[float], str] = "{:.6g}".format, tz: tzinfo = tim
     return ", ".join(bits)
 
 
-def _why_euphoria(m: Mood, fmt: Callable[[float], str], tz: tzinfo) -> str:
-    assert m.ceiling is not None
+def _why_euphoria(m: Mood, ceiling: float, fmt: Callable[[float], str], tz: tzinfo) -> str:
     if m.ceiling_broke_at is not None:
-        age = f"{m.ceiling_age_days:.0f}d" if m.ceiling_age_days is not None else "?d"
-        bits = [f"broke ceiling {fmt(m.ceiling)} ({age}) {stamp(m.ceiling_broke_at, tz)}"]
+        bits = [f"broke ceiling {fmt(ceiling)} ({m.ceiling_age_days or 0:.0f}d) {stamp(m.ceiling_broke_at, tz)}"]
         if m.breakout_pct > 0:
             bits.append(f"{m.breakout_pct:.0f}% above")
     else:
-        bits = [f"ceiling {fmt(m.ceiling)}"]
+        bits = [f"ceiling {fmt(ceiling)}"]
     bits.append(f"{m.extension_pct:+.0f}% vs its mean close")
     if m.euphoria_from is not None and m.euphoria - m.euphoria_live >= PEAK_MARGIN:
         bits.append(f"peak decaying since {stamp(m.euphoria_from, tz)}")
