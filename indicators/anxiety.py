@@ -217,7 +217,7 @@ class _Side:
     level (below a floor, above a ceiling), -eps < x <= 0 is a test."""
 
     __slots__ = ("side", "p", "half_life_ms", "reclaim_ms", "sustain_ms", "level", "log", "marks", "anchor",
-                 "spent", "inherit", "calm")
+                 "spent", "broken", "inherit", "calm")
 
     def __init__(self, side: int, p: IndicatorParams) -> None:
         self.side = side
@@ -229,7 +229,8 @@ class _Side:
         self.log = 0.0  # ln(level.price)
         self.marks = (0.0, 0.0)  # round_marks of the level
         self.anchor: Anchor | None = None
-        self.spent = (math.nan, 0)  # (ln price, ts) of the last level that broke: it is not broken twice
+        self.spent = (math.nan, 0)  # (ln price, ts) of the last level that broke: it is not broken twice...
+        self.broken = False  # ...and whether the level is that one (it speaks through its anchor)
         # Reclaimed breaks (see on_close): the open of the bar that made a zone's
         # extreme -> (the broken level's ts, its tests + 1), for the level found there.
         self.inherit: dict[int, tuple[int, int]] = {}
@@ -270,11 +271,15 @@ class _Side:
         if self.level is None or price != self.level.price:
             self.log = math.log(price)
             self.marks = round_marks(price, side)
-        self.level = self._inherited(Level(price, ts, touches))
+        self._set_level(self._inherited(Level(price, ts, touches)))
         self.set_calm(eps)
         start = days[0].start
         for t in [t for t in self.inherit if t < start]:  # zones that left the window
             del self.inherit[t]
+
+    def _set_level(self, level: Level) -> None:
+        self.level = level
+        self.broken = (self.log, level.ts) == self.spent
 
     def _inherited(self, level: Level) -> Level:
         """``level``, with the age and tests of the break it is the zone extreme of, if any."""
@@ -311,7 +316,7 @@ class _Side:
         ba = 0.0
         level = self.level
         log = self.log
-        if level is not None and (log, level.ts) != self.spent:  # a level that broke speaks through its anchor
+        if level is not None and not self.broken:
             x = side * (log - lp)
             if x > -eps:
                 e = maturity(now - level.ts, level.touches, p)
@@ -321,7 +326,7 @@ class _Side:
                 elif e > ea and e >= e_min:
                     a = self.anchor = Anchor(level, log, e, now, lp, self.marks, side)
                     ea = e
-                    self.spent = (log, level.ts)
+                    self.spent, self.broken = (log, level.ts), True
                 elif e > ea or ea < e_min or side * (a.log - log) <= 0:
                     # Unless an anchor believed as much lies beyond the level (then it
                     # scores at least as high: farther, with a wider round range and a
@@ -379,7 +384,7 @@ class _Side:
             self.anchor = None
             self.inherit[a.zone_ts] = (a.level.ts, a.level.touches + 1)
             if self.level is not None and self.level.ts == a.zone_ts:  # its day is in the window already
-                self.level = self._inherited(self.level)
+                self._set_level(self._inherited(self.level))
 
     def explain(self, price: float, lp: float, now: int, k: float, eps: float) -> Explained:
         """``see``'s BA at a price, with its why (no state moves): the level or
@@ -388,7 +393,7 @@ class _Side:
         best = Explained(0.0, None, None, "calm", 0.0, 0.0, 0.0, k)
         level = self.level
         if level is not None:
-            if (self.log, level.ts) == self.spent:  # broken: its anchor (if still believed) speaks for it
+            if self.broken:  # its anchor (if still believed) speaks for it
                 best = Explained(0.0, level, None, "calm", 0.0, 0.0, 0.0, k)
             else:
                 e = maturity(now - level.ts, level.touches, p)
