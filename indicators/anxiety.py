@@ -216,18 +216,20 @@ class _Side:
     logs and signed by the side, so both read the same: x > 0 is beyond the
     level (below a floor, above a ceiling), -eps < x <= 0 is a test."""
 
-    __slots__ = ("side", "p", "half_life_ms", "reclaim_ms", "sustain_ms", "level", "log", "marks", "anchor",
-                 "spent", "broken", "inherit", "calm")
+    __slots__ = ("side", "p", "e_min", "half_life_ms", "reclaim_ms", "sustain_ms", "level", "log", "marks", "e",
+                 "anchor", "spent", "broken", "inherit", "calm")
 
     def __init__(self, side: int, p: IndicatorParams) -> None:
         self.side = side
         self.p = p
+        self.e_min = p.bai_anchor_min_maturity
         self.half_life_ms = p.bai_half_life_days * DAY_MS
         self.reclaim_ms = p.bai_reclaim_days * DAY_MS
         self.sustain_ms = p.bai_sustain_days * DAY_MS
         self.level: Level | None = None
         self.log = 0.0  # ln(level.price)
         self.marks = (0.0, 0.0)  # round_marks of the level
+        self.e = 0.0  # the level's maturity as of the last bar's close (see mature)
         self.anchor: Anchor | None = None
         self.spent = (math.nan, 0)  # (ln price, ts) of the last level that broke: it is not broken twice...
         self.broken = False  # ...and whether the level is that one (it speaks through its anchor)
@@ -244,7 +246,7 @@ class _Side:
         if self.level is not None:
             self.calm = self.log + self.side * (eps + _CALM_MARGIN)
 
-    def on_days(self, days: list[Day], eps: float) -> None:
+    def on_days(self, days: list[Day], eps: float, now: int) -> None:
         """The level of the window's completed days, with its tests.
 
         A level that a reclaimed break left behind (the wick's low, once its day
@@ -271,15 +273,23 @@ class _Side:
         if self.level is None or price != self.level.price:
             self.log = math.log(price)
             self.marks = round_marks(price, side)
-        self._set_level(self._inherited(Level(price, ts, touches)))
+        self._set_level(self._inherited(Level(price, ts, touches)), now)
         self.set_calm(eps)
         start = days[0].start
         for t in [t for t in self.inherit if t < start]:  # zones that left the window
             del self.inherit[t]
 
-    def _set_level(self, level: Level) -> None:
+    def _set_level(self, level: Level, now: int) -> None:
         self.level = level
         self.broken = (self.log, level.ts) == self.spent
+        self.mature(now)
+
+    def mature(self, now: int) -> None:
+        """The level's maturity as of a bar's close: it moves with the bars (age counts
+        in days: an hour moves it by 1/168 at most), so a tick reads it, not recomputes it."""
+        level = self.level
+        if level is not None:
+            self.e = maturity(now - level.ts, level.touches, self.p)
 
     def _inherited(self, level: Level) -> Level:
         """``level``, with the age and tests of the break it is the zone extreme of, if any."""
@@ -310,16 +320,16 @@ class _Side:
         not unease; only the price now reads as testing."""
         p = self.p
         side = self.side
-        e_min = p.bai_anchor_min_maturity
+        e_min = self.e_min
         a = self.anchor
-        ea = 0.0 if a is None else self.anchor_maturity(a, now)
+        ea = 0.0 if a is None else a.maturity * 2.0 ** ((a.extreme_at - now) / self.half_life_ms)  # anchor_maturity
         ba = 0.0
         level = self.level
         log = self.log
         if level is not None and not self.broken:
             x = side * (log - lp)
             if x > -eps:
-                e = maturity(now - level.ts, level.touches, p)
+                e = self.e
                 if x <= 0:
                     if not extreme:
                         ba = near_ba(x, e, eps)
@@ -342,7 +352,10 @@ class _Side:
                 ea = a.maturity
         if ea >= e_min:
             if x > 0:
-                kk = self.acceptance(a, now)
+                since = a.beyond_since  # acceptance, written out
+                kk = 0.0 if since is None else (now - since) / self.sustain_ms
+                if kk > 1.0:
+                    kk = 1.0
                 s = beyond_ba(x, ea, _r(price, side, a.marks), k if k > kk else kk, p)
                 if s > ba:
                     ba = s
@@ -384,7 +397,7 @@ class _Side:
             self.anchor = None
             self.inherit[a.zone_ts] = (a.level.ts, a.level.touches + 1)
             if self.level is not None and self.level.ts == a.zone_ts:  # its day is in the window already
-                self._set_level(self._inherited(self.level))
+                self._set_level(self._inherited(self.level), close_time)
 
     def explain(self, price: float, lp: float, now: int, k: float, eps: float) -> Explained:
         """``see``'s BA at a price, with its why (no state moves): the level or
@@ -396,8 +409,7 @@ class _Side:
             if self.broken:  # its anchor (if still believed) speaks for it
                 best = Explained(0.0, level, None, "calm", 0.0, 0.0, 0.0, k)
             else:
-                e = maturity(now - level.ts, level.touches, p)
-                best = self._explained(price, lp, eps, level, self.log, e, self.marks, None, k)
+                best = self._explained(price, lp, eps, level, self.log, self.e, self.marks, None, k)
         a = self.anchor
         if a is not None:
             e = self.anchor_maturity(a, now)
@@ -526,6 +538,8 @@ class MoodSeries:
         self.last_ts = ts
         if now % DAY_MS == 0:
             self._close_day()
+        self.down.mature(now)
+        self.up.mature(now)
         if self.price_ts is None or now >= self.price_ts:
             self.price, self.price_ts = close, now
         if self.days:
@@ -554,8 +568,9 @@ class MoodSeries:
         cut = d[0] - self.window_ms
         while days[0].start <= cut:
             del days[0]
-        self.down.on_days(days, self.eps)
-        self.up.on_days(days, self.eps)
+        now = d[0] + DAY_MS if self.last_ts is None else self.last_ts + self.bar_ms
+        self.down.on_days(days, self.eps, now)
+        self.up.on_days(days, self.eps, now)
         cut = d[0] - self.mean_ms
         closes = [x.close for x in days if x.start > cut]
         self.mean_close = sum(closes) / len(closes)

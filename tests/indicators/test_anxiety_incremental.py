@@ -123,7 +123,7 @@ def plain_side(series: MoodSeries, side: int, now: int) -> float:
     level = s.level
     if (math.log(level.price), level.ts) != s.spent:
         x = side * (math.log(level.price) - math.log(price))
-        e = maturity(now - level.ts, level.touches, p)
+        e = maturity(series.last_ts + H - level.ts, level.touches, p)  # as of the last bar's close
         if x > 0:
             ba = beyond_ba(x, e, round_level(price, level.price), k, p)
         elif x > -eps:
