@@ -322,7 +322,7 @@ class _Side:
         side = self.side
         e_min = self.e_min
         a = self.anchor
-        ea = 0.0 if a is None else a.maturity * 2.0 ** ((a.extreme_at - now) / self.half_life_ms)  # anchor_maturity
+        ea = 0.0 if a is None else self.anchor_maturity(a, now)
         ba = 0.0
         level = self.level
         log = self.log
@@ -352,10 +352,7 @@ class _Side:
                 ea = a.maturity
         if ea >= e_min:
             if x > 0:
-                since = a.beyond_since  # acceptance, written out
-                kk = 0.0 if since is None else (now - since) / self.sustain_ms
-                if kk > 1.0:
-                    kk = 1.0
+                kk = self.acceptance(a, now)
                 s = beyond_ba(x, ea, _r(price, side, a.marks), k if k > kk else kk, p)
                 if s > ba:
                     ba = s
