@@ -1,4 +1,4 @@
-"""Bottom anxiety and height euphoria: the article's cases and DESIGN.md's rules."""
+"""Bottom anxiety and height euphoria: the article's cases and the rules of docs/indicators.md."""
 
 from __future__ import annotations
 
