@@ -594,8 +594,13 @@ class MoodSeries:
             b = down.see(price, lp, now, self.k_down, self.eps)
         if up.anchor is not None or lp > up.calm:
             e = up.see(price, lp, now, self.k_up, self.eps)
-        if lp > self._log_mean:
-            x = self._extension(price, lp)
+        x = lp - self._log_mean  # ln(price / mean) > 0 exactly when price > mean
+        if x > 0:
+            # Greed from the extension above the mean close, full at euphoria_full_extension,
+            # faded by the distance from the ceiling: it leaves as the price falls from its high.
+            x /= self._ext_full
+            r = price / up.level.price
+            x = (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
             if x > e:
                 e = x
         self.live = (b, e)  # what the price scores now (the scores are at least that)
@@ -603,12 +608,7 @@ class MoodSeries:
             ba = b
         if e > eu:
             eu = e
-        # The running maxima, decayed since the last update (one factor: they move together).
-        bai, euphoria = self.bai, self.euphoria
-        if now > self.bai_ts and (bai > 0 or euphoria > 0):
-            f = 2.0 ** (-(now - self.bai_ts) / self.half_life_ms)
-            bai *= f
-            euphoria *= f
+        bai, euphoria = self._decayed(now)
         if ba >= bai:
             bai = ba
             self.bai_from = now
@@ -621,20 +621,9 @@ class MoodSeries:
         if euphoria > self.peak_euphoria:
             self.peak_euphoria, self.peak_euphoria_ts = euphoria, now
 
-    def _extension(self, price: float, lp: float) -> float:
-        """Greed from the extension above the mean close, faded by the distance from
-        the ceiling: full at ``euphoria_full_extension``, and it leaves as the price
-        falls away from its high.  ln(price / mean) > 0 exactly when price > mean."""
-        x = lp - self._log_mean
-        if x <= 0:
-            return 0.0
-        x /= self._ext_full
-        c = self.up.level
-        r = price / c.price if c is not None else 1.0
-        return (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
-
     def _decayed(self, now: int) -> tuple[float, float]:
-        """(BAI, euphoria) decayed from the last update to ``now`` (as ``_update`` does)."""
+        """(BAI, euphoria) decayed from the last update to ``now``: one factor
+        for both, as they are updated together."""
         bai, euphoria = self.bai, self.euphoria
         if now > self.bai_ts and (bai > 0 or euphoria > 0):
             f = 2.0 ** (-(now - self.bai_ts) / self.half_life_ms)
@@ -642,14 +631,14 @@ class MoodSeries:
             euphoria *= f
         return bai, euphoria
 
-    def _evaluate(self, now: int) -> tuple[Explained, Explained, float]:
-        """The two sides at ``now`` with their why, and the extension term (no state moves)."""
+    def _evaluate(self, now: int) -> tuple[Explained, Explained]:
+        """The two sides at ``now`` with their why (no state moves); the price's
+        euphoria, the extension included, is ``live`` as of the last update."""
         price = self.price
         assert price is not None
         lp = math.log(price)
-        down = self.down.explain(price, lp, now, self.k_down, self.eps)
-        up = self.up.explain(price, lp, now, self.k_up, self.eps)
-        return down, up, self._extension(price, lp)
+        return (self.down.explain(price, lp, now, self.k_down, self.eps),
+                self.up.explain(price, lp, now, self.k_up, self.eps))
 
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
@@ -668,8 +657,8 @@ class MoodSeries:
     def _mood_at(self, t: int) -> Mood:
         if self._at is None:
             return Mood(symbol=self.symbol, price=self.price)
-        down, up, ext = self._evaluate(self._at)
-        eu_live = max(up.ba, ext)
+        down, up = self._evaluate(self._at)
+        eu_live = self.live[1]
         bai, eu = self._decayed(t)
         ref, cref = down.ref, up.ref
         return Mood(

@@ -241,6 +241,13 @@ def test_floor_and_ceiling_are_the_extremes_of_the_window_of_completed_days():
     assert series.mean_close == pytest.approx(sum(b[3] for b in month) / len(month))
 
 
+def extension(series) -> float:
+    """The extension term: min(1, ln(price / mean) / ln(1 + full)) * min(1, price / ceiling), 0 under the mean."""
+    x = math.log(series.price) - math.log(series.mean_close)
+    full = math.log1p(series.p.euphoria_full_extension)
+    return min(1.0, max(0.0, x) / full) * min(1.0, series.price / series.ceiling.price)
+
+
 @pytest.mark.parametrize("seed", range(4))  # each of them also breaks an anchored floor
 def test_the_tick_scores_are_the_explained_scores(seed):
     """A price tick computes BA and euphoria alone (``_update``: ``live``); the mood
@@ -262,8 +269,8 @@ def test_the_tick_scores_are_the_explained_scores(seed):
             f.price(p * math.exp(rnd.gauss(0, 0.03)), offset=rnd.randint(1, H - 1))
             if not series.days:
                 continue
-            down, up, ext = series._evaluate(series._at)
-            assert series.live == (down.ba, max(up.ba, ext))
+            down, up = series._evaluate(series._at)
+            assert series.live == (down.ba, max(up.ba, extension(series)))
             seen.add(down.state)
             if down.broke_at is not None:
                 seen.add("anchored")

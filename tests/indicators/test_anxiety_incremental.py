@@ -166,8 +166,8 @@ def check_ticks(series: MoodSeries, seed: int) -> None:
         series.on_price(ts, price)
         plain = plain_scores(series, series._at)
         assert series.live == plain
-        down, up, ext = series._evaluate(series._at)
-        assert (down.ba, max(up.ba, ext)) == plain
+        down, up = series._evaluate(series._at)
+        assert (down.ba, up.ba) == (plain[0], plain_side(series, CEILING, series._at))
 
 
 def test_round_marks_are_round_level():
