@@ -558,14 +558,15 @@ class MoodSeries:
     def _close_day(self) -> None:
         """The day in progress is complete: the window's floor, ceiling and mean close move."""
         d = self._day
-        assert d is not None
+        assert d is not None  # called only with a day in progress
         self._day = None
         days = self.days
         days.append(Day(*d))
         cut = d[0] - self.window_ms
         while days[0].start <= cut:
             del days[0]
-        now = d[0] + DAY_MS if self.last_ts is None else self.last_ts + self.bar_ms
+        assert self.last_ts is not None  # a day in progress has had a bar
+        now = self.last_ts + self.bar_ms  # the close of the day's last bar
         self.down.on_days(days, self.eps, now)
         self.up.on_days(days, self.eps, now)
         cut = d[0] - self.mean_ms
