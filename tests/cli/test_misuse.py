@@ -118,3 +118,178 @@ def test_starting_feeds_are_not_down(tmp_path):
         _write_status(tmp_path, status_dict(_snapshot(feeds), "LIVE", now))
         out = liqwatch("status", state_dir=tmp_path)
         assert out.returncode == 0 and "feeds down" not in out.stdout
+
+
+# -- data loss ------------------------------------------------------------------
+
+
+LINE = ('{"type":"liquidation","ts":1762203612345,"exchange":"binance","symbol":"BTC/USDT:USDT",'
+        '"side":"long","price":101234.5,"qty":0.5,"usd":50617.25}\n')
+
+
+def no_traceback(out: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in out.stderr and "Traceback" not in out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("spelling", ["same", "./same", "link", "hardlink"])
+def test_record_refuses_to_write_over_the_recording_it_replays(spelling, tmp_path, monkeypatch):
+    source = tmp_path / "same.jsonl"
+    source.write_text(LINE * 1000)
+    (tmp_path / "link.jsonl").symlink_to(source)
+    os.link(source, tmp_path / "hardlink.jsonl")
+    before = source.read_bytes()
+    out = subprocess.run([sys.executable, "-m", "tui", "record", f"{spelling}.jsonl", "--replay", "same.jsonl"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), paths.STATE_DIR_ENV: str(tmp_path / "state")})
+    assert out.returncode == 2 and "is the recording replayed" in out.stderr and out.stderr.startswith("usage: liqwatch record")
+    no_traceback(out)
+    assert source.read_bytes() == before
+
+
+def test_record_refuses_to_write_over_its_config(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[ui]\ntheme = 'liqwatch-dark'\n")
+    out = liqwatch("record", str(cfg), "--demo", "--duration", "1", "--config", str(cfg), state_dir=tmp_path)
+    assert out.returncode == 2 and "is the config file" in out.stderr
+    assert cfg.read_text() == "[ui]\ntheme = 'liqwatch-dark'\n"
+
+
+def test_append_onto_a_torn_last_line_starts_a_new_line(tmp_path):
+    out_path, source = tmp_path / "out.jsonl", tmp_path / "src.jsonl"
+    out_path.write_text(LINE + LINE[:40])  # a recorder killed mid-write
+    source.write_text(LINE * 3)
+    out = liqwatch("record", str(out_path), "--append", "--replay", str(source), "--speed", "1000", state_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    report = liqwatch("report", str(out_path), "--json", state_dir=tmp_path)
+    # The first line and all three new ones; only the torn line is lost, and named.
+    assert json.loads(report.stdout)["liquidations"]["count"] == 4
+    assert f"{out_path}:2: not valid JSON" in report.stderr
+
+
+def test_append_onto_a_cut_gzip_is_refused(tmp_path):
+    import gzip
+
+    out_path, source = tmp_path / "out.jsonl.gz", tmp_path / "src.jsonl"
+    data = gzip.compress((LINE * 2000).encode())
+    out_path.write_bytes(data[: len(data) // 2])
+    source.write_text(LINE)
+    out = liqwatch("record", str(out_path), "--append", "--replay", str(source), state_dir=tmp_path)
+    assert out.returncode == 2 and "gzip stream is cut off" in out.stderr and str(out_path) in out.stderr
+    no_traceback(out)
+
+
+# -- file errors ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["missing-dir", "a-directory", "dev-full", "file-size-limit"])
+def test_record_file_errors_are_one_line(where, tmp_path):
+    target = {"missing-dir": tmp_path / "no" / "x.jsonl", "a-directory": tmp_path, "dev-full": Path("/dev/full"),
+              "file-size-limit": tmp_path / "x.jsonl"}[where]
+    cmd = [sys.executable, "-m", "tui", "record", str(target), "--demo", "--speed", "3000", "--duration", "20"]
+    limit = None
+    if where == "file-size-limit":
+        import resource
+
+        def limit() -> None:  # a disk that fills after 8 KiB
+            resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, preexec_fn=limit,
+                         env={**os.environ, paths.STATE_DIR_ENV: str(tmp_path / "state")})
+    no_traceback(out)
+    assert out.returncode in (1, 2) and str(target) in out.stderr, out.stderr
+    cause = {"missing-dir": "No such file or directory", "a-directory": "Is a directory",
+             "dev-full": "No space left on device", "file-size-limit": "File too large"}[where]
+    assert cause in out.stderr.splitlines()[-1]
+    if where == "file-size-limit":
+        # What was written before the disk filled is a readable recording.
+        report = liqwatch("report", str(target), "--json", state_dir=tmp_path)
+        assert report.returncode == 0 and json.loads(report.stdout)["events"] > 10
+
+# -- recordings: absurd values, files that are not recordings ---------------------
+
+
+def _liq(**change: object) -> str:
+    return json.dumps({**json.loads(LINE), **change}) + "\n"
+
+
+_CANDLE = {"type": "candle", "ts": 1762200000000, "exchange": "binance", "symbol": "BTC/USDT:USDT", "tf": "1h",
+           "open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5, "volume_usd": 10.0}
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    (_liq(ts=253402300800000), "ts must be ms between 2009-01-01 and a day past now"),  # year 10000
+    (_liq(ts=2**63 - 1), "ts must be ms between 2009-01-01"),
+    (_liq(ts=-1), "ts must be ms between 2009-01-01"),
+    (_liq(ts=0), "ts must be ms between 2009-01-01"),
+    (_liq(ts=1762203612), "is in seconds"),
+    (_liq(usd="100"), "expected a number, got '100'"),
+    (_liq(price=-3.0), "price must be in [0, 1e+15]"),
+    (_liq(usd=1.7e308), "usd must be in [0, 1e+15]"),
+    (json.dumps({"type": "market_cap", "ts": 1762203612345, "source": "x", "usd": -3e12}) + "\n", "usd must be"),
+    (json.dumps({"type": "open_interest", "ts": 1762203612345, "exchange": "okx", "symbol": "BTC/USDT:USDT",
+                 "usd": -5.0}) + "\n", "usd must be"),
+    (json.dumps({**_CANDLE, "high": 0.4}) + "\n", "is below low"),
+])
+def test_report_skips_an_absurd_value_with_its_line_number(bad, reason, tmp_path):
+    """Each is a malformed line: named with its number, skipped, and the rest reported (in seconds, not minutes)."""
+    path = tmp_path / "r.jsonl"
+    path.write_text(LINE + bad + LINE)
+    start = time.monotonic()
+    out = liqwatch("report", str(path), "--json", state_dir=tmp_path)
+    assert time.monotonic() - start < 30
+    no_traceback(out)
+    assert out.returncode == 0 and f"{path}:2: " in out.stderr and reason in out.stderr, out.stderr
+    report = json.loads(out.stdout)
+    assert report["liquidations"]["count"] == 2 and report["liquidations"]["usd"] == 2 * 50617.25
+    assert report["start_ts"] == report["end_ts"] == 1762203612345
+
+
+_NOT_RECORDINGS = {
+    "binary": lambda: __import__("random").Random(13).randbytes(200_000),
+    "zeros": lambda: b"\x00" * 5000,
+    "log": lambda: ("this is a log file, not a recording\n" * 500).encode(),
+    "bad-events": lambda: ('{"type":"liquidation","ts":"x"}\n' * 100).encode(),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NOT_RECORDINGS))
+def test_a_file_that_is_not_a_recording_is_one_message_and_non_zero(kind, tmp_path):
+    path = tmp_path / "not.jsonl"
+    path.write_bytes(_NOT_RECORDINGS[kind]())
+    out = liqwatch("report", str(path), state_dir=tmp_path)
+    no_traceback(out)
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "not a liqwatch recording" in out.stderr
+    for cmd in (["tape", "--replay", str(path)], ["record", str(tmp_path / "o.jsonl"), "--replay", str(path)]):
+        out = liqwatch(*cmd, state_dir=tmp_path)
+        no_traceback(out)
+        assert out.returncode == 2 and "not a liqwatch recording" in out.stderr
+
+
+def test_a_recording_with_a_few_bad_lines_keeps_its_warnings(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text("garbage\n" * 3 + LINE * 5 + "{bad\n")
+    out = liqwatch("report", str(path), "--json", state_dir=tmp_path)
+    assert out.returncode == 0 and json.loads(out.stdout)["liquidations"]["count"] == 5
+    assert [f"{path}:{n}: " in out.stderr for n in (1, 2, 3, 9)] == [True] * 4
+
+
+# -- status events in data time ------------------------------------------------
+
+
+def test_a_recording_of_the_demo_reports_and_replays_in_data_time(tmp_path):
+    """record --demo writes status events at the data's time, and a wall-clock
+    status in older data moves neither report's clock nor its 24 h windows."""
+    path = tmp_path / "demo.jsonl"
+    out = liqwatch("record", str(path), "--demo", "--speed", "3000", "--duration", "2", state_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    data = [d["ts"] for d in lines if d["type"] != "feed_status"]
+    statuses = [d["ts"] for d in lines if d["type"] == "feed_status"]
+    assert statuses and all(min(data) <= ts <= max(data) for ts in statuses)
+    clean = json.loads(liqwatch("report", str(path), "--json", state_dir=tmp_path).stdout)
+    wall = {"type": "feed_status", "ts": int(time.time() * 1000), "feed": "binance", "state": "live", "detail": ""}
+    with path.open("a") as fh:
+        fh.write(json.dumps(wall) + "\n")
+    stamped = json.loads(liqwatch("report", str(path), "--json", state_dir=tmp_path).stdout)
+    assert stamped["end_ts"] == clean["end_ts"] == max(data)
+    assert stamped["liquidations"]["windows"] == clean["liquidations"]["windows"]
+    assert clean["liquidations"]["windows"]["24h"]["count"] > 0

@@ -89,7 +89,8 @@ def add_source(p: argparse.ArgumentParser, demo_help: str, replay_help: str, spe
 
 def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ReplayFeed | None:
     """The demo or the recording the flags name, paced at ``--speed``; None
-    for live.  A missing recording is a usage error (exit 2)."""
+    for live.  A missing recording, or a file that is not one, is a usage
+    error (exit 2)."""
     if args.demo:
         from tui.runtime.demo import DEMO_SPEED, demo_feed
 
@@ -97,7 +98,16 @@ def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     if args.replay:
         if not os.path.isfile(args.replay):
             parser.error(f"no such recording: {args.replay}")
+        from feeds.recording import NotARecording, read_events
         from feeds.replay import ReplayFeed
+
+        try:
+            # The first chunk tells a recording from a file that is not one.
+            next(read_events(args.replay, on_bad_line=None), None)
+        except NotARecording as exc:
+            parser.error(str(exc))
+        except OSError as exc:
+            parser.error(f"cannot read {args.replay}: {exc.strerror or exc}")
 
         return ReplayFeed(args.replay, speed=args.speed or 1.0)
     return None

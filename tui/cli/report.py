@@ -4,7 +4,8 @@ Needs no terminal: JSON goes to stdout for scripts (stable keys, see
 indicators/report.py), and the people's version is Rich output that degrades
 to plain text when stdout is a pipe (Rich is imported only for it).  Bad
 lines are warned on stderr with their line numbers and skipped; a report is
-still printed.
+still printed.  A file that is not a recording at all (no event before a run
+of bad lines) gets one line and exit 1.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | None = None,
                out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Read ``path``, build the report, print it; returns the exit code."""
-    from feeds.recording import ReadStats, read_events
+    from feeds.recording import NotARecording, ReadStats, read_events
     from indicators.report import build_report
 
     out = out if out is not None else sys.stdout
@@ -65,6 +66,9 @@ def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | N
         report = build_report(read_events(path, on_bad_line=warn, stats=stats), params)
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror or exc}", file=err)
+        return EXIT_UNREADABLE
+    except NotARecording as exc:
+        print(exc, file=err)
         return EXIT_UNREADABLE
     if stats.truncated:
         print(f"{path}: the file ends mid-stream (cut off); reported up to the last complete line", file=err)
