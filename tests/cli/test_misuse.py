@@ -204,6 +204,14 @@ def test_record_file_errors_are_one_line(where, tmp_path):
         report = liqwatch("report", str(target), "--json", state_dir=tmp_path)
         assert report.returncode == 0 and json.loads(report.stdout)["events"] > 10
 
+
+def test_config_init_on_a_read_only_place_is_one_line(tmp_path):
+    for target in ("/proc/liqwatch/config.toml", "/dev/full"):
+        out = liqwatch("config", "init", "--force", "--config", target, state_dir=tmp_path)
+        no_traceback(out)
+        assert out.returncode == 1 and target in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
 # -- recordings: absurd values, files that are not recordings ---------------------
 
 
@@ -272,6 +280,47 @@ def test_a_recording_with_a_few_bad_lines_keeps_its_warnings(tmp_path):
     assert [f"{path}:{n}: " in out.stderr for n in (1, 2, 3, 9)] == [True] * 4
 
 
+# -- config values that pass `check`, then crash ---------------------------------
+
+
+@pytest.mark.parametrize(("table", "key", "value", "message"), [
+    ("indicators", "cap_range_days", "1e308", "must be in (0, 3650]"),
+    ("indicators", "bai_window_days", "1e308", "must be in [2, 3650]"),
+    ("indicators", "lvr_median_days", "inf", "must be in (0, 365]"),
+    ("indicators", "lvr_median_days", "1e300", "must be in (0, 365]"),
+    ("indicators", "storm_multiple", "nan", "must be in (1, 1000]"),
+    ("marketcap", "poll_seconds", "1e300", "must be in [60, 86400]"),
+    ("marketcap", "poll_seconds", "nan", "must be in [60, 86400]"),
+    ("ui", "large_usd", "nan", "must be in (0, 1e15]"),
+    ("alerts", "bai", "nan", "must be in [0, 100]"),
+    ("alerts", "cooldown_minutes", "inf", "must be in [0, 10080]"),
+    ("history", "retention_days", "nan", "must be in [2, 3650]"),
+    ("ui", "timezone", '"Mars/Olympus"', "IANA zone"),
+    ("ui", "theme", '"nope"', "no such theme 'nope'"),
+    ("exchanges.okx", "ws_url", '"not a url"', "ws(s) origin"),
+    ("exchanges.okx", "rest_url", '"ftp://x"', "http(s) origin"),
+])
+def test_config_check_refuses_what_a_command_would_fail_on(table, key, value, message, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"# liqwatch\n[{table}]\n{key} = {value}\n")
+    # Only the commands that draw read the theme.
+    commands = [["config", "check"]] if key == "theme" else [["config", "check"], ["report", "--demo"], ["tape", "--demo"]]
+    for cmd in commands:
+        out = liqwatch(*cmd, "--config", str(cfg), state_dir=tmp_path)
+        no_traceback(out)
+        assert out.returncode == 2, (cmd, out.stderr)
+        assert out.stderr == f"{cfg}: {table}.{key} (line 3): {out.stderr.split(': ', 2)[2]}"
+        assert message in out.stderr
+
+
+def test_an_unknown_theme_flag_is_a_usage_error_of_its_command(tmp_path):
+    for cmd in (["--demo"], ["replay", str(ROOT / "feeds" / "data" / "demo.jsonl.gz")]):
+        out = liqwatch(*cmd, "--theme", "nope", state_dir=tmp_path)
+        assert out.returncode == 2 and "argument --theme: no such theme 'nope'" in out.stderr
+        assert out.stderr.startswith(f"usage: liqwatch {cmd[0] if cmd[0] == 'replay' else ''}".rstrip())
+        no_traceback(out)
+
+
 # -- status events in data time ------------------------------------------------
 
 
@@ -293,3 +342,13 @@ def test_a_recording_of_the_demo_reports_and_replays_in_data_time(tmp_path):
     assert stamped["end_ts"] == clean["end_ts"] == max(data)
     assert stamped["liquidations"]["windows"] == clean["liquidations"]["windows"]
     assert clean["liquidations"]["windows"]["24h"]["count"] > 0
+
+
+@pytest.mark.parametrize("command", [["tape"], ["report"], ["record", "x.jsonl"], ["replay", "x.jsonl"],
+                                     ["config", "check"], ["config", "init"], ["status"], []])
+def test_an_unknown_flag_is_reported_with_its_commands_usage(command, tmp_path):
+    out = liqwatch(*command, "--bogus", state_dir=tmp_path)
+    assert out.returncode == 2 and "unrecognized arguments: --bogus" in out.stderr
+    words = " ".join(w for w in command if not w.endswith(".jsonl"))
+    assert out.stderr.startswith(f"usage: liqwatch {words}".rstrip() + " ["), out.stderr
+    no_traceback(out)

@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, parser)
     feed = replay_source(args, parser)
     from tui.app import AppOptions, make_app
     from tui.format import DEMO, LIVE, REPLAY
