@@ -352,3 +352,26 @@ def test_an_unknown_flag_is_reported_with_its_commands_usage(command, tmp_path):
     words = " ".join(w for w in command if not w.endswith(".jsonl"))
     assert out.stderr.startswith(f"usage: liqwatch {words}".rstrip() + " ["), out.stderr
     no_traceback(out)
+
+
+# -- logs ------------------------------------------------------------------------
+
+
+def test_log_lines_go_to_the_log_file_not_the_terminal(tmp_path):
+    """What the app logs while it owns the screen (a feed that failed, numpy's warnings) lands in the file."""
+    log = tmp_path / "sub" / "liqwatch.log"
+    code = ("import logging, warnings\n"
+            "from tui.runtime.logs import log_to_file\n"
+            f"log_to_file({str(log)!r})\n"
+            "logging.getLogger('liqwatch.supervisor').warning('feed gate failed (ConnectionResetError)')\n"
+            "warnings.warn('overflow encountered', RuntimeWarning)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stderr == "" and out.stdout == ""
+    text = log.read_text()
+    assert "WARNING liqwatch.supervisor: feed gate failed" in text and "overflow encountered" in text
+
+
+def test_an_unwritable_log_file_is_a_usage_error(tmp_path):
+    out = liqwatch("--demo", "--log-file", "/proc/liqwatch/x.log", state_dir=tmp_path)
+    assert out.returncode == 2 and "argument --log-file: cannot write /proc/liqwatch/x.log" in out.stderr
+    no_traceback(out)
