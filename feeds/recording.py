@@ -355,6 +355,9 @@ class ReadStats:
     unknown: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
     truncated: bool = False
+    # Bytes of the file (compressed, for gzip) read so far, chunk by chunk:
+    # what a progress bar shows against the file's size.
+    position: int = 0
 
 
 # Two ways to read a line.  The careful path, orjson + ``from_dict``, defines
@@ -512,8 +515,10 @@ def _read_chunks(path: Path, on_bad_line: BadLineHandler | None, st: ReadStats) 
     handler: BadLineHandler | None = hold
     try:
         with _open_binary(path) as fh:
+            raw = getattr(fh, "fileobj", None) or fh  # a gzip stream's file
             try:
                 for lines in _line_chunks(fh):
+                    st.position = raw.tell()
                     if careful_for:
                         careful_for -= 1
                         batch = _decode_carefully(lines, lineno, handler, st)

@@ -375,3 +375,49 @@ def test_an_unwritable_log_file_is_a_usage_error(tmp_path):
     out = liqwatch("--demo", "--log-file", "/proc/liqwatch/x.log", state_dir=tmp_path)
     assert out.returncode == 2 and "argument --log-file: cannot write /proc/liqwatch/x.log" in out.stderr
     no_traceback(out)
+
+
+# -- progress ------------------------------------------------------------------
+
+
+def _report_with_stderr_on_a_terminal(path: Path, *flags: str) -> tuple[str, bytes, int]:
+    """report PATH with stdout a pipe and stderr a pseudo-terminal: (stdout, what the terminal got, exit)."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "tui", "report", str(path), *flags], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=slave, env={**os.environ, "COLUMNS": "100"})
+        os.close(slave)
+        seen = bytearray()
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out = proc.stdout.read().decode()
+        proc.wait(60)
+        proc.stdout.close()
+    finally:
+        os.close(master)
+    return out, bytes(seen), proc.returncode
+
+
+def test_report_on_a_large_file_shows_progress_on_a_terminal_only(tmp_path):
+    from tui.cli import report
+
+    path = tmp_path / "large.jsonl"
+    line = LINE.encode()
+    path.write_bytes(line * (report.PROGRESS_MIN_BYTES // len(line) + 1000))
+    out, terminal, code = _report_with_stderr_on_a_terminal(path)
+    assert code == 0 and "liqwatch report:" in out and "reading large.jsonl" in terminal.decode(errors="replace")
+    assert "reading" not in out  # stdout, the pipe, gets the report alone
+    # --json: nothing on the terminal but the JSON on stdout.
+    out, terminal, code = _report_with_stderr_on_a_terminal(path, "--json")
+    assert code == 0 and json.loads(out)["events"] > 1000 and b"reading" not in terminal
+    # A pipeline (stderr not a terminal): no progress either.
+    piped = liqwatch("report", str(path), state_dir=tmp_path)
+    assert piped.returncode == 0 and piped.stderr == ""

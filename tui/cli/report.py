@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import contextmanager
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from tui.cli.common import add_config, load_config
 from tui.format import SIDE_ARROW, SIDE_WORD, local_tz, money, pct, price, short_symbol, stamp
@@ -23,6 +25,8 @@ from tui.format import day as day_of
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
+
+    from feeds.recording import ReadStats
 
     from indicators.params import IndicatorParams
 
@@ -63,7 +67,8 @@ def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | N
         print(f"{path}:{lineno}: {reason}; skipped", file=err)
 
     try:
-        report = build_report(read_events(path, on_bad_line=warn, stats=stats), params)
+        with _progress(path, stats, err, quiet=as_json):
+            report = build_report(read_events(path, on_bad_line=warn, stats=stats), params)
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror or exc}", file=err)
         return EXIT_UNREADABLE
@@ -87,6 +92,45 @@ def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | N
         # `liqwatch report ... | head`: the reader left; that is not an error.
         return EXIT_OK
     return EXIT_OK
+
+
+# A recording this large takes seconds to read: show how far it got.
+PROGRESS_MIN_BYTES = 8 << 20
+
+
+@contextmanager
+def _progress(path: str, stats: ReadStats, err: TextIO, quiet: bool) -> Iterator[None]:
+    """A Rich progress bar on ``err`` while a large recording is read, when
+    ``err`` is a terminal; nothing in a pipeline or for ``--json``."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    if quiet or size < PROGRESS_MIN_BYTES or not err.isatty():
+        yield
+        return
+    import threading
+
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    done = threading.Event()
+    bar = Progress(TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   console=Console(file=err), transient=True)
+    task = bar.add_task(os.path.basename(path), total=size)
+
+    def follow() -> None:  # the reader only counts bytes; this thread moves the bar
+        while not done.wait(0.1):
+            bar.update(task, completed=stats.position)
+
+    with bar:
+        watcher = threading.Thread(target=follow, name="report-progress", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
 
 
 def _side_text(long_usd: float, short_usd: float) -> Text:
