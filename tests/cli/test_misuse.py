@@ -421,3 +421,50 @@ def test_report_on_a_large_file_shows_progress_on_a_terminal_only(tmp_path):
     # A pipeline (stderr not a terminal): no progress either.
     piped = liqwatch("report", str(path), state_dir=tmp_path)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+# -- two instances on one state dir ------------------------------------------------
+
+
+def test_two_instances_share_the_status_file_one_writer_at_a_time(tmp_path):
+    """While A runs, `status` is A's, never flipping to B's; once A has said
+    "stopped", B's within a second or two (issue 13)."""
+    env = {**os.environ, paths.STATE_DIR_ENV: str(tmp_path)}
+    env.pop("LIQWATCH_CONFIG", None)
+
+    def start(name: str, seconds: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "tui", "record", str(tmp_path / name), "--demo", "--duration",
+                                 seconds], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def writer() -> tuple[str, str] | None:
+        st = statefile.read(str(tmp_path / paths.STATUS_NAME))
+        return (Path(st["path"]).name, st["state"]) if st else None
+
+    a = start("a.jsonl", "6")
+    b = None
+    try:
+        deadline = time.monotonic() + 60
+        while writer() != ("a.jsonl", "running") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        b = start("b.jsonl", "40")
+        seen: list[tuple[str, str] | None] = []
+        stopped_at = None
+        while time.monotonic() < deadline:
+            now = writer()
+            if not seen or seen[-1] != now:
+                seen.append(now)
+            if now == ("a.jsonl", "stopped") and stopped_at is None:
+                stopped_at = time.monotonic()
+            if now == ("b.jsonl", "running"):
+                break
+            time.sleep(0.02)
+        # A, running, then A stopped (unless B was quicker than a poll), then B: never back and forth.
+        assert [w for w in seen if w != ("a.jsonl", "stopped")] == [("a.jsonl", "running"), ("b.jsonl", "running")]
+        if stopped_at is not None:
+            # B bids each second; on a loaded machine its loop may be busy a little longer.
+            assert time.monotonic() - stopped_at < 5.0
+    finally:
+        for proc in (a, b):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(30)

@@ -133,6 +133,7 @@ async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engi
         writer_task.cancel()
         await asyncio.gather(writer_task, return_exceptions=True)
         status.write(state="stopped")
+        status.close()
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items())) or "nothing"
     print(f"recorded {result.total} events to {recording.path}: {counts}", file=sys.stderr)
     for name, why in result.feed_errors.items():
