@@ -407,7 +407,8 @@ def _fast_struct(cls: Any, ceiling: int) -> type[msgspec.Struct]:
 def _fast_for(ceiling: int) -> tuple[Callable[[bytes], Any], dict[type, Any]]:
     # FeedStatus is not here: it is rare, and its optional detail is not worth
     # a second definition.
-    event_of = {_fast_struct(cls, ceiling): cls for cls in (Liquidation, Volume, OpenInterest, Candle, Price, MarketCap)}
+    kinds = (Liquidation, Volume, OpenInterest, Candle, Price, MarketCap)
+    event_of = {_fast_struct(cls, ceiling): cls for cls in kinds}
     return msgspec.json.Decoder(Union[tuple(event_of)]).decode, event_of  # type: ignore[return-value]
 
 

@@ -84,7 +84,8 @@ def test_path_defaults_to_the_platform_config_dir(tmp_path):
     [
         ("[ui]\ntheme = 'x'\nlarge_usdd = 5\n", "ui.large_usdd (line 3): unknown key"),
         ("\n[history]\nretention_days = 'long'\n", "history.retention_days (line 3): must be a number"),
-        ("[history]\nenabled = true\nretention_days = 1\n", "history.retention_days (line 3): must be in [2, 3650], got 1.0"),
+        ("[history]\nenabled = true\nretention_days = 1\n",
+         "history.retention_days (line 3): must be in [2, 3650], got 1.0"),
         ("watchlist = 'BTC'\n", "watchlist (line 1): must be a list of strings"),
         ("[exchanges.kraken]\nenabled = true\n", "exchanges.kraken (line 1): unknown name"),
         ("[ui\ntheme = 1\n", "(syntax) (line 1)"),

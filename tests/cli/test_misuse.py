@@ -141,7 +141,8 @@ def test_record_refuses_to_write_over_the_recording_it_replays(spelling, tmp_pat
     out = subprocess.run([sys.executable, "-m", "tui", "record", f"{spelling}.jsonl", "--replay", "same.jsonl"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PYTHONPATH": str(ROOT), paths.STATE_DIR_ENV: str(tmp_path / "state")})
-    assert out.returncode == 2 and "is the recording replayed" in out.stderr and out.stderr.startswith("usage: liqwatch record")
+    assert out.returncode == 2 and "is the recording replayed" in out.stderr
+    assert out.stderr.startswith("usage: liqwatch record")
     no_traceback(out)
     assert source.read_bytes() == before
 
@@ -304,7 +305,9 @@ def test_config_check_refuses_what_a_command_would_fail_on(table, key, value, me
     cfg = tmp_path / "c.toml"
     cfg.write_text(f"# liqwatch\n[{table}]\n{key} = {value}\n")
     # Only the commands that draw read the theme.
-    commands = [["config", "check"]] if key == "theme" else [["config", "check"], ["report", "--demo"], ["tape", "--demo"]]
+    commands = [["config", "check"]]
+    if key != "theme":
+        commands += [["report", "--demo"], ["tape", "--demo"]]
     for cmd in commands:
         out = liqwatch(*cmd, "--config", str(cfg), state_dir=tmp_path)
         no_traceback(out)

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from feeds.recording import ReadStats
-
     from indicators.params import IndicatorParams
 
 HELP = "summarise a recording (no terminal needed)"
