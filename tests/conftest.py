@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+from dataclasses import dataclass
 from datetime import timezone
 
 import pytest
 from rich.console import Console
 
 from feeds.data import DEMO_RECORDING, demo_metadata
-from feeds.replay import ReplayFeed
+from feeds.events import Event, Liquidation
+from feeds.recording import read_events
+from feeds.replay import INSTANT_BATCH, ReplayFeed
+from indicators.engine import Engine
 from tui.app import AppOptions, LiqwatchApp, make_app
 from tui.format import DEMO
 from tui.runtime.alerts import AlertSettings
 from tui.runtime.config import Config
+from tui.runtime.pipeline import Pipeline
 
 DEMO_META = demo_metadata()
 # A frozen wall clock: 2 s after the demo's instant part, in UTC.
@@ -24,18 +31,94 @@ def quiet_config() -> Config:
     return Config(alerts=AlertSettings(liq_1h_usd=0, single_usd=0, storm=False, cap_break=False, bai=0))
 
 
-def frozen_demo_app(config: Config | None = None) -> LiqwatchApp:
+# How long the frozen replay sleeps between looks at its clock (see frozen_sleep).
+FROZEN_TICK_S = 1.0
+
+
+async def frozen_sleep(seconds: float) -> None:
+    """The frozen replay's sleep.  On a clock that never moves nothing more
+    falls due, and the replay's pacing waits (a few ms of wall time at 60x)
+    would only spin: 55 wake-ups a second, enough CPU to keep Textual's pilot
+    waiting up to a second per key for the app to look idle.  A yield
+    (``sleep(0)``, between chunks of the instant part) stays a yield."""
+    await asyncio.sleep(FROZEN_TICK_S if seconds > 0 else 0)
+
+
+@dataclass(frozen=True)
+class WarmDemo:
+    """The demo's instant part already applied: what the app holds once its
+    history has loaded, built once per test process.
+
+    Replaying the 78k events of the instant part costs about 1.5 s of CPU;
+    an app test takes a copy of the engine instead (unpickled, about 30 ms:
+    each test has its own, so none leaks into the next), the tape as it
+    stood, and a replay of the rest of the file, which carries on exactly
+    where the full replay would."""
+
+    engine_pickle: bytes
+    tape: tuple[Liquidation, ...]
+    rest: tuple[Event, ...]
+
+    @classmethod
+    def build(cls, config: Config) -> WarmDemo:
+        """Fed through the pipeline's own ``apply`` in the replay's own
+        batches: the calls the app makes, without the event loop."""
+        events = read_events(DEMO_RECORDING)
+        cut = int(DEMO_META["instant_until_ts"])
+        pipeline = Pipeline(Engine(config.indicators, watchlist=config.watchlist), [], DEMO)
+        rest: list[Event] = []
+        batch: list[Event] = []
+        for ev in events:
+            if ev.ts >= cut:  # the replay's rule: the instant part ends at the first event due at or after cut
+                rest.append(ev)
+                break
+            batch.append(ev)
+            if len(batch) >= INSTANT_BATCH:
+                pipeline.apply(batch)
+                batch = []
+        if batch:
+            pipeline.apply(batch)
+        rest.extend(events)
+        engine = pickle.dumps(pipeline.engine, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(engine, tuple(pipeline.tape), tuple(rest))
+
+    def engine(self) -> Engine:
+        return pickle.loads(self.engine_pickle)
+
+
+_warm_demos: dict[str, WarmDemo] = {}
+
+
+def warm_demo(config: Config) -> WarmDemo:
+    """The warm demo for this config's engine (indicator parameters and
+    watchlist), built on first use."""
+    key = repr((config.indicators, config.watchlist))
+    if key not in _warm_demos:
+        _warm_demos[key] = WarmDemo.build(config)
+    return _warm_demos[key]
+
+
+def frozen_demo_app(config: Config | None = None, *, full_replay: bool = False) -> LiqwatchApp:
     """The demo with its data clock stopped at the end of the instant part.
 
     A monotonic clock that never moves keeps the replay from advancing, so
     what is on screen depends on the recording alone: stable snapshots.
+    By default the app starts from the warm demo (a ready engine, through
+    ``AppOptions.engine``); ``full_replay`` plays the whole file from the
+    start instead, as ``liqwatch --demo`` does, for the tests that keep
+    that path covered.
     """
-    feed = ReplayFeed(
-        DEMO_RECORDING, speed=60.0, instant_until=int(DEMO_META["instant_until_ts"]), monotonic=lambda: 0.0
-    )
-    options = AppOptions(
-        DEMO, [feed], config or quiet_config(), tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS
-    )
+    config = config or quiet_config()
+    cut = int(DEMO_META["instant_until_ts"])
+    frozen = dict(speed=60.0, instant_until=cut, monotonic=lambda: 0.0, sleep=frozen_sleep)
+    options = AppOptions(DEMO, [], config, tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS)
+    if full_replay:
+        options.feeds = [ReplayFeed(DEMO_RECORDING, **frozen)]
+    else:
+        warm = warm_demo(config)
+        options.feeds = [ReplayFeed(warm.rest, **frozen)]
+        options.engine = warm.engine()
+        options.tape = warm.tape
     return make_app(options)
 
 

@@ -18,8 +18,8 @@ SIZES = {
 }
 
 
-def shoot(snap_compare, size: tuple[int, int]) -> bool:
-    app = frozen_demo_app()
+def shoot(snap_compare, size: tuple[int, int], full_replay: bool = False) -> bool:
+    app = frozen_demo_app(full_replay=full_replay)
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -33,6 +33,7 @@ def test_layout(snap_compare, size):
 
 
 def test_no_color_80x24(snap_compare, monkeypatch):
-    """Under NO_COLOR every meaning survives: arrows and words, not colour."""
+    """Under NO_COLOR every meaning survives: arrows and words, not colour.
+    (From the full replay of the file, as `liqwatch --demo` plays it.)"""
     monkeypatch.setenv("NO_COLOR", "1")
-    assert shoot(snap_compare, (80, 24))
+    assert shoot(snap_compare, (80, 24), full_replay=True)

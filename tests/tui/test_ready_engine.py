@@ -1,0 +1,51 @@
+"""A ready engine through the app factory (``AppOptions.engine``): the app
+tests start from the warm demo, and it must show exactly what the full
+replay of the file shows, or they would be testing another app."""
+
+from __future__ import annotations
+
+from tests.conftest import frozen_demo_app, settle, text_of
+from tui.widgets.cap import CapPane
+from tui.widgets.hourly import HourlyPane
+from tui.widgets.leverage import LeveragePane
+from tui.widgets.mood import MoodPane
+from tui.widgets.status_line import StatusLine
+from tui.widgets.tape import TapeView
+from tui.widgets.totals import TotalsPane
+
+PANES = (TotalsPane, HourlyPane, LeveragePane, CapPane, MoodPane, StatusLine)
+
+
+async def screen_of(app) -> dict:
+    """What the app holds and shows once the demo's history has loaded."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        tape = app.query_one(TapeView)
+        return {
+            "snapshot": app.last_snapshot,
+            "tape": list(app.pipeline.tape),
+            "newest_ts": app.pipeline.newest_ts,
+            "now": app.pipeline.now_ms(),
+            "rows": [tape.render_line(y).text for y in range(tape.size.height)],
+            "panes": {pane.__name__: text_of(app.query_one(pane)) for pane in PANES},
+        }
+
+
+async def test_the_warm_demo_shows_what_the_full_replay_shows():
+    warm = frozen_demo_app()
+    assert warm.engine.events > 70_000  # the app took the ready engine, not a new one
+    full = frozen_demo_app(full_replay=True)
+    assert full.engine.events == 0
+    got, want = await screen_of(warm), await screen_of(full)
+    assert got["snapshot"].events == want["snapshot"].events > 70_000
+    assert got == want
+
+
+async def test_each_app_gets_its_own_copy_of_the_warm_engine():
+    first, second = frozen_demo_app(), frozen_demo_app()
+    assert first.engine is not second.engine
+    before = second.engine.snapshot()
+    liq = first.pipeline.tape[-1]
+    first.pipeline.apply([liq._replace(ts=liq.ts + 1000, usd=1e9)])
+    assert first.engine.snapshot() != before
+    assert second.engine.snapshot() == before
