@@ -7,7 +7,7 @@ import math
 import random
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from indicators.anxiety import Bar, Level, MoodSeries, _ba, _maturity, round_level
@@ -68,7 +68,6 @@ def grid_bars(seed: int, count: int) -> list[Bar]:
     return bars
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 400))
 def test_the_incremental_state_is_the_plain_formula(seed, count):
     series = MoodSeries("X", PARAMS)
