@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 from dataclasses import dataclass
 from datetime import timezone
 
 import pytest
+from hypothesis import settings
 from rich.console import Console
 
 from feeds.data import DEMO_RECORDING, demo_metadata
@@ -20,6 +22,34 @@ from tui.format import DEMO
 from tui.runtime.alerts import AlertSettings
 from tui.runtime.config import Config
 from tui.runtime.pipeline import Pipeline
+
+# Hypothesis profiles: `ci` under CI=true, `dev` elsewhere; `pytest
+# --hypothesis-profile ci` runs CI's counts anywhere.  Nearly every property
+# here holds a tuned fast path to its plain version (the windows' ring
+# buffers, the snapshot cache, incremental anxiety, apply_many's bulk folding,
+# the recording decoder's fast paths), so CI runs each at least as many
+# examples as the most any of them ran before profiles (400).  No deadline:
+# the suite runs in parallel on shared cores, where timings say nothing.
+CI_EXAMPLES = 400
+DEV_EXAMPLES = 50
+settings.register_profile("ci", max_examples=CI_EXAMPLES, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=DEV_EXAMPLES, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "dev")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker per core, and one more.  The 1-minute soak keeps
+    its worker waiting about 85 s at a tenth of a core; with one worker per
+    core, that core would carry nothing else for as long."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``first`` start first (the soak): under -n their long
+    waits overlap the rest of the suite instead of trailing it."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
 
 DEMO_META = demo_metadata()
 # A frozen wall clock: 2 s after the demo's instant part, in UTC.
