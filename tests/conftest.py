@@ -46,8 +46,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``first`` start first (the soak): under -n their long
-    waits overlap the rest of the suite instead of trailing it."""
+    """Tests marked ``first`` start first (the soak, bench --quick): under -n
+    (loadgroup, see pyproject.toml) each starts at once on its own worker,
+    and their long waits overlap the rest of the suite instead of trailing it."""
     items.sort(key=lambda item: item.get_closest_marker("first") is None)
 
 

@@ -39,6 +39,7 @@ def test_one_minute_soak_records_exactly_the_ground_truth(tmp_path: Path) -> Non
     assert result["recorded"] == result["expected"]
 
 
+@pytest.mark.first
 def test_bench_quick_runs_every_benchmark_and_saves_the_results(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--results-dir", str(tmp_path)],
