@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import pickle
-from dataclasses import dataclass
 from datetime import timezone
 
 import pytest
@@ -13,15 +11,12 @@ from hypothesis import settings
 from rich.console import Console
 
 from feeds.data import DEMO_RECORDING, demo_metadata
-from feeds.events import Event, Liquidation
-from feeds.recording import read_events
-from feeds.replay import INSTANT_BATCH, ReplayFeed
-from indicators.engine import Engine
+from feeds.replay import ReplayFeed
+from tests.warm_demo import warm_demo
 from tui.app import AppOptions, LiqwatchApp, make_app
 from tui.format import DEMO
 from tui.runtime.alerts import AlertSettings
 from tui.runtime.config import Config
-from tui.runtime.pipeline import Pipeline
 
 # Hypothesis profiles: `ci` under CI=true, `dev` elsewhere; `pytest
 # --hypothesis-profile ci` runs CI's counts anywhere.  Nearly every property
@@ -73,60 +68,6 @@ async def frozen_sleep(seconds: float) -> None:
     waiting up to a second per key for the app to look idle.  A yield
     (``sleep(0)``, between chunks of the instant part) stays a yield."""
     await asyncio.sleep(FROZEN_TICK_S if seconds > 0 else 0)
-
-
-@dataclass(frozen=True)
-class WarmDemo:
-    """The demo's instant part already applied: what the app holds once its
-    history has loaded, built once per test process.
-
-    Replaying the 78k events of the instant part costs about 1.5 s of CPU;
-    an app test takes a copy of the engine instead (unpickled, about 30 ms:
-    each test has its own, so none leaks into the next), the tape as it
-    stood, and a replay of the rest of the file, which carries on exactly
-    where the full replay would."""
-
-    engine_pickle: bytes
-    tape: tuple[Liquidation, ...]
-    rest: tuple[Event, ...]
-
-    @classmethod
-    def build(cls, config: Config) -> WarmDemo:
-        """Fed through the pipeline's own ``apply`` in the replay's own
-        batches: the calls the app makes, without the event loop."""
-        events = read_events(DEMO_RECORDING)
-        cut = int(DEMO_META["instant_until_ts"])
-        pipeline = Pipeline(Engine(config.indicators, watchlist=config.watchlist), [], DEMO)
-        rest: list[Event] = []
-        batch: list[Event] = []
-        for ev in events:
-            if ev.ts >= cut:  # the replay's rule: the instant part ends at the first event due at or after cut
-                rest.append(ev)
-                break
-            batch.append(ev)
-            if len(batch) >= INSTANT_BATCH:
-                pipeline.apply(batch)
-                batch = []
-        if batch:
-            pipeline.apply(batch)
-        rest.extend(events)
-        engine = pickle.dumps(pipeline.engine, protocol=pickle.HIGHEST_PROTOCOL)
-        return cls(engine, tuple(pipeline.tape), tuple(rest))
-
-    def engine(self) -> Engine:
-        return pickle.loads(self.engine_pickle)
-
-
-_warm_demos: dict[str, WarmDemo] = {}
-
-
-def warm_demo(config: Config) -> WarmDemo:
-    """The warm demo for this config's engine (indicator parameters and
-    watchlist), built on first use."""
-    key = repr((config.indicators, config.watchlist))
-    if key not in _warm_demos:
-        _warm_demos[key] = WarmDemo.build(config)
-    return _warm_demos[key]
 
 
 def frozen_demo_app(config: Config | None = None, *, full_replay: bool = False) -> LiqwatchApp:
