@@ -61,6 +61,12 @@ def text_of(widget) -> str:
     return console.export_text()
 
 
+def screen_lines(app) -> list[str]:
+    """The active screen as the terminal shows it, line by line (a modal
+    screen's own compositor: its box, not what lies under it)."""
+    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
+
+
 @pytest.fixture
 def demo_app() -> LiqwatchApp:
     return frozen_demo_app()

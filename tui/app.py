@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.events import Resize
 from textual.screen import Screen
@@ -27,7 +27,9 @@ from feeds.base import Feed
 from feeds.events import Liquidation
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
+from tui import keys
 from tui.format import DEMO, LIVE, MODE_LABEL, clock, local_tz
+from tui.keys import PANES
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import replay_keys
 from tui.runtime.alerts import Alert, AlertBook, desktop_escapes, run_command
@@ -52,16 +54,8 @@ from tui.widgets.totals import TotalsPane
 FAST_S = 0.25
 SLOW_EVERY = 4
 MIN_WIDTH, MIN_HEIGHT = 40, 12
-
-# Number keys show or collapse panes, in screen order.
-PANES = (
-    ("1", "tape-pane", "Tape"),
-    ("2", "totals", "Totals"),
-    ("3", "hourly", "Hourly bars"),
-    ("4", "leverage", "Leverage"),
-    ("5", "cap", "Market cap"),
-    ("6", "mood", "Mood board"),
-)
+# Textual's palette commands that liqwatch's own keys replace (q, ?).
+TEXTUAL_REPLACED = ("Quit", "Keys")
 
 
 @dataclass
@@ -84,21 +78,7 @@ class LiqwatchApp(App[int]):
     TITLE = "liqwatch"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-standard"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("space", "pause_tape", "Pause / resume the tape"),
-        Binding("f", "filter", "Filter the tape"),
-        Binding("t", "next_theme", "Next theme"),
-        Binding("c", "compact", "Compact rows"),
-        Binding("a", "alerts", "Past alerts"),
-        Binding("p", "replay_pause", "Pause / resume the replay"),
-        Binding("plus,equals_sign", "replay_speed(1)", "Replay faster (1-300x)", key_display="+"),
-        Binding("minus", "replay_speed(-1)", "Replay slower", key_display="-"),
-        Binding("j", "scroll(1)", "Scroll down", show=False),
-        Binding("k", "scroll(-1)", "Scroll up", show=False),
-        *(Binding(key, f"toggle_pane('{pane}')", f"Show / collapse {title}", show=False) for key, pane, title in PANES),
-    ]
+    BINDINGS = keys.bindings()
 
     def __init__(self, options: AppOptions) -> None:
         super().__init__()
@@ -315,7 +295,7 @@ class LiqwatchApp(App[int]):
 
     # -- actions --------------------------------------------------------------
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS))
+        self.push_screen(HelpScreen(keys.help_rows()))
 
     def action_alerts(self) -> None:
         self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
@@ -376,15 +356,15 @@ class LiqwatchApp(App[int]):
         target.scroll_relative(y=rows, animate=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette offers the same actions as the keys."""
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Pause / resume the tape", "space", self.action_pause_tape)
-        yield SystemCommand("Filter the tape", "f: minimum size, venue, side, symbol", self.action_filter)
-        yield SystemCommand("Next liqwatch theme", "t", self.action_next_theme)
-        yield SystemCommand("Compact rows", "c", self.action_compact)
-        yield SystemCommand("Past alerts", "a", self.action_alerts)
-        for key, pane, title in PANES:
-            yield SystemCommand(f"Show / collapse {title}", key, lambda p=pane: self.action_toggle_pane(p))
+        """The command palette: every action of the keys (tui/keys.py), by the
+        same words, and Textual's own (theme picker, screenshot) except those
+        the keys replace (its quit, its key panel)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in TEXTUAL_REPLACED:
+                yield command
+        for k in keys.KEYS:
+            detail = f"{k.shown}: {k.detail}" if k.detail else k.shown
+            yield SystemCommand(k.title, detail, partial(self.run_action, k.action))
 
 
 def make_app(options: AppOptions) -> LiqwatchApp:

@@ -1,0 +1,65 @@
+"""The modal screens and the command palette, by keyboard, at the sizes
+traders use: the key list, past alerts, the tape filter, ctrl+p."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import frozen_demo_app, screen_lines, settle
+from tui import keys
+from tui.screens.help import HelpScreen
+
+SIZES = [(120, 40), (80, 24), (48, 60), (40, 20)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_help_shows_every_key_whole(size):
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        for key, words in keys.help_rows():
+            assert key in shown
+            # A row too long for the terminal wraps; its first words are on screen.
+            assert " ".join(words.split()[:3]) in shown, words
+        assert "Replay speed" in shown and "Filter the tape" in shown
+
+
+def test_every_binding_is_one_action_of_the_key_list():
+    app = frozen_demo_app()
+    assert [(b.key, b.action) for b in app.BINDINGS] == [(k.keys, k.action) for k in keys.KEYS]
+
+
+async def test_the_palette_offers_every_keys_action():
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {k.title for k in keys.KEYS} <= titles
+        # Textual's own quit and key panel are replaced by liqwatch's, not doubled.
+        commands = list(app.get_system_commands(app.screen))
+        assert [c.title for c in commands].count("Quit") == 1 and "Keys" not in titles
+
+
+@pytest.mark.parametrize("query, expected", [("replay", "Replay: pause / resume"), ("speed", "Replay speed: faster")])
+async def test_the_palette_finds_the_replay_actions(query, expected):
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *query)
+        await pilot.pause(0.3)
+        shown = "\n".join(screen_lines(app))
+        assert expected in shown and "No matches" not in shown
+
+
+async def test_the_palette_runs_replay_speed():
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"speed: faster")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.pipeline.replay.speed == 300
+
