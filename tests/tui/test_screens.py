@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import frozen_demo_app, screen_lines, settle
+from tests.conftest import FROZEN_WALL_MS, frozen_demo_app, screen_lines, settle
 from tui import keys
+from tui.runtime.alerts import Alert
+from tui.screens.alerts import AlertsScreen
 from tui.screens.help import HelpScreen
 
 SIZES = [(120, 40), (80, 24), (48, 60), (40, 20)]
@@ -63,3 +65,22 @@ async def test_the_palette_runs_replay_speed():
         await pilot.pause(0.1)
         assert app.pipeline.replay.speed == 300
 
+
+async def test_alerts_empty_state_names_the_config_table():
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        assert isinstance(app.screen, AlertsScreen)
+        await pilot.pause()
+        assert "Rules live in [alerts] in the config." in "\n".join(screen_lines(app))
+
+
+async def test_alerts_list_shows_messages_as_written():
+    app = frozen_demo_app()
+    async with app.run_test(size=(48, 60)) as pilot:
+        await settle(app, pilot)
+        app.alert_book.history.append(Alert("single", "Large liquidation", "$16.3M short [bold]X[/] on okx", FROZEN_WALL_MS))
+        await pilot.press("a")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "Alerts (1)" in shown and "[bold]X[/]" in shown and "Nov 04 19:00" in shown
