@@ -61,10 +61,13 @@ def text_of(widget) -> str:
     return console.export_text()
 
 
-def screen_lines(app) -> list[str]:
-    """The active screen as the terminal shows it, line by line (a modal
-    screen's own compositor: its box, not what lies under it)."""
-    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
+def screen_lines(app, region=None) -> list[str]:
+    """The active screen as the terminal shows it, line by line, or only the
+    cells of ``region`` (a widget's, say)."""
+    strips = app.screen._compositor.render_strips()
+    if region is not None:
+        strips = [strip.crop(region.x, region.right) for strip in strips[region.y:region.bottom]]
+    return [strip.text for strip in strips]
 
 
 @pytest.fixture

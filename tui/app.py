@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from feeds.base import Feed
 from feeds.events import Liquidation
+from feeds.settings import EXCHANGE_NAMES
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui import keys
@@ -329,7 +330,9 @@ class LiqwatchApp(App[int]):
                 tape.set_filter(new)
                 self.refresh_panes(slow=False)
 
-        self.push_screen(FilterScreen(tape.filter), apply)
+        # The venues liqwatch has feeds for, and any other a recording brings.
+        known = {*EXCHANGE_NAMES, *(ev.exchange for ev in self.pipeline.tape)}
+        self.push_screen(FilterScreen(tape.filter, known), apply)
 
     def action_next_theme(self) -> None:
         """Cycle through liqwatch's themes and the user's (not Textual's own)."""

@@ -60,6 +60,22 @@ def parse_money(text: str) -> float:
     return value
 
 
+def amount(usd: float) -> str:
+    """An amount as a person types it, exact, so that ``parse_money`` reads it
+    back unchanged: 1M, 250K, 1.5M, 1234567.  (``money`` rounds to three
+    digits, and ``%g`` writes 1e+06.)"""
+    for scale, unit in _UNITS:
+        x = round(usd / scale, 3)
+        if 1 <= x < 1000 and x * scale == usd:
+            return _plain(x) + unit
+    return _plain(usd)
+
+
+def _plain(x: float) -> str:
+    """A number without exponent or trailing zeros: 1.5, 250, 12345678.9."""
+    return f"{x:f}".rstrip("0").rstrip(".")
+
+
 def price(p: float | None) -> str:
     """A price with sensible precision: 64,012.5  3,101.25  10.52  0.08000."""
     if p is None or not math.isfinite(p):

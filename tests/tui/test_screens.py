@@ -4,12 +4,16 @@ traders use: the key list, past alerts, the tape filter, ctrl+p."""
 from __future__ import annotations
 
 import pytest
+from textual import events
+from textual.widgets import Input, Label
 
-from tests.conftest import FROZEN_WALL_MS, frozen_demo_app, screen_lines, settle
+from tests.conftest import FROZEN_WALL_MS, frozen_demo_app, screen_lines, settle, text_of
 from tui import keys
 from tui.runtime.alerts import Alert
 from tui.screens.alerts import AlertsScreen
+from tui.screens.filter import FilterScreen
 from tui.screens.help import HelpScreen
+from tui.widgets.tape import TapeFilter, TapeView
 
 SIZES = [(120, 40), (80, 24), (48, 60), (40, 20)]
 
@@ -84,3 +88,70 @@ async def test_alerts_list_shows_messages_as_written():
         await pilot.pause()
         shown = "\n".join(screen_lines(app))
         assert "Alerts (1)" in shown and "[bold]X[/]" in shown and "Nov 04 19:00" in shown
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_filter_form_is_whole_with_its_error_line(size):
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", *"lots", "enter")
+        assert isinstance(app.screen, FilterScreen)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "not an amount: 'lots'" in shown
+        # Every field is on screen, and the venues label names every venue.
+        label = app.screen.query(Label)[1]
+        assert "binance, binancecoinm, bybit, gate, htx, okx" in " ".join(" ".join(screen_lines(app, label.region)).split())
+        screen_region = app.screen.region
+        for field in app.screen.query(Input):
+            assert screen_region.contains_region(field.region), field.id
+        assert app.screen.query_one("#error").region.height >= 1
+
+
+async def test_filter_rejects_an_unknown_venue_and_names_the_near_one():
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", "tab", *"binanse", "enter")
+        assert isinstance(app.screen, FilterScreen)
+        assert "no venue 'binanse': did you mean binance?" in text_of(app.screen.query_one("#error"))
+        await pilot.press("escape")
+        assert not app.query_one(TapeView).filter.active
+
+
+def test_tape_filter_fields():
+    known = ["binance", "okx"]
+    f = TapeFilter.from_fields("1.5M", " OKX , binance ", "Shorts", " btc ", known)
+    assert f == TapeFilter(1.5e6, frozenset({"okx", "binance"}), "short", "btc")
+    assert TapeFilter.from_fields("", "", "l", "", known).side == "long"
+    with pytest.raises(ValueError, match="known: binance, okx"):
+        TapeFilter.from_fields("", "kraken", "", "", known)
+    with pytest.raises(ValueError, match="side must be"):
+        TapeFilter.from_fields("", "", "up", "", known)
+
+
+async def test_filter_reopens_with_the_amount_as_typed():
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", *"1m", "enter")
+        assert app.query_one(TapeView).filter.min_usd == 1e6
+        await pilot.press("f")
+        assert app.screen.query_one("#min_usd", Input).value == "1M"
+
+
+async def test_a_paste_stays_whole_in_the_focused_field():
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", "tab")
+        venues = app.screen.query_one("#venues", Input)
+        assert app.focused is venues
+        # A column copied from a sheet: several lines, a tab, a trailing newline.
+        venues.post_message(events.Paste("binance\nokx\tbybit\n"))
+        await pilot.pause()
+        assert venues.value == "binance, okx, bybit"
+        assert [app.screen.query_one(f"#{name}", Input).value for name in ("min_usd", "side", "symbol")] == ["", "", ""]
+        await pilot.press("enter")
+        assert app.query_one(TapeView).filter.venues == {"binance", "okx", "bybit"}

@@ -8,18 +8,24 @@ timer tick, and only when the buffer moved.
 
 from __future__ import annotations
 
+import difflib
 from collections import deque
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import Iterable
 
 from rich.segment import Segment
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from feeds.events import LONG, Liquidation
-from tui.format import SIDE_MARK, SIDE_WORD, clock, money, price, short_symbol
+from feeds.events import LONG, SHORT, Liquidation
+from tui.format import SIDE_MARK, SIDE_WORD, clock, money, parse_money, price, short_symbol
 from tui.palette import Palette
+
+
+# What the side field accepts: the words, their plurals and first letters.
+SIDE_INPUT = {"": "", **{w: side for side in (LONG, SHORT) for w in (side, side + "s", side[0])}}
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,27 @@ class TapeFilter:
             and (not self.side or ev.side == self.side)
             and (not self.symbol or self.symbol.upper() in ev.symbol.upper())
         )
+
+    @classmethod
+    def from_fields(
+        cls, min_usd: str, venues: str, side: str, symbol: str, known_venues: Iterable[str]
+    ) -> TapeFilter:
+        """The filter a person typed, or ValueError saying which field is wrong.
+
+        A venue must be one liqwatch knows: a typo ("binanse") would match
+        nothing, and the tape would go blank as if the market were quiet.
+        """
+        known = sorted(set(known_venues))
+        names = [v.strip().lower() for v in venues.split(",") if v.strip()]
+        for name in names:
+            if name not in known:
+                near = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
+                raise ValueError(f"no venue {name!r}: {hint}")
+        word = side.strip().lower()
+        if word not in SIDE_INPUT:
+            raise ValueError("side must be long, short or empty")
+        return cls(parse_money(min_usd), frozenset(names), SIDE_INPUT[word], symbol.strip())
 
     def describe(self) -> str:
         bits = []
