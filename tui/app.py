@@ -44,7 +44,7 @@ from tui.screens.help import HelpScreen
 from tui.themes import load_themes
 from tui.widgets.base import SnapshotPane
 from tui.widgets.cap import CapPane
-from tui.widgets.hourly import HourlyPane
+from tui.widgets.hourly import BAR_ROWS, COMPACT_ROWS, STRIP_ROWS, HourlyPane
 from tui.widgets.leverage import LeveragePane
 from tui.widgets.mood import MoodPane
 from tui.widgets.status_line import StatusLine
@@ -120,16 +120,20 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # Essentials first: at 80x24 the panes that fit are the ones that matter.
+        # Two columns (tui/app.tcss): the tape with the hourly bars under it,
+        # and the other panes, essentials first: at 80x24 the panes that fit
+        # are the ones that matter.
         with Container(id="main"):
-            with Vertical(id="tape-pane", classes="pane"):
-                yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
-                yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
-            yield TotalsPane(id="totals", classes="pane")
-            yield CapPane(id="cap", classes="pane")
-            yield MoodPane(id="mood", classes="pane")
-            yield LeveragePane(id="leverage", classes="pane")
-            yield HourlyPane(id="hourly", classes="pane")
+            with Vertical(id="left"):
+                with Vertical(id="tape-pane", classes="pane"):
+                    yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
+                    yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
+                yield HourlyPane(id="hourly", classes="pane")
+            with Container(id="right"):
+                yield TotalsPane(id="totals", classes="pane")
+                yield CapPane(id="cap", classes="pane")
+                yield MoodPane(id="mood", classes="pane")
+                yield LeveragePane(id="leverage", classes="pane")
         yield Static("", id="banner")
         yield Static("", id="too-small")
         yield StatusLine(id="status")
@@ -222,7 +226,7 @@ class LiqwatchApp(App[int]):
             totals.show((liq.windows, liq.storm, theme, compact), palette, liq, self.tz, compact)
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
-            rows = 3 if compact else 6
+            rows = STRIP_ROWS if self.screen.has_class("-narrow") else (COMPACT_ROWS if compact else BAR_ROWS)
             hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
@@ -351,6 +355,8 @@ class LiqwatchApp(App[int]):
         pane.toggle_class("-collapsed")
         if isinstance(pane, SnapshotPane):
             pane.collapsed_changed()
+        else:  # the tape: its column goes to the other panes (tui/app.tcss)
+            self.query_one("#main").set_class(pane.has_class("-collapsed"), "-tape-collapsed")
         self.refresh_panes(slow=True)
 
     def action_scroll(self, rows: int) -> None:
