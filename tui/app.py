@@ -233,7 +233,8 @@ class LiqwatchApp(App[int]):
             leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
         cap = self.query_one(CapPane)
         if self._visible(cap):
-            cap.show((snap.cap, theme, compact), palette, snap.cap, compact)
+            min_days = self.engine.params.cap_range_min_days
+            cap.show((snap.cap, theme, compact), palette, snap.cap, compact, min_days, self._cap_memory())
         mood = self.query_one(MoodPane)
         if self._visible(mood):
             mood.show((snap.moods, theme, compact), palette, snap.moods, compact)
@@ -250,6 +251,13 @@ class LiqwatchApp(App[int]):
             return "loading history…"
         since = self.companion.since_ms if self.pipeline.mode == LIVE else None
         return f"since {clock(since, self.tz, seconds=False)}" if since is not None else ""
+
+    def _cap_memory(self) -> str:
+        """Whether the market-cap samples outlive this run: only a live run
+        with its history on keeps them (a replay keeps nothing)."""
+        if self.pipeline.mode != LIVE:
+            return "from this recording only"
+        return "kept across restarts" if self.options.config.history.enabled else "history off: not kept"
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"

@@ -65,3 +65,10 @@ def test_desktop_escapes_and_tmux_passthrough():
     assert plain == "\x1b]9;Storm: $600M, 6x\x07\x1b]777;notify;Storm;$600M, 6x\x07"
     wrapped = desktop_escapes("Storm", "x", in_tmux=True)
     assert wrapped.startswith("\x1bPtmux;\x1b\x1b]9;") and wrapped.endswith("\x1b\\")
+
+
+def test_a_forming_cap_range_never_breaks():
+    book = AlertBook(AlertSettings(**{**OFF, "cap_break": True}))
+    assert book.evaluate(snap(0, cap_state="forming")) == []
+    assert book.evaluate(snap(MIN, cap_state="forming")) == []
+    assert [a.key for a in book.evaluate(snap(2 * MIN, cap_state="above"))] == ["cap_break"]
