@@ -197,7 +197,7 @@ class LiqwatchApp(App[int]):
             tape = self.query_one(TapeView)
             tape.set_palette(palette)
             if self._visible(tape):
-                tape.update_from(pipeline.tape, pipeline.tape_seq)
+                tape.update_from(pipeline.tape, pipeline.tape_seq, self.options.wall_ms())
             self._update_tape_title(tape)
             if slow:
                 self._refresh_slow(snap, palette, theme, compact)

@@ -148,3 +148,11 @@ def test_a_forming_cap_range_is_said_so_without_a_position():
     data = status_dict(snap, "LIVE", 0)
     assert data["line"] == "liq 1h $612M ▼L 81% | cap $3.36T range forming"
     assert (data["text"]["cap_pos"], data["text"]["cap_state"]) == ("—", "range forming")
+
+
+def test_lvr_is_compact_like_the_pane():
+    from indicators.snapshot import LeverageSnapshot
+
+    snap = sample_snapshot()
+    snap = Snapshot(as_of=snap.as_of, liquidations=snap.liquidations, leverage=LeverageSnapshot(lvr_24h=8_223_078.0))
+    assert status_dict(snap, "LIVE", 0)["text"]["lvr"] == "$8.22M"

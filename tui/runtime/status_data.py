@@ -102,7 +102,7 @@ def _text(d: dict[str, Any]) -> dict[str, str]:
         "bai_symbol": short_symbol(d["bai_symbol"]) if d["bai_symbol"] else "",
         "bai": f"{d['bai']:.0f}" if d["bai"] is not None else "",
         "bai_band": d["bai_band"] or "",
-        "lvr": f"{d['lvr_24h']:,.0f}" if d["lvr_24h"] is not None else "",
+        "lvr": money(d["lvr_24h"]) if d["lvr_24h"] is not None else "",  # USD per $1B traded, as the pane
         "lvr_trend": d["lvr_trend"] if d["lvr_trend"] != "unknown" else "",
         "feeds": f"{d['feeds_live']}/{d['feeds_total']}",
     }

@@ -10,10 +10,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from indicators.snapshot import FeedHealth
-from tui.format import LIVE, age, clock
+from tui.format import LIVE, age, clock, clock_on
 from tui.palette import Palette
 
 STATE_MARK = {"live": "●", "connecting": "◌", "stale": "◐", "down": "✖"}
+# The wall clock beside a replay's data clock from this width on.
+WALL_CLOCK_WIDTH = 130
+# Room the right side leaves for the mode badge (" REPLAY · 300x ").
+MIN_LEFT = 16
 
 
 def feed_health(
@@ -40,13 +44,17 @@ def feed_health(
         counts[f.state] = counts.get(f.state, 0) + 1
     if errors:
         counts["down"] = counts.get("down", 0) + len(errors)
-    short = Text("feeds ", palette.dim)
-    for state in ("live", "stale", "connecting", "down"):
-        if counts.get(state):
-            short.append(f"{counts[state]}{STATE_MARK[state]}{state} ", styles.get(state, palette.dim))
-    short.rstrip()
-    short.truncate(max(room, 0))
-    return short
+    # In fewer words as the room shrinks: "feeds 4●live 1✖down", then "4● 1✖".
+    for lead, words in (("feeds ", True), ("", False)):
+        short = Text(lead, palette.dim)
+        for state in ("live", "stale", "connecting", "down"):
+            if counts.get(state):
+                word = state if words else ""
+                short.append(f"{counts[state]}{STATE_MARK[state]}{word} ", styles.get(state, palette.dim))
+        short.rstrip()
+        if short.cell_len <= room:
+            return short
+    return Text()
 
 
 class StatusLine(Static):
@@ -79,25 +87,70 @@ class StatusLine(Static):
         if key == self._key:
             return
         self._key = key
-        badge_style = palette.warning if mode != LIVE else palette.success
-        badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
-        # Right side first: the data age and the clock must always fit.
-        right = Text()
-        if alerts:
-            right.append(f"⚑ {alerts}  ", palette.warning)
-        right.append("age ", palette.dim)
-        right.append(age_text, palette.bold if (data_age_s or 0) < 60 else palette.warning + palette.bold)
-        right.append("  ")
-        right.append(clock(wall_ms, tz), palette.bold)
-        if mode != LIVE and width >= 130:
-            right.append(f"  data {clock(now_ms, tz)}", palette.dim)
-        if width - 2 - badge.cell_len - right.cell_len < 8:
-            # The side panel: the mode and its state, without the long words.
-            short = " · ".join([mode, *label.split(" · ")[1:]])
-            badge = Text(f" {short} ", badge.style)
-        room = width - 2 - badge.cell_len - right.cell_len - 2
-        text = Text.assemble(badge, " ", feed_health(palette, feeds, feed_errors, now_ms, room), " ")
-        pad = max(1, width - 2 - text.cell_len - right.cell_len)
-        text.append(" " * pad)
-        text.append_text(right)
-        self.update(text)
+        self.update(status_text(palette, mode, label, feeds, now_ms, data_age_s, age_text, wall_ms, tz, width, alerts,
+                                feed_errors))
+
+
+def status_text(
+    palette: Palette,
+    mode: str,
+    label: str,
+    feeds: Sequence[FeedHealth],
+    now_ms: int,
+    data_age_s: float | None,
+    age_text: str,
+    wall_ms: int,
+    tz: tzinfo,
+    width: int,
+    alerts: int,
+    feed_errors: dict[str, str],
+) -> Text:
+    """The whole line for ``width`` cells: the badge, feed health in the room left, the right side."""
+    badge_style = palette.warning if mode != LIVE else palette.success
+    badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
+    right = right_side(palette, mode, now_ms, data_age_s, age_text, wall_ms, tz, alerts, width)
+    if width - 2 - badge.cell_len - right.cell_len < 8:
+        # The side panel: the mode and its state, without the long words.
+        short = " · ".join([mode, *label.split(" · ")[1:]])
+        badge = Text(f" {short} ", badge.style)
+    room = width - 2 - badge.cell_len - right.cell_len - 2
+    text = Text.assemble(badge, " ", feed_health(palette, feeds, feed_errors, now_ms, room), " ")
+    pad = max(1, width - 2 - text.cell_len - right.cell_len)
+    text.append(" " * pad)
+    text.append_text(right)
+    return text
+
+
+def right_side(
+    palette: Palette,
+    mode: str,
+    now_ms: int,
+    data_age_s: float | None,
+    age_text: str,
+    wall_ms: int,
+    tz: tzinfo,
+    alerts: int,
+    width: int,
+) -> Text:
+    """Alert count, data age and the clock that matters, in the most
+    words that leave the mode badge room.
+
+    Live, that clock is the wall clock.  In a replay or the demo it is
+    the data clock, with its date when that is not today (a replay of
+    last week), and the wall clock beside it only on a wide screen.
+    """
+    age_style = palette.bold if (data_age_s or 0) < 60 else palette.warning + palette.bold
+    flag = Text(f"⚑ {alerts}  ", palette.warning) if alerts else Text()
+    if mode == LIVE:
+        clocks = [Text(clock(wall_ms, tz), palette.bold)]
+    else:
+        data = clock_on(now_ms, tz, wall_ms)
+        labelled = Text.assemble(("data ", palette.dim), (data, palette.bold))
+        clocks = [labelled + Text(f"  wall {clock(wall_ms, tz)}", palette.dim)] if width >= WALL_CLOCK_WIDTH else []
+        # Narrower, the words go first, then the date: the side panel keeps the time of day.
+        clocks += [labelled, Text(data, palette.bold), Text(clock(now_ms, tz), palette.bold)]
+    for choice in clocks:
+        right = Text.assemble(flag, ("age ", palette.dim), (age_text, age_style), "  ", choice)
+        if width - 2 - right.cell_len >= MIN_LEFT:
+            break
+    return right
