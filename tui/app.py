@@ -120,20 +120,19 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # Two columns (tui/app.tcss): the tape with the hourly bars under it,
-        # and the other panes, essentials first: at 80x24 the panes that fit
-        # are the ones that matter.
+        # The tape, the panes (essentials first: at 80x24 the ones that fit
+        # are the ones that matter) and the hourly bars, laid out by
+        # tui/app.tcss.
         with Container(id="main"):
-            with Vertical(id="left"):
-                with Vertical(id="tape-pane", classes="pane"):
-                    yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
-                    yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
-                yield HourlyPane(id="hourly", classes="pane")
-            with Container(id="right"):
+            with Vertical(id="tape-pane", classes="pane"):
+                yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
+                yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
+            with Container(id="panes"):
                 yield TotalsPane(id="totals", classes="pane")
                 yield CapPane(id="cap", classes="pane")
                 yield MoodPane(id="mood", classes="pane")
                 yield LeveragePane(id="leverage", classes="pane")
+            yield HourlyPane(id="hourly", classes="pane")
         yield Static("", id="banner")
         yield Static("", id="too-small")
         yield StatusLine(id="status")

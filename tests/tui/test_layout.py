@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import STORM_MS, frozen_demo_app, screen_lines, settle
 from tui.widgets.hourly import STRIP_ROWS, HourlyPane
+from tui.widgets.mood import MoodPane
 from tui.widgets.totals import TotalsPane
 
 SIZES = [(160, 50), (120, 40), (100, 30), (80, 24), (48, 60)]
@@ -50,12 +51,14 @@ async def test_a_collapsed_tape_gives_its_column_to_the_other_panes(size):
         await pilot.pause()
         hourly, totals = app.query_one(HourlyPane), app.query_one(TotalsPane)
         width = size[0]
-        assert hourly.outer_size.width == width and hourly.region.y == 1
-        # The totals start at the left edge, where the tape was.
-        assert totals.region.x <= 1
-        # The left half of the screen under the hourly bars is not blank.
-        left = [line[: width // 2] for line in screen_lines(app)[hourly.region.bottom : -1]]
-        assert sum(1 for line in left if line.strip()) >= len(left) // 2
+        # The totals start at the left edge, under the tape's one line; the bars span the screen.
+        assert totals.region.x == 0 and totals.region.y == 1
+        assert hourly.outer_size.width == width and app.screen.region.contains_region(hourly.region)
+        # The left half of the screen holds panes, not blank rows: the totals, the mood board under them.
+        mood = app.query_one(MoodPane)
+        assert mood.region.x == 0 and mood.region.y == totals.region.bottom
+        left = [line[: width // 2] for line in screen_lines(app)[1 : mood.region.bottom]]
+        assert all(line.strip() for line in left)
         await pilot.press("1")
         await pilot.pause()
         assert totals.region.x >= width // 3
