@@ -10,6 +10,7 @@ from datetime import timezone
 import pytest
 
 from feeds.events import Liquidation
+from indicators.snapshot import FeedHealth
 from tests.conftest import FROZEN_WALL_MS, frozen_demo_app, settle, text_of
 from tui.format import LIVE, REPLAY, clock_on, date_time, day_heading
 from tui.widgets.status_line import StatusLine, status_text
@@ -44,6 +45,18 @@ def test_a_replay_of_another_day_dates_its_clock():
     # The side panel keeps the time of day, and the line fits.
     narrow = line(REPLAY, data, wall, 40)
     assert "01:00:00" in narrow and len(narrow) <= 40 - 2 and "⚑ 3" in narrow
+
+
+@pytest.mark.parametrize("width", range(40, 161, 3))
+def test_the_status_line_always_fits_with_its_clock(width):
+    """Whatever the feeds' names and ages, the line fits its width and ends with the clock."""
+    feeds = tuple(FeedHealth(name, "live", last_data=NOV_4_MIDNIGHT - 31_000)
+                  for name in ("binance", "bybit", "marketcap", "okx"))
+    data, wall = NOV_4_MIDNIGHT + 3600_000, NOV_4_MIDNIGHT + 3 * DAY
+    for mode, label in ((REPLAY, "DEMO: synthetic data · 60x"), (LIVE, "LIVE")):
+        text = status_text(app_palette(), mode, label, feeds, data, 25.0, "25s", wall, UTC, width, 1, {}).plain
+        assert len(text) <= width - 2, (width, text)
+        assert text.endswith(("01:00:00", "00:00:00")), (width, text)
     live = line(LIVE, NOV_4_MIDNIGHT, NOV_4_MIDNIGHT + 5000, 120)
     assert "00:00:05" in live and "data" not in live
 

@@ -16,8 +16,8 @@ from tui.palette import Palette
 STATE_MARK = {"live": "●", "connecting": "◌", "stale": "◐", "down": "✖"}
 # The wall clock beside a replay's data clock from this width on.
 WALL_CLOCK_WIDTH = 130
-# Room the right side leaves for the mode badge (" REPLAY · 300x ").
-MIN_LEFT = 16
+# Under this much room for feed health, the badge drops its long words.
+MIN_HEALTH = 8
 
 
 def feed_health(
@@ -108,12 +108,15 @@ def status_text(
     """The whole line for ``width`` cells: the badge, feed health in the room left, the right side."""
     badge_style = palette.warning if mode != LIVE else palette.success
     badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
-    right = right_side(palette, mode, now_ms, data_age_s, age_text, wall_ms, tz, alerts, width)
-    if width - 2 - badge.cell_len - right.cell_len < 8:
-        # The side panel: the mode and its state, without the long words.
-        short = " · ".join([mode, *label.split(" · ")[1:]])
-        badge = Text(f" {short} ", badge.style)
-    room = width - 2 - badge.cell_len - right.cell_len - 2
+    # The side panel's badge: the mode and its state, without the long words.
+    short_badge = Text(f" {' · '.join([mode, *label.split(' · ')[1:]])} ", badge.style)
+    # Two cells of padding; a space after the badge, after the health, and at least one before the right side.
+    frame = 2 + 3
+    right = right_side(palette, mode, now_ms, data_age_s, age_text, wall_ms, tz, alerts,
+                       width - frame - short_badge.cell_len, with_wall=width >= WALL_CLOCK_WIDTH)
+    if width - frame - badge.cell_len - right.cell_len < MIN_HEALTH:
+        badge = short_badge
+    room = width - frame - badge.cell_len - right.cell_len
     text = Text.assemble(badge, " ", feed_health(palette, feeds, feed_errors, now_ms, room), " ")
     pad = max(1, width - 2 - text.cell_len - right.cell_len)
     text.append(" " * pad)
@@ -130,14 +133,15 @@ def right_side(
     wall_ms: int,
     tz: tzinfo,
     alerts: int,
-    width: int,
+    room: int,
+    with_wall: bool,
 ) -> Text:
     """Alert count, data age and the clock that matters, in the most
-    words that leave the mode badge room.
+    words that fit ``room`` cells.
 
     Live, that clock is the wall clock.  In a replay or the demo it is
     the data clock, with its date when that is not today (a replay of
-    last week), and the wall clock beside it only on a wide screen.
+    last week), and the wall clock beside it (``with_wall``) on a wide screen.
     """
     age_style = palette.bold if (data_age_s or 0) < 60 else palette.warning + palette.bold
     flag = Text(f"⚑ {alerts}  ", palette.warning) if alerts else Text()
@@ -146,11 +150,13 @@ def right_side(
     else:
         data = clock_on(now_ms, tz, wall_ms)
         labelled = Text.assemble(("data ", palette.dim), (data, palette.bold))
-        clocks = [labelled + Text(f"  wall {clock(wall_ms, tz)}", palette.dim)] if width >= WALL_CLOCK_WIDTH else []
+        clocks = [labelled + Text(f"  wall {clock(wall_ms, tz)}", palette.dim)] if with_wall else []
         # Narrower, the words go first, then the date: the side panel keeps the time of day.
         clocks += [labelled, Text(data, palette.bold), Text(clock(now_ms, tz), palette.bold)]
     for choice in clocks:
         right = Text.assemble(flag, ("age ", palette.dim), (age_text, age_style), "  ", choice)
-        if width - 2 - right.cell_len >= MIN_LEFT:
-            break
-    return right
+        if right.cell_len <= room:
+            return right
+    # The narrowest: single spaces (a 40-column pane in a replay at 300x).
+    flag = Text(f"⚑{alerts} ", palette.warning) if alerts else Text()
+    return Text.assemble(flag, ("age ", palette.dim), (age_text, age_style), " ", clocks[-1])
