@@ -6,6 +6,7 @@ from datetime import tzinfo
 from typing import Sequence
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -55,11 +56,11 @@ class AlertsScreen(ModalScreen[None]):
         goes under its time and title, so it is not folded into a sliver."""
         rows = list(reversed(self.alerts))
         if width < ONE_ROW_WIDTH:
-            lines = []
+            lines: list[RenderableType] = []
             for alert in rows:
                 lines.append(Text.assemble((stamp(alert.ts, self.tz), "dim"), "  ", (alert.title, "bold")))
-                # Text, never markup: a message quotes symbols and venues.
-                lines.append(Text("  " + alert.message))
+                # Text, never markup: a message quotes symbols and venues.  Indented as it wraps.
+                lines.append(Padding(Text(alert.message), (0, 0, 0, 2)))
             return Group(*lines)
         table = Table(box=None, show_header=False, padding=(0, 1, 0, 0), expand=True)
         table.add_column(no_wrap=True, style="dim")
