@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from feeds.base import Feed
 from feeds.events import Liquidation
-from feeds.settings import EXCHANGE_NAMES
+from feeds.venues import EXCHANGE_NAMES
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui import keys
