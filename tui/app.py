@@ -296,7 +296,16 @@ class LiqwatchApp(App[int]):
         return [tape[-i] for i in range(1, fresh + 1)]
 
     def _fire_alerts(self, snap: Snapshot) -> None:
-        for alert in self.alert_book.evaluate(snap, self._new_liquidations()):
+        """Alerts are for what happens while one watches.  A replay's instant
+        part (the demo's first 33 days) is history loading: a snapshot taken
+        half-way through it is of some past hour, and its large liquidations
+        are a day old.  So nothing fires until the replay has caught up, and
+        what the tape took in meanwhile is passed over."""
+        fresh = self._new_liquidations()
+        replay = self.pipeline.replay
+        if replay is not None and not replay.caught_up.is_set():
+            return
+        for alert in self.alert_book.evaluate(snap, fresh):
             self.deliver(alert)
 
     def deliver(self, alert: Alert) -> None:
