@@ -53,9 +53,10 @@ GROUPS = {
 
 KEYS: tuple[Key, ...] = (
     Key("q", "quit", "Quit"),
-    Key("question_mark", "help", "Keys (this list)", display="?"),
+    Key("question_mark", "help", "List the keys", display="?", detail="every key and what it does"),
     Key("space", "pause_tape", "Pause / resume the tape", detail="arrivals are counted while paused"),
-    Key("f", "filter", "Filter the tape", detail="minimum size, venues, side, symbol"),
+    # "/" as well: what most terminal programs filter or search with.
+    Key("f,slash", "filter", "Filter the tape", display="f or /", detail="minimum size, venues, side, symbol"),
     Key("t", "next_theme", "Next theme", detail="liqwatch's themes and yours"),
     Key("c", "compact", "Compact rows"),
     Key("a", "alerts", "Past alerts"),
