@@ -91,5 +91,5 @@ def test_a_feed_that_fails_is_named_and_the_exit_status_is_1(capsys):
 
     assert run_tape([Unreadable()], False, 0.0, timezone.utc) == 1
     out = capsys.readouterr()
-    assert out.out.splitlines() == ["21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5"]
+    assert out.out.splitlines() == ["2025-11-04 21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5"]
     assert "liqwatch tape: feed replay failed: OSError: Input/output error" in out.err
