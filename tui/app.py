@@ -47,7 +47,7 @@ from tui.widgets.cap import CapPane
 from tui.widgets.hourly import BAR_ROWS, COMPACT_ROWS, STRIP_ROWS, HourlyPane
 from tui.widgets.leverage import LeveragePane
 from tui.widgets.mood import MoodPane
-from tui.widgets.status_line import StatusLine
+from tui.widgets.status_line import StatusFacts, StatusLine
 from tui.widgets.tape import TapeFilter, TapeView
 from tui.widgets.totals import TotalsPane
 
@@ -204,19 +204,19 @@ class LiqwatchApp(App[int]):
             self._update_tape_title(tape)
             if slow:
                 self._refresh_slow(snap, palette, theme, compact)
-            self.query_one(StatusLine).show(
-                palette,
-                pipeline.mode,
-                self.status_label(),
-                snap.feeds,
-                now,
-                pipeline.data_age_s(),
-                self.options.wall_ms(),
-                self.tz,
-                self.size.width,
-                len(self.alert_book.history),
-                pipeline.feed_errors,
+            facts = StatusFacts(
+                mode=pipeline.mode,
+                label=self.status_label(),
+                feeds=snap.feeds,
+                now_ms=now,
+                data_age_s=pipeline.data_age_s(),
+                wall_ms=self.options.wall_ms(),
+                tz=self.tz,
+                width=self.size.width,
+                alerts=len(self.alert_book.history),
+                feed_errors=pipeline.feed_errors,
             )
+            self.query_one(StatusLine).show(palette, facts)
 
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
         """The 1 Hz panes.  The totals are here too: at a thousand liquidations

@@ -13,7 +13,7 @@ from feeds.events import Liquidation
 from indicators.snapshot import FeedHealth
 from tests.conftest import FROZEN_WALL_MS, frozen_demo_app, settle, text_of
 from tui.format import LIVE, REPLAY, clock_on, date_time, day_heading
-from tui.widgets.status_line import StatusLine, status_text
+from tui.widgets.status_line import StatusFacts, StatusLine, status_text
 from tui.widgets.tape import TapeFilter, TapeView
 
 UTC = timezone.utc
@@ -35,7 +35,7 @@ async def test_the_demo_status_bar_shows_the_data_clock_at_every_width(size):
 
 
 def line(mode: str, data_ms: int, wall_ms: int, width: int) -> str:
-    return status_text(app_palette(), mode, mode, (), data_ms, 1.0, "1s", wall_ms, UTC, width, 3, {}).plain
+    return status_text(app_palette(), StatusFacts(mode, mode, (), data_ms, 1.0, wall_ms, UTC, width, 3)).plain
 
 
 def test_a_replay_of_another_day_dates_its_clock():
@@ -54,7 +54,7 @@ def test_the_status_line_always_fits_with_its_clock(width):
                   for name in ("binance", "bybit", "marketcap", "okx"))
     data, wall = NOV_4_MIDNIGHT + 3600_000, NOV_4_MIDNIGHT + 3 * DAY
     for mode, label in ((REPLAY, "DEMO: synthetic data · 60x"), (LIVE, "LIVE")):
-        text = status_text(app_palette(), mode, label, feeds, data, 25.0, "25s", wall, UTC, width, 1, {}).plain
+        text = status_text(app_palette(), StatusFacts(mode, label, feeds, data, 25.0, wall, UTC, width, 1)).plain
         assert len(text) <= width - 2, (width, text)
         assert text.endswith(("01:00:00", "00:00:00")), (width, text)
     live = line(LIVE, NOV_4_MIDNIGHT, NOV_4_MIDNIGHT + 5000, 120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, Hashable, Sequence
 
@@ -57,6 +58,27 @@ def feed_health(
     return Text()
 
 
+@dataclass(frozen=True)
+class StatusFacts:
+    """What the line says, gathered by the app on each redraw."""
+
+    mode: str
+    label: str
+    feeds: Sequence[FeedHealth]
+    now_ms: int  # the data clock
+    data_age_s: float | None
+    wall_ms: int
+    tz: tzinfo
+    width: int
+    alerts: int
+    feed_errors: dict[str, str] = field(default_factory=dict)
+
+    def key(self) -> Hashable:
+        """What changes the line, to the second: an unchanged line sends nothing."""
+        return (self.mode, self.label, tuple(self.feeds), self.now_ms // 1000, age(self.data_age_s),
+                self.wall_ms // 1000, self.width, self.alerts, tuple(self.feed_errors.items()))
+
+
 class StatusLine(Static):
     """Mode badge, feed health with data age, alert count and the clock."""
 
@@ -68,56 +90,29 @@ class StatusLine(Static):
         super().__init__("", **kwargs)
         self._key: Hashable = None
 
-    def show(
-        self,
-        palette: Palette,
-        mode: str,
-        label: str,
-        feeds: Sequence[FeedHealth],
-        now_ms: int,
-        data_age_s: float | None,
-        wall_ms: int,
-        tz: tzinfo,
-        width: int,
-        alerts: int,
-        feed_errors: dict[str, str],
-    ) -> None:
-        age_text = age(data_age_s)
-        key = (mode, label, feeds, now_ms // 1000, age_text, wall_ms // 1000, width, alerts, tuple(feed_errors))
+    def show(self, palette: Palette, facts: StatusFacts) -> None:
+        key = facts.key()
         if key == self._key:
             return
         self._key = key
-        self.update(status_text(palette, mode, label, feeds, now_ms, data_age_s, age_text, wall_ms, tz, width, alerts,
-                                feed_errors))
+        self.update(status_text(palette, facts))
 
 
-def status_text(
-    palette: Palette,
-    mode: str,
-    label: str,
-    feeds: Sequence[FeedHealth],
-    now_ms: int,
-    data_age_s: float | None,
-    age_text: str,
-    wall_ms: int,
-    tz: tzinfo,
-    width: int,
-    alerts: int,
-    feed_errors: dict[str, str],
-) -> Text:
-    """The whole line for ``width`` cells: the badge, feed health in the room left, the right side."""
+def status_text(palette: Palette, facts: StatusFacts) -> Text:
+    """The whole line for ``facts.width`` cells: the badge, feed health in the room left, the right side."""
+    mode, label, width = facts.mode, facts.label, facts.width
     badge_style = palette.warning if mode != LIVE else palette.success
     badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
     # The side panel's badge: the mode and its state, without the long words.
     short_badge = Text(f" {' · '.join([mode, *label.split(' · ')[1:]])} ", badge.style)
     # Two cells of padding; a space after the badge, after the health, and at least one before the right side.
     frame = 2 + 3
-    right = right_side(palette, mode, now_ms, data_age_s, age_text, wall_ms, tz, alerts,
-                       width - frame - short_badge.cell_len, with_wall=width >= WALL_CLOCK_WIDTH)
+    right = right_side(palette, mode, facts.now_ms, facts.data_age_s, age(facts.data_age_s), facts.wall_ms, facts.tz,
+                       facts.alerts, width - frame - short_badge.cell_len, with_wall=width >= WALL_CLOCK_WIDTH)
     if width - frame - badge.cell_len - right.cell_len < MIN_HEALTH:
         badge = short_badge
     room = width - frame - badge.cell_len - right.cell_len
-    text = Text.assemble(badge, " ", feed_health(palette, feeds, feed_errors, now_ms, room), " ")
+    text = Text.assemble(badge, " ", feed_health(palette, facts.feeds, facts.feed_errors, facts.now_ms, room), " ")
     pad = max(1, width - 2 - text.cell_len - right.cell_len)
     text.append(" " * pad)
     text.append_text(right)
