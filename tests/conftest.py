@@ -49,7 +49,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 DEMO_META = demo_metadata()
 # A frozen wall clock: 2 s after the demo's instant part, in UTC.
-FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + 2000
+WALL_AFTER_MS = 2000
+FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + WALL_AFTER_MS
+# In the storm hour (21:00-22:00 UTC), 50 minutes in: $600M, FROG broken.
+STORM_MS = int(DEMO_META["hour_600m_start"]) + 50 * 60_000
 
 
 def quiet_config() -> Config:
@@ -70,8 +73,10 @@ async def frozen_sleep(seconds: float) -> None:
     await asyncio.sleep(FROZEN_TICK_S if seconds > 0 else 0)
 
 
-def frozen_demo_app(config: Config | None = None, *, full_replay: bool = False) -> LiqwatchApp:
-    """The demo with its data clock stopped at the end of the instant part.
+def frozen_demo_app(config: Config | None = None, until_ms: int | None = None, *,
+                    full_replay: bool = False) -> LiqwatchApp:
+    """The demo with its data clock stopped at the end of the instant part
+    (or at ``until_ms``: in the storm, say).
 
     A monotonic clock that never moves keeps the replay from advancing, so
     what is on screen depends on the recording alone: stable snapshots.
@@ -81,13 +86,13 @@ def frozen_demo_app(config: Config | None = None, *, full_replay: bool = False) 
     that path covered.
     """
     config = config or quiet_config()
-    cut = int(DEMO_META["instant_until_ts"])
-    frozen = dict(speed=60.0, instant_until=cut, monotonic=lambda: 0.0, sleep=frozen_sleep)
-    options = AppOptions(DEMO, [], config, tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS)
+    until = int(DEMO_META["instant_until_ts"]) if until_ms is None else until_ms
+    frozen = dict(speed=60.0, instant_until=until, monotonic=lambda: 0.0, sleep=frozen_sleep)
+    options = AppOptions(DEMO, [], config, tz=timezone.utc, wall_ms=lambda: until + WALL_AFTER_MS)
     if full_replay:
         options.feeds = [ReplayFeed(DEMO_RECORDING, **frozen)]
     else:
-        warm = warm_demo(config)
+        warm = warm_demo(config, until)
         options.feeds = [ReplayFeed(warm.rest, **frozen)]
         options.engine = warm.engine()
         options.tape = warm.tape
@@ -114,6 +119,15 @@ def text_of(widget) -> str:
     console = Console(width=max(widget.content_region.width, 20), record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+def screen_lines(app, region=None) -> list[str]:
+    """The active screen as the terminal shows it, line by line, or only the
+    cells of ``region`` (a widget's, say)."""
+    strips = app.screen._compositor.render_strips()
+    if region is not None:
+        strips = [strip.crop(region.x, region.right) for strip in strips[region.y:region.bottom]]
+    return [strip.text for strip in strips]
 
 
 @pytest.fixture

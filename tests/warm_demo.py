@@ -6,7 +6,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 
-from feeds.data import DEMO_RECORDING, demo_metadata
+from feeds.data import DEMO_RECORDING
 from feeds.events import Event, Liquidation
 from feeds.recording import read_events
 from feeds.replay import INSTANT_BATCH
@@ -32,11 +32,11 @@ class WarmDemo:
     rest: tuple[Event, ...]
 
     @classmethod
-    def build(cls, config: Config) -> WarmDemo:
+    def build(cls, config: Config, cut: int) -> WarmDemo:
         """Fed through the pipeline's own ``apply`` in the replay's own
-        batches: the calls the app makes, without the event loop."""
+        batches: the calls the app makes, without the event loop, up to the
+        instant part's end ``cut``."""
         events = read_events(DEMO_RECORDING)
-        cut = int(demo_metadata()["instant_until_ts"])
         pipeline = Pipeline(Engine(config.indicators, watchlist=config.watchlist), [], DEMO)
         rest: list[Event] = []
         batch: list[Event] = []
@@ -61,10 +61,10 @@ class WarmDemo:
 _warm_demos: dict[str, WarmDemo] = {}
 
 
-def warm_demo(config: Config) -> WarmDemo:
+def warm_demo(config: Config, cut: int) -> WarmDemo:
     """The warm demo for this config's engine (indicator parameters and
-    watchlist), built on first use."""
-    key = repr((config.indicators, config.watchlist))
+    watchlist) with its instant part ending at ``cut``, built on first use."""
+    key = repr((config.indicators, config.watchlist, cut))
     if key not in _warm_demos:
-        _warm_demos[key] = WarmDemo.build(config)
+        _warm_demos[key] = WarmDemo.build(config, cut)
     return _warm_demos[key]
