@@ -31,8 +31,8 @@ log = logging.getLogger("liqwatch.bus")
 CONNECT_TIMEOUT_S = 2.0
 # The library's own quick retries (per server) before a caller's backoff
 # takes over: a blip or a cluster node going away is ridden out unseen.
-QUICK_RECONNECTS = 3
-RECONNECT_WAIT_S = 0.5
+QUICK_RECONNECTS = 1
+RECONNECT_WAIT_S = 0.2
 # JetStream API calls (stream info, create) on loopback or a LAN.
 API_TIMEOUT_S = 5.0
 # Pings find a dead connection (a server killed, a cable pulled) within a
@@ -98,10 +98,16 @@ async def connect(settings: BusSettings, name: str, lost: asyncio.Event) -> Clie
             **options,
         )
     except (nats.errors.Error, OSError, asyncio.TimeoutError) as exc:
-        if any(isinstance(e, nats.errors.AuthorizationError) for e in (*errors, exc)):
+        if any(_refused(e) for e in (*errors, exc)):
             raise BusConfigError(f"the bus at {where} refused the credentials (check [bus] user, password or creds)") \
                 from None
         raise BusDown(f"cannot reach the bus at {where}") from None
+
+
+def _refused(exc: BaseException) -> bool:
+    """The server said no to the credentials (it words it as an -ERR line)."""
+    text = str(exc).lower()
+    return isinstance(exc, nats.errors.AuthorizationError) or "authorization" in text or "authentication" in text
 
 
 def stream_config(settings: BusSettings) -> StreamConfig:
