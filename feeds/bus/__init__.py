@@ -8,3 +8,9 @@ recording's (feeds/bus/wire.py), so a stream reads forward-compatibly as a
 recording does.  ``nats`` is imported only by the modules that talk to the
 server (connection, sink, feed): the settings and the wire are light.
 """
+
+#: The feed names of desk mode's own health, beside the collector's feeds:
+#: the viewer's (or the collector's) connection to the bus, and the collector
+#: as its heartbeat tells it.
+BUS_FEED = "bus"
+COLLECTOR_FEED = "collector"

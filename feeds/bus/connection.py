@@ -92,6 +92,7 @@ async def connect(settings: BusSettings, name: str, lost: asyncio.Event) -> Clie
             max_reconnect_attempts=QUICK_RECONNECTS,
             reconnect_time_wait=RECONNECT_WAIT_S,
             ping_interval=PING_INTERVAL_S,
+            flush_timeout=API_TIMEOUT_S,
             error_cb=on_error,
             disconnected_cb=on_lost,
             closed_cb=on_lost,

@@ -34,20 +34,22 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import nats.errors
+import nats.js.errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from feeds.base import Emit, Feed
+from feeds.bus import BUS_FEED, COLLECTOR_FEED
 from feeds.bus.connection import API_TIMEOUT_S, BusDown, connect, stream_last_seq
 from feeds.bus.settings import BusSettings, safe_url
-from feeds.bus.sink import BUS_FEED
 from feeds.bus.wire import heartbeat_subject
 from feeds.events import HOUR_MS, Event, FeedStatus
 from feeds.recording import BadLineHandler, decode_lines
+from feeds.supervisor import describe_error
 
 log = logging.getLogger("liqwatch.bus")
 
 WARM_HOURS = 26
-COLLECTOR_FEED = "collector"
 #: No heartbeat for this long: the collector is stale, then down.
 COLLECTOR_STALE_S = 5.0
 COLLECTOR_DOWN_S = 15.0
@@ -60,6 +62,8 @@ TICK_S = 1.0
 #: consumer's flow control holds the server back).
 BATCH = 4096
 MAX_QUEUED = 4 * BATCH
+# What a server going away mid-read raises, besides a dropped connection.
+_TROUBLE = (nats.errors.Error, nats.js.errors.Error, asyncio.TimeoutError)
 # The reply subject of a JetStream message: $JS.ACK.<stream>.<consumer>.
 # <delivered>.<stream seq>.<consumer seq>.<ns>.<pending>.
 _V1_TOKENS = 9
@@ -145,6 +149,8 @@ class BusFeed(Feed):
         nc = await connect(self.settings, "liqwatch viewer", lost)
         try:
             await self._read(nc, lost, emit)
+        except _TROUBLE as exc:
+            raise BusDown(f"the bus at {self.where} failed: {describe_error(exc)}") from None
         finally:
             try:
                 await asyncio.wait_for(nc.close(), 2.0)

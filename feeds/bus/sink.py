@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import nats.errors
 import nats.js.errors
 
+from feeds.bus import BUS_FEED
 from feeds.bus.connection import API_TIMEOUT_S, BusConfigError, BusDown, BusError, connect, ensure_stream
 from feeds.bus.settings import BusSettings, safe_url
 from feeds.bus.wire import MSG_ID, encode, heartbeat_subject
@@ -38,8 +39,6 @@ from feeds.supervisor import Backoff, describe_error
 
 log = logging.getLogger("liqwatch.bus")
 
-#: The feed name of the bus's health, for the collector and the viewers alike.
-BUS_FEED = "bus"
 #: Unacknowledged events held while the bus is away (~70 MB at most): ten
 #: minutes of a busy market.  Past it, ``write`` waits.
 MAX_BUFFERED = 200_000
@@ -48,7 +47,7 @@ WINDOW = 2000
 #: A window not acknowledged by then is sent again (after a reconnect).
 ACK_TIMEOUT_S = 5.0
 HEARTBEAT_S = 1.0
-#: How long ``close`` waits for the buffer to drain before giving up on it.
+#: How long ``close`` waits without an acknowledgement before giving up on the buffer.
 CLOSE_TIMEOUT_S = 10.0
 BACKOFF = Backoff(base=0.25, cap=5.0)
 #: Failures that mean "the connection or the server is not there now".
@@ -96,6 +95,9 @@ class BusSink:
         self._drained.set()
         self._task: asyncio.Task[None] | None = None
         self._fatal: BusConfigError | None = None
+        #: Set when the sink can publish no more (refused credentials): the
+        #: collector ends on it rather than buffer for ever.
+        self.ended = asyncio.Event()
         self._closing = False
         self.state = ""
         self.detail = ""
@@ -131,11 +133,20 @@ class BusSink:
         self._closing = True
         if self._task is None:
             return
-        try:
-            await asyncio.wait_for(self._drained.wait(), timeout)
-        except asyncio.TimeoutError:
-            log.warning("bus %s: %d event(s) not published (the bus did not come back within %.0f s)",
-                        safe_url(self.settings.url), len(self._buf), timeout)
+        # A long buffer drains as long as it takes; only a bus that stops
+        # acknowledging for ``timeout`` is given up on.
+        idle_since, seen = time.monotonic(), self.published
+        while not self._drained.is_set():
+            try:
+                await asyncio.wait_for(self._drained.wait(), 0.5)
+            except asyncio.TimeoutError:
+                pass
+            if self.published != seen:
+                idle_since, seen = time.monotonic(), self.published
+            elif time.monotonic() - idle_since > timeout:
+                log.warning("bus %s: %d event(s) not published (the bus did not come back within %.0f s)",
+                            safe_url(self.settings.url), len(self._buf), timeout)
+                break
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._raise_fatal()
@@ -169,6 +180,7 @@ class BusSink:
                 self._set("down", str(exc))
                 self._room.set()
                 self._drained.set()
+                self.ended.set()
                 return
             except BusDown as exc:
                 delay = BACKOFF.delay(attempt)
@@ -224,15 +236,21 @@ class BusSink:
         window = list(islice(self._buf, WINDOW))
         futures = []
         try:
-            for subj, payload, mid in window:
-                futures.append(await js.publish_async(subj, payload, headers={MSG_ID: mid}))
-            acks = asyncio.ensure_future(asyncio.wait(futures))
-            dropped = asyncio.ensure_future(lost.wait())
-            try:
-                await asyncio.wait((acks, dropped), timeout=ACK_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                acks.cancel()
-                dropped.cancel()
+            # The whole window is bounded, the sending too: a connection
+            # that half-died can block a write, and that must end in a
+            # reconnect, not a hang.
+            async with asyncio.timeout(ACK_TIMEOUT_S):
+                for subj, payload, mid in window:
+                    futures.append(await js.publish_async(subj, payload, headers={MSG_ID: mid}))
+                acks = asyncio.ensure_future(asyncio.wait(futures))
+                dropped = asyncio.ensure_future(lost.wait())
+                try:
+                    await asyncio.wait((acks, dropped), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    acks.cancel()
+                    dropped.cancel()
+        except TimeoutError:
+            pass  # counted below: what was acknowledged stays acknowledged
         finally:
             acked = 0
             failure: BaseException | None = None
@@ -265,8 +283,9 @@ class BusSink:
         if self._heartbeat_fields is not None:
             beat.update(self._heartbeat_fields())
         try:
-            await nc.publish(heartbeat_subject(self._prefix), json.dumps(beat).encode())
-        except nats.errors.Error:
+            await asyncio.wait_for(nc.publish(heartbeat_subject(self._prefix), json.dumps(beat).encode()),
+                                   HEARTBEAT_S)
+        except (nats.errors.Error, asyncio.TimeoutError):
             pass  # a heartbeat lost with the connection is the news itself
 
     async def _goodbye(self, nc: Any) -> None:

@@ -16,7 +16,8 @@ import nats
 import pytest
 
 from feeds.bus.connection import BusConfigError, BusDown
-from feeds.bus.feed import COLLECTOR_FEED, BusFeed, Start
+from feeds.bus import COLLECTOR_FEED
+from feeds.bus.feed import BusFeed, Start
 from feeds.bus.settings import BusSettings, safe_url, split_urls, BusUrlError
 from feeds.bus.sink import BusSink
 from feeds.bus.wire import MSG_ID, encode, msg_id, subject

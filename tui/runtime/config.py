@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feeds.bus.settings import BusSettings
 from feeds.settings import DEFAULT_WATCHLIST, EXCHANGE_NAMES, ExchangeSettings, MarketCapSettings
 from indicators.params import IndicatorParams
 from tui.runtime.alerts import AlertSettings
@@ -67,6 +68,7 @@ class Config:
     ui: UISettings = field(default_factory=UISettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
+    bus: BusSettings = field(default_factory=BusSettings)
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})
 
