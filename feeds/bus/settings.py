@@ -2,8 +2,9 @@
 and the credentials.
 
 Plain data, light at import (the config loader reads it for every command).
-Credentials never leave this object in words: ``safe_url`` is what logs,
-the status file and the screen show.
+Credentials live in ``user`` / ``password`` (or the environment) or a creds
+file, never in the URL: a URL is shown (status line, logs, ``ps``), so one
+holding a password is refused, and ``safe_url`` strips one anyway.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def split_urls(url: str) -> list[str]:
             raise BusUrlError(f"{_strip(server)}: {exc}") from None
         if parts.scheme not in URL_SCHEMES or not parts.hostname:
             raise BusUrlError(f"{_strip(server)}: expected nats://HOST:PORT (or tls://HOST:PORT)")
+        if parts.username or parts.password:
+            raise BusUrlError(f"{_strip(server)}: credentials go in [bus] user and password (or creds), "
+                              "never in the URL")
         if port is None:
             raise BusUrlError(f"{_strip(server)}: the port is missing (NATS listens on 4222 by default)")
         if parts.path not in ("", "/") or parts.query or parts.fragment:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import nats
+import nats.js.errors
 import pytest
 
 from feeds.bus.connection import BusDown
@@ -166,21 +167,49 @@ def test_a_server_restart_loses_and_doubles_nothing(tmp_path, env, recording):
         server.stop()
 
 
+async def kill_after_a_heartbeat(url: str, collector: subprocess.Popen) -> tuple[dict, int]:
+    """SIGKILL the collector once a third of the recording is in, right after
+    a heartbeat; that heartbeat and the wall time of the kill."""
+    nc = await nats.connect(url)
+    beats: list[dict] = []
+
+    async def on_beat(msg):
+        beats.append(json.loads(msg.data))
+
+    await nc.subscribe("liqwatch.heartbeat", cb=on_beat)
+    js = nc.jetstream()
+    deadline = time.monotonic() + BOUND_S
+    while True:
+        assert time.monotonic() < deadline
+        try:
+            if (await js.stream_info("LIQWATCH")).state.messages > N // 3 and beats:
+                break
+        except nats.js.errors.NotFoundError:
+            pass
+        await asyncio.sleep(0.05)
+    seen = len(beats)
+    while len(beats) == seen:
+        await asyncio.sleep(0.005)
+    collector.send_signal(signal.SIGKILL)
+    killed = int(time.time() * 1000)
+    await nc.close()
+    return beats[-1], killed
+
+
 def test_a_collector_killed_loses_at_most_the_last_second_and_a_restart_doubles_nothing(tmp_path, env, recording):
     path, events = recording
     server = NatsServer(tmp_path / "nats").start()
     try:
         collector = liqwatch("collect", "--bus", server.url, "--replay", str(path), "--speed", str(SPEED), env=env)
-        wait_until(lambda: stream_count(server.url) > N // 3)
-        killed_at = time.monotonic()
-        collector.send_signal(signal.SIGKILL)
+        beat, killed_wall_ms = asyncio.run(kill_after_a_heartbeat(server.url, collector))
         collector.wait(10)
         held = stream_events(server.url)
         assert held == events[:len(held)], "the stream holds the recording's first events, in order, once each"
-        # At SPEED x, a second of wall time is SPEED * 100 events of this
-        # recording: what was emitted more than a second before the kill is in.
-        assert len(held) >= N // 3 - 1
-        del killed_at
+        # The replay's data clock at the kill, from the collector's last
+        # heartbeat: every event it emitted up to a second before is in.
+        data_at_kill = beat["data_ms"] + (killed_wall_ms - beat["ts"]) * beat["speed"]
+        due = [ev for ev in events if ev.ts <= data_at_kill - 1000 * SPEED]
+        assert len(due) > N // 4 and held[:len(due)] == due
         again = liqwatch("collect", "--bus", server.url, "--replay", str(path), "--speed", "1000", env=env)
         code, _, err = finish(again)
         assert code == 0, err

@@ -58,6 +58,14 @@ class HistorySettings:
 
 
 @dataclass
+class ServeSettings:
+    """``liqwatch serve``: a password for browsers, required when it listens
+    beyond this machine ($LIQWATCH_SERVE_PASSWORD when empty here)."""
+
+    password: str = ""
+
+
+@dataclass
 class Config:
     watchlist: list[str] = field(default_factory=lambda: list(DEFAULT_WATCHLIST))
     exchanges: dict[str, ExchangeSettings] = field(
@@ -69,6 +77,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
     bus: BusSettings = field(default_factory=BusSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})
 
