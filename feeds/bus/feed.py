@@ -57,6 +57,8 @@ COLLECTOR_DOWN_S = 15.0
 #: (and recreated by the library) within two of these.
 IDLE_HEARTBEAT_S = 1.0
 TICK_S = 1.0
+#: At most this long for the collector's first heartbeat (it beats every second).
+FIRST_BEAT_WAIT_S = 1.5
 #: Messages taken from the library per batch, and held at most while the
 #: pipeline applies the last batch (beyond that, delivery pauses: the
 #: consumer's flow control holds the server back).
@@ -126,6 +128,7 @@ class BusFeed(Feed):
         self._beat_at: float | None = None
         self._collector_state = ""
         self._started_at = 0.0
+        self._first_beat = asyncio.Event()
 
     @property
     def where(self) -> str:
@@ -187,6 +190,14 @@ class BusFeed(Feed):
         if self.watch_collector:
             self._started_at = time.monotonic()
             await nc.subscribe(heartbeat_subject(prefix), cb=self._on_beat)
+            if self._beat_at is None:
+                # Hear the collector once before handing on data: whether it
+                # plays a recording decides the clock the viewer shows it on,
+                # and a clock once shown cannot step back.
+                try:
+                    await asyncio.wait_for(self._first_beat.wait(), FIRST_BEAT_WAIT_S)
+                except asyncio.TimeoutError:
+                    pass
         await emit([])  # connected: the supervisor shows the bus live
         while True:
             if not queue:
@@ -241,6 +252,7 @@ class BusFeed(Feed):
         if isinstance(beat, dict):
             self.collector = beat
             self._beat_at = time.monotonic()
+            self._first_beat.set()
 
     def _collector_status(self) -> list[FeedStatus]:
         if not self.watch_collector:
