@@ -42,6 +42,8 @@ RATE = 1000
 BATCH_S = 0.05
 WARMUP_S = 2.0
 TARGET_P99_MS = 200.0
+# A viewer still short of the collector's events this long after it finished reports what it has.
+GIVE_UP_S = 30.0
 
 
 def _cpu_s(pid: int) -> float:
@@ -77,7 +79,7 @@ async def _collector(url: str, rate: int, seconds: float) -> None:
     print(json.dumps({"published": sink.published, "emitted": seq}), flush=True)
 
 
-async def _viewer(url: str, seconds_after_first: float) -> None:
+async def _viewer(url: str) -> None:
     from feeds.bus.feed import BusFeed, Start
     from feeds.bus.settings import BusSettings
     from feeds.events import Liquidation
@@ -86,10 +88,12 @@ async def _viewer(url: str, seconds_after_first: float) -> None:
     engine = Engine()
     latencies: list[int] = []
     prices: set[float] = set()
-    first: list[float] = []
 
     async def emit(batch: Any) -> None:
         if not batch:
+            if not ready:  # the first (empty) batch: subscribed, waiting for new events
+                ready.append(True)
+                print("ready", flush=True)
             return
         now = int(time.time() * 1000)
         engine.apply_many(batch)
@@ -97,16 +101,18 @@ async def _viewer(url: str, seconds_after_first: float) -> None:
             if type(ev) is Liquidation:
                 latencies.append(now - ev.ts)
                 prices.add(ev.price)
-        if not first:
-            first.append(time.monotonic())
 
+    ready: list[bool] = []
     feed = BusFeed(BusSettings(url=url), Start(), watch_collector=False)
     task = asyncio.create_task(feed.run(emit))
-    print("ready", flush=True)
-    while not first or time.monotonic() - first[0] < seconds_after_first:
+    # The parent writes how many events the collector published once it is
+    # done; the viewer reads until it has them all (or gives up).
+    expected = int(await asyncio.to_thread(sys.stdin.readline))
+    give_up = time.monotonic() + GIVE_UP_S
+    while len(latencies) < expected and time.monotonic() < give_up:
         if task.done():
             task.result()
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     print(json.dumps({"latencies": latencies, "distinct": len(prices)}), flush=True)
@@ -115,8 +121,8 @@ async def _viewer(url: str, seconds_after_first: float) -> None:
 # -- one run -------------------------------------------------------------------
 
 def _spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bench.bus", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([sys.executable, "-m", "bench.bus", *args], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
 
 
 def run_one(viewers: int, rate: int, seconds: float) -> dict[str, Any]:
@@ -130,11 +136,10 @@ def run_one(viewers: int, rate: int, seconds: float) -> dict[str, Any]:
             subprocess.run([sys.executable, "-m", "bench.bus", "collector", server.url, "1", "0.01"], cwd=ROOT,
                            check=True, capture_output=True, timeout=60)
             total = WARMUP_S + seconds
-            views = [_spawn("viewer", server.url, str(total + 1.0)) for _ in range(viewers)]
+            views = [_spawn("viewer", server.url) for _ in range(viewers)]
             procs += views
             for v in views:
                 assert v.stdout is not None and v.stdout.readline().strip() == "ready"
-            time.sleep(0.5)  # let their consumers be created
             collector = _spawn("collector", server.url, str(rate), str(total))
             procs.append(collector)
             time.sleep(WARMUP_S)
@@ -149,7 +154,7 @@ def run_one(viewers: int, rate: int, seconds: float) -> dict[str, Any]:
             lat: list[int] = []
             complete = True
             for v in views:
-                vout, _ = v.communicate(timeout=120)
+                vout, _ = v.communicate(f"{published['emitted']}\n", timeout=120)
                 got = json.loads(vout.strip().splitlines()[-1])
                 lat += got["latencies"]
                 complete &= got["distinct"] == published["emitted"] == len(got["latencies"])
@@ -172,6 +177,8 @@ def run_one(viewers: int, rate: int, seconds: float) -> dict[str, Any]:
         "viewer_cpu_pct_max": round(max(viewer_cpu), 1),
         "latency_ms_p50": lat[len(lat) // 2] if lat else None,
         "latency_ms_p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,
+        # The machine is shared: its load says how much of the latency is waiting for a core.
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
 
 
@@ -185,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_collector(argv[1], int(argv[2]), float(argv[3])))
         return 0
     if argv[:1] == ["viewer"]:
-        asyncio.run(_viewer(argv[1], float(argv[2])))
+        asyncio.run(_viewer(argv[1]))
         return 0
     ap = argparse.ArgumentParser(prog="python -m bench.bus", description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0)
