@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
 #: Read when ``password`` is empty, so a secret need not sit in the config file.
@@ -120,6 +120,4 @@ class BusSettings:
 
     def with_url(self, url: str | None) -> BusSettings:
         """These settings with the command line's ``--bus URL`` laid over them."""
-        from dataclasses import replace
-
         return self if not url else replace(self, url=url)

@@ -38,9 +38,25 @@ N = 3000
 SPEED = 8.0
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
 def liqwatch(*args: str, env: dict[str, str], **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kw)
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left():
+    """Whatever a test started is gone after it, passed or failed."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 def finish(proc: subprocess.Popen, timeout: float = BOUND_S) -> tuple[int, str, str]:
@@ -161,9 +177,6 @@ def test_a_server_restart_loses_and_doubles_nothing(tmp_path, env, recording):
         states = [ev.state for ev in read_events(copy) if isinstance(ev, FeedStatus) and ev.feed == "bus"]
         assert "down" in states and states[-1] == "live"
     finally:
-        for proc in (collector,):
-            if proc.poll() is None:
-                proc.kill()
         server.stop()
 
 

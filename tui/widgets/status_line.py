@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from indicators.snapshot import FeedHealth
-from tui.format import LIVE, age, clock
+from tui.format import DESK, LIVE, age, clock
 from tui.palette import Palette
 
 STATE_MARK = {"live": "●", "connecting": "◌", "stale": "◐", "down": "✖"}
@@ -79,7 +79,8 @@ class StatusLine(Static):
         if key == self._key:
             return
         self._key = key
-        badge_style = palette.warning if mode != LIVE else palette.success
+        # Live data, the venues' own or a desk's, is green; a replay, the demo or a recorder is not.
+        badge_style = palette.success if mode in (LIVE, DESK) else palette.warning
         badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
         # Right side first: the data age and the clock must always fit.
         right = Text()
