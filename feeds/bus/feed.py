@@ -121,7 +121,6 @@ class BusFeed(Feed):
         self.wall_ms = wall_ms
         #: The stream sequence of the last message handed on (0: none yet).
         self.last_seq = 0
-        self.received = 0
         self._end_seq: int | None = None
         # The collector, as its heartbeats tell it.
         self.collector: dict[str, Any] | None = None
@@ -143,9 +142,7 @@ class BusFeed(Feed):
         if self.start.since_ms is not None:
             at = datetime.datetime.fromtimestamp(self.start.since_ms / 1000, datetime.timezone.utc)
             return ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_TIME, opt_start_time=at)
-        if self.start.from_start:
-            return ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
-        return ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        return ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
 
     async def run(self, emit: Emit) -> None:
         lost = asyncio.Event()
@@ -163,6 +160,10 @@ class BusFeed(Feed):
     async def _read(self, nc: Any, lost: asyncio.Event, emit: Emit) -> None:
         js = nc.jetstream(timeout=API_TIMEOUT_S)
         first, last = await stream_last_seq(js, self.settings)
+        if not self.last_seq and self.start.since_ms is None and not self.start.from_start:
+            # "From now on" is from this sequence on, for this run and every
+            # run after a drop: what arrives while the bus is away is not lost.
+            self.last_seq = last
         if self.to_tail:
             if self._end_seq is None:
                 self._end_seq = last
@@ -236,7 +237,6 @@ class BusFeed(Feed):
                 done = True
                 break
         self.last_seq = last
-        self.received += len(lines)
         # Message n of the batch is stream sequence first_seq + n for a
         # stream without gaps; bad lines are reported by sequence.
         events = decode_lines(lines, self.on_bad_line, first_lineno=first_seq) if lines else []

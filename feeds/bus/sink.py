@@ -49,6 +49,8 @@ ACK_TIMEOUT_S = 5.0
 HEARTBEAT_S = 1.0
 #: How long ``close`` waits without an acknowledgement before giving up on the buffer.
 CLOSE_TIMEOUT_S = 10.0
+#: How long the publisher may take to stop once cancelled.
+STOP_TIMEOUT_S = 3.0
 BACKOFF = Backoff(base=0.25, cap=5.0)
 #: Failures that mean "the connection or the server is not there now".
 _DOWN = (BusDown, nats.errors.Error, nats.js.errors.Error, OSError, asyncio.TimeoutError)
@@ -148,7 +150,8 @@ class BusSink:
                             safe_url(self.settings.url), len(self._buf), timeout)
                 break
         self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        # Bounded: the client library's own teardown must not hold up an exit.
+        await asyncio.wait({self._task}, timeout=STOP_TIMEOUT_S)
         self._raise_fatal()
 
     # -- the publisher --------------------------------------------------------

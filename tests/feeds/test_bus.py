@@ -242,3 +242,59 @@ async def test_the_collector_heartbeat_is_the_collector_feed(server):
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert [(s.state, s.detail) for s in statuses][-2:] == [("live", "desk-1"), ("down", "desk-1 stopped")]
+
+
+async def test_from_now_on_survives_a_drop(server):
+    """A viewer of new events only (``tape --bus``) that drops and comes back
+    gets what was published meanwhile, and none of what came before it."""
+    st = settings_of(server)
+    events = liquidations(30)
+    await publish(st, events[:10])
+    feed = BusFeed(st, Start(), watch_collector=False)
+    got: list = []
+
+    async def emit(batch):
+        got.extend(batch)
+
+    async def run_until(n: int) -> None:
+        task = asyncio.create_task(feed.run(emit))
+        for _ in range(400):
+            if len(got) >= n:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    task = asyncio.create_task(feed.run(emit))
+    while not feed.last_seq:
+        await asyncio.sleep(0.02)
+    await publish(st, events[10:20])
+    for _ in range(400):
+        if len(got) >= 10:
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await publish(st, events[20:])  # while this viewer is away
+    await run_until(20)
+    assert got == events[10:]
+
+
+async def test_report_since_covers_the_last_stretch_of_the_stream(server):
+    """``report --bus --since D``: the report over the events the stream took in
+    the last D, exactly as over a recording of them."""
+    import io
+
+    from indicators.params import IndicatorParams
+    from indicators.report import build_report
+    from tui.cli.report import run_bus_report
+
+    st = settings_of(server)
+    old, new = liquidations(40), liquidations(25, t0=1_800_000_000_000)
+    await publish(st, old)
+    await asyncio.sleep(1.2)
+    await publish(st, new)
+    out = io.StringIO()
+    code = await asyncio.to_thread(run_bus_report, st, 1.0, True, IndicatorParams(), None, out)
+    assert code == 0
+    assert json.loads(out.getvalue()) == json.loads(json.dumps(build_report(new, IndicatorParams())))
