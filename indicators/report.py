@@ -203,6 +203,8 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
             "maturity": m.maturity,
             "ceiling": m.ceiling,
             "extension_pct": m.extension_pct,
+            "broke_at": m.broke_at,  # the floor is a broken one (the episode's anchor) since then
+            "ceiling_broke_at": m.ceiling_broke_at,
             "peak_bai": 100.0 * series.peak_bai,
             "peak_bai_ts": series.peak_bai_ts,
             "peak_euphoria": 100.0 * series.peak_euphoria,

@@ -84,7 +84,7 @@ def watched(windows) -> tuple[Engine, list]:
 def state(e: Engine) -> tuple:
     """What either path may have changed, beyond the snapshot."""
     series = {s: (m.peak_bai, m.peak_bai_ts, m.peak_euphoria, m.peak_euphoria_ts, m.bai, m.bai_ts, m.euphoria,
-                  m.euphoria_ts, m.price, m.price_ts, m.floor, m.ceiling, m.anchor)
+                  m.price, m.price_ts, m.floor, m.ceiling, m.down.anchor, m.up.anchor, m.days, m.live)
               for s, m in e.series.items()}
     liq = e.liq
     return (e.events, e.newest_ts, e.oldest_ts, e._last_data, e._liq_base_hour, e._base_hour_cut, series,

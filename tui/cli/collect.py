@@ -1,8 +1,9 @@
 """``liqwatch collect --bus URL``: the desk's one collector.
 
-It runs the feeds (live by default, under the supervisor; or the demo or a
-recording, played as ``tape`` and ``record`` play them) and publishes every
-event to the desk's JetStream stream (feeds/bus/sink.py), so that any number
+It runs the feeds through the one driver (``feeds.run``: live by default,
+under the supervisor; or the demo or a recording, alone) with ``BusSink`` as
+a sink, so that every event goes to the desk's JetStream stream
+(feeds/bus/sink.py) and any number
 of viewers share one set of venue connections and one history.  Like
 ``record``, it keeps an engine beside it for ``liqwatch status``, whose feeds
 include the collector's connection to the bus (the ``bus`` feed), and stops
@@ -10,7 +11,7 @@ cleanly on SIGTERM, SIGHUP or Ctrl-C; it ends by itself at the end of a
 replay or of ``--duration``.
 
 Exit status: 0 done; 1 events left unpublished (the bus stayed away past
-the final wait); 2 a bad URL, flags or credentials.
+the final wait) or a replay that failed; 2 a bad URL, flags or credentials.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from tui.format import COLLECT
 if TYPE_CHECKING:
     from feeds.base import Feed
     from feeds.bus.settings import BusSettings
-    from feeds.events import Event
     from feeds.replay import ReplayFeed
     from indicators.engine import Engine
 
@@ -75,7 +75,7 @@ async def collect(feeds: Sequence[Feed], replay: ReplayFeed | None, settings: Bu
     from feeds.bus.connection import BusConfigError
     from feeds.bus.settings import safe_url
     from feeds.bus.sink import BusSink
-    from feeds.supervisor import Supervisor
+    from feeds.run import Tap, run_feeds
     from tui.runtime.companion import StatusWriter
     from tui.runtime.lifecycle import Lifecycle
     from tui.runtime.status_data import status_dict
@@ -84,10 +84,6 @@ async def collect(feeds: Sequence[Feed], replay: ReplayFeed | None, settings: Bu
     where = safe_url(settings.url)
     sink = BusSink(settings, heartbeat=lambda: _heartbeat(replay), on_status=lambda ev: engine.apply_many([ev]))
 
-    async def emit(batch: Sequence[Event]) -> None:
-        engine.apply_many(batch)
-        await sink.write(batch)
-
     def build() -> dict:
         wall = int(time.time() * 1000)
         data = status_dict(engine.snapshot(replay.now_ms() if replay is not None else wall), COLLECT, wall)
@@ -95,42 +91,35 @@ async def collect(feeds: Sequence[Feed], replay: ReplayFeed | None, settings: Bu
         data["bus_buffered"] = sink.buffered
         return data
 
+    async def stop_when_refused() -> None:
+        # Refused credentials end the collector even while no event comes to write.
+        await sink.ended.wait()
+        stop.set()
+
     status = StatusWriter(build)
     Lifecycle(lambda: None, stop.set).install(watch_tty=False)
     asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
-    # Live feeds run under the supervisor (a venue that fails is retried, the
-    # others go on); a replay runs on its own: it has no network to fail, and
-    # the stream then holds exactly the recording's events.
-    supervisor = Supervisor(feeds, emit) if replay is None else None
-    if supervisor is not None:
-        supervisor.start()
-        running = asyncio.create_task(supervisor.wait(), name="collect-feeds")
-    else:
-        running = asyncio.create_task(feeds[0].run(emit), name="collect-replay")
     sink.start()
-    waiters = [running, asyncio.create_task(stop.wait()), asyncio.create_task(sink.ended.wait()),
-               asyncio.create_task(status.run(), name="collect-status")]
-    code = 0
+    helpers = [asyncio.create_task(status.run(), name="collect-status"), asyncio.create_task(stop_when_refused())]
     try:
-        await asyncio.wait(waiters, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+        # Live feeds run under the supervisor; a replay alone, so that the
+        # stream then holds exactly the recording's events.  The engine comes
+        # first: the status line does not wait on the bus.
+        result = await run_feeds(feeds, [Tap(engine.apply_many), sink], supervised=replay is None,
+                                 duration=duration, stop=stop)
+    except BusConfigError as exc:
+        print(f"liqwatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
-        if supervisor is not None:
-            await supervisor.stop()
-        for task in waiters:
+        for task in helpers:
             task.cancel()
-        await asyncio.gather(*waiters, return_exceptions=True)
-        try:
-            await sink.close()
-        except BusConfigError as exc:
-            print(f"liqwatch: {exc}", file=sys.stderr)
-            code = EXIT_USAGE
+        await asyncio.gather(*helpers, return_exceptions=True)
         status.write(state="stopped")
-    failure = None if running.cancelled() else running.exception()
-    if failure is not None:
-        raise failure
     print(f"published {sink.published} events to {settings.stream} at {where}"
           f" ({sink.duplicates} already there)", file=sys.stderr)
+    for name, why in result.feed_errors.items():
+        print(f"liqwatch collect: feed {name} failed: {why}", file=sys.stderr)
     if sink.buffered:
         print(f"{sink.buffered} event(s) not published: the bus stayed away", file=sys.stderr)
-        return code or EXIT_UNPUBLISHED
-    return code
+        return EXIT_UNPUBLISHED
+    return 1 if result.feed_errors else 0

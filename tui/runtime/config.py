@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from feeds.bus.settings import BusSettings
-from feeds.settings import DEFAULT_WATCHLIST, EXCHANGE_NAMES, ExchangeSettings, MarketCapSettings
+from feeds.settings import DEFAULT_WATCHLIST, ExchangeSettings, MarketCapSettings
+from feeds.venues import EXCHANGE_NAMES
 from indicators.params import IndicatorParams
 from tui.runtime.alerts import AlertSettings
 from tui.runtime.paths import CONFIG_ENV, default_config_path
