@@ -100,7 +100,6 @@ class BusSink:
         #: Set when the sink can publish no more (refused credentials): the
         #: collector ends on it rather than buffer for ever.
         self.ended = asyncio.Event()
-        self._closing = False
         self.state = ""
         self.detail = ""
         #: Events the stream acknowledged, and how many of those it already held.
@@ -132,7 +131,6 @@ class BusSink:
 
     async def close(self, timeout: float = CLOSE_TIMEOUT_S) -> None:
         """Publish what is buffered (waiting up to ``timeout``), say goodbye, disconnect."""
-        self._closing = True
         if self._task is None:
             return
         # A long buffer drains as long as it takes; only a bus that stops
@@ -186,11 +184,8 @@ class BusSink:
                 self.ended.set()
                 return
             except BusDown as exc:
-                delay = BACKOFF.delay(attempt)
+                await self._retry_later(attempt, str(exc))
                 attempt += 1
-                self._set("down", f"{exc}; retry in {delay:.1f} s")
-                log.warning("bus down: %s; %d event(s) buffered; retry in %.1f s", exc, len(self._buf), delay)
-                await asyncio.sleep(delay)
                 continue
             try:
                 js = nc.jetstream(timeout=API_TIMEOUT_S, publish_async_max_pending=WINDOW)
@@ -201,19 +196,21 @@ class BusSink:
                 attempt = 0
                 await self._pump(nc, js, lost)
             except _DOWN as exc:
-                reason = exc.args[0] if isinstance(exc, BusError) else describe_error(exc)
-                delay = BACKOFF.delay(attempt)
-                attempt += 1
                 self.reconnects += 1
-                self._set("down", f"{reason}; retry in {delay:.1f} s")
-                log.warning("bus %s lost (%s); %d event(s) buffered", where, reason, len(self._buf))
                 await self._close_quietly(nc)
-                await asyncio.sleep(delay)
-                continue
+                await self._retry_later(attempt, exc.args[0] if isinstance(exc, BusError) else describe_error(exc))
+                attempt += 1
             except asyncio.CancelledError:
                 await self._goodbye(nc)
                 raise
-            await self._close_quietly(nc)
+
+    async def _retry_later(self, attempt: int, reason: str) -> None:
+        """Show the bus down with the retry, and wait for it (capped backoff)."""
+        delay = BACKOFF.delay(attempt)
+        self._set("down", f"{reason}; retry in {delay:.1f} s")
+        log.warning("bus %s down (%s); %d event(s) buffered; retry in %.1f s", safe_url(self.settings.url), reason,
+                    len(self._buf), delay)
+        await asyncio.sleep(delay)
 
     async def _pump(self, nc: Any, js: Any, lost: asyncio.Event) -> None:
         """Publish the buffer in order, a window at a time, until cancelled."""
