@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 READY = b"Server is ready"
+#: What each node of a cluster logs once the JetStream meta group has a
+#: leader; before it, a stream's creation goes unanswered until it times out.
+META_LEADER = (b"new metadata leader", b"Self is new JetStream cluster metadata leader")
 START_TIMEOUT_S = 15.0
 
 
@@ -72,15 +75,20 @@ class NatsServer:
         return self
 
     def wait_ready(self) -> None:
+        self.wait_for((READY,))
+
+    def wait_for(self, lines: tuple[bytes, ...]) -> None:
+        """Until the server's log says one of ``lines``."""
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nats-server exited: {self.log.read_text(errors='replace')[-2000:]}")
-            if READY in self.log.read_bytes():
+            log = self.log.read_bytes()
+            if any(line in log for line in lines):
                 return
             time.sleep(0.02)
-        raise RuntimeError(f"nats-server not ready after {START_TIMEOUT_S} s")
+        raise RuntimeError(f"nats-server: none of {lines} after {START_TIMEOUT_S} s")
 
     def kill(self) -> None:
         """SIGKILL: the server dies mid-stream, as a crash would."""
@@ -120,6 +128,8 @@ def cluster(store: Path, size: int = 3) -> list[NatsServer]:
         _start_nowait(node)
     for node in nodes:
         node.wait_ready()
+    for node in nodes:
+        node.wait_for(META_LEADER)
     return nodes
 
 
