@@ -58,7 +58,7 @@ class Engine:
         self.watchlist = tuple(watchlist)
         p = self.params
         self.liq = LiquidationWindows(windows)
-        self.cap = CapRange(p.cap_range_days, p.cap_band or None)
+        self.cap = CapRange(p.cap_range_days, p.cap_band or None, p.cap_range_min_days)
         self.leverage = Leverage(p)
         self.series: dict[str, MoodSeries] = {}
         self.events = 0

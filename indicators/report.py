@@ -244,6 +244,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
             "days_in_range": cap.days_in_range,
             "marks": list(cap.marks),
             "fixed_band": cap.fixed_band,
+            "covered_days": cap.covered_days,
         },
         "anxiety": anxiety,
         "anxiety_peaks": peaks,

@@ -16,7 +16,10 @@ from tui.runtime.config import Config
 
 DEMO_META = demo_metadata()
 # A frozen wall clock: 2 s after the demo's instant part, in UTC.
-FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + 2000
+WALL_AFTER_MS = 2000
+FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + WALL_AFTER_MS
+# In the storm hour (21:00-22:00 UTC), 50 minutes in: $600M, FROG broken.
+STORM_MS = int(DEMO_META["hour_600m_start"]) + 50 * 60_000
 
 
 def quiet_config() -> Config:
@@ -24,17 +27,17 @@ def quiet_config() -> Config:
     return Config(alerts=AlertSettings(liq_1h_usd=0, single_usd=0, storm=False, cap_break=False, bai=0))
 
 
-def frozen_demo_app(config: Config | None = None) -> LiqwatchApp:
-    """The demo with its data clock stopped at the end of the instant part.
+def frozen_demo_app(config: Config | None = None, until_ms: int | None = None) -> LiqwatchApp:
+    """The demo with its data clock stopped at the end of the instant part
+    (or at ``until_ms``: in the storm, say).
 
     A monotonic clock that never moves keeps the replay from advancing, so
     what is on screen depends on the recording alone: stable snapshots.
     """
-    feed = ReplayFeed(
-        DEMO_RECORDING, speed=60.0, instant_until=int(DEMO_META["instant_until_ts"]), monotonic=lambda: 0.0
-    )
+    until = int(DEMO_META["instant_until_ts"]) if until_ms is None else until_ms
+    feed = ReplayFeed(DEMO_RECORDING, speed=60.0, instant_until=until, monotonic=lambda: 0.0)
     options = AppOptions(
-        DEMO, [feed], config or quiet_config(), tz=timezone.utc, wall_ms=lambda: FROZEN_WALL_MS
+        DEMO, [feed], config or quiet_config(), tz=timezone.utc, wall_ms=lambda: until + WALL_AFTER_MS
     )
     return make_app(options)
 
@@ -59,6 +62,15 @@ def text_of(widget) -> str:
     console = Console(width=max(widget.content_region.width, 20), record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+def screen_lines(app, region=None) -> list[str]:
+    """The active screen as the terminal shows it, line by line, or only the
+    cells of ``region`` (a widget's, say)."""
+    strips = app.screen._compositor.render_strips()
+    if region is not None:
+        strips = [strip.crop(region.x, region.right) for strip in strips[region.y:region.bottom]]
+    return [strip.text for strip in strips]
 
 
 @pytest.fixture

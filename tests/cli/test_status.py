@@ -138,3 +138,21 @@ def test_status_imports_nothing_heavy(tmp_path):
     loaded = set(out.stdout.splitlines()[-1].split())
     assert not loaded & {"textual", "rich", "numpy", "ccxt", "aiohttp", "platformdirs", "tomllib", "indicators", "feeds",
                          "argparse", "datetime"}
+
+
+def test_a_forming_cap_range_is_said_so_without_a_position():
+    snap = sample_snapshot()
+    cap = CapSnapshot(usd=3.36e12, ts=0, source="x", low=3.35e12, high=3.36e12, position=None, state="forming",
+                      days_in_range=0, covered_days=41 / 1440)
+    snap = Snapshot(as_of=snap.as_of, liquidations=snap.liquidations, cap=cap, moods=())
+    data = status_dict(snap, "LIVE", 0)
+    assert data["line"] == "liq 1h $612M ▼L 81% | cap $3.36T range forming"
+    assert (data["text"]["cap_pos"], data["text"]["cap_state"]) == ("—", "range forming")
+
+
+def test_lvr_is_compact_like_the_pane():
+    from indicators.snapshot import LeverageSnapshot
+
+    snap = sample_snapshot()
+    snap = Snapshot(as_of=snap.as_of, liquidations=snap.liquidations, leverage=LeverageSnapshot(lvr_24h=8_223_078.0))
+    assert status_dict(snap, "LIVE", 0)["text"]["lvr"] == "$8.22M"

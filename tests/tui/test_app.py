@@ -65,6 +65,6 @@ async def test_the_tape_draws_each_row_for_its_own_liquidation(demo_app):
         for i in range(300):
             usd = 1000.0 * (i + 1)  # a different amount on every row
             buffer.append(Liquidation(1_700_000_000_000 + i, "okx", "BTC/USDT:USDT", "long", 1.0, 1.0, usd))
-            tape.update_from(buffer, 10_000 + i)
+            tape.update_from(buffer, 10_000 + i, 1_700_000_000_000)
             shown = [tape.render_line(y).text for y in range(len(buffer))]
             assert [money(ev.usd) in row for ev, row in zip(reversed(buffer), shown)] == [True] * len(buffer), i
