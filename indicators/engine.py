@@ -28,20 +28,17 @@ from feeds.events import (
     Volume,
 )
 from indicators.anxiety import Bar, MoodSeries
-from indicators.batch import LiquidationBatch, PairCodes, base_of, fold_keyed
+from indicators.batch import LiquidationBatch, PairCodes, base_of
 from indicators.caprange import CapRange
+from indicators.hourly import HourlyLiquidations, SampledBars, hour_of
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
-from indicators.windows import WINDOWS, LiquidationWindows, WindowView, hour_of, storm_of
+from indicators.snapshot import FeedHealth, LiquidationSnapshot, Mood, Snapshot, WindowTotals
+from indicators.windows import WINDOWS, LiquidationWindows, WindowView
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
 MARKETCAP_FEED = "marketcap"
-HOURLY_BARS = 48
 CLOCK_SKEW_MS = 2000
-# Per-base hourly liquidations are kept this long: a candle closes an hour
-# and reads its hour's liquidations, and candles may arrive a little late.
-_BASE_HOURS_KEEP = 48
 _SYMBOL = attrgetter("symbol")
 _BAI = attrgetter("bai")
 
@@ -58,6 +55,7 @@ class Engine:
         self.watchlist = tuple(watchlist)
         p = self.params
         self.liq = LiquidationWindows(windows)
+        self.hours = HourlyLiquidations(p)
         self.cap = CapRange(p.cap_range_days, p.cap_band or None)
         self.leverage = Leverage(p)
         self.series: dict[str, MoodSeries] = {}
@@ -67,21 +65,11 @@ class Engine:
         self._candle_source: dict[str, str] = {}  # symbol -> the venue whose 1h candles it follows
         self._prices: dict[str, tuple[int, float]] = {}  # symbols with a price but no candles yet
         self._bases: dict[str, str] = {}
-        # hour open -> base -> [long_usd, short_usd]: what a closing candle reads for K.
-        self._liq_base_hour: dict[int, dict[str, list[float]]] = {}
-        self._base_hour_cut = 0
-        self._total_bar: list | None = None  # [hour, high, low, close] of the TOTAL bar in progress
+        self._total_bars = SampledBars()  # the market cap's hourly bars: the TOTAL series' candles
         self._status: dict[str, FeedStatus] = {}
         self._since: dict[str, int] = {}
         self._last_data: dict[str, int] = {}
         self._next_hour = 0
-        self._hour_cache: dict[int, HourBar] = {}
-        self._hour_cache_version = -1
-        # The hours before the snapshot's own, once all closed (see _hourly).
-        self._closed_key: tuple[int, int] | None = None
-        self._closed_bars: tuple[HourBar, ...] = ()
-        self._closed_baseline: float | None = None
-        self._hourly_last: tuple[HourBar, ...] = ()
         # The last snapshot's moods: as built (to see a change) and as sorted;
         # and the moods of symbols with a price or in the watchlist but no bars.
         self._mood_list: list[Mood] = []
@@ -131,10 +119,10 @@ class Engine:
         Hours without any event in between (a gap in the recording) are not
         sampled: silence there is missing data, not a quiet market."""
         self._settle()
-        liq = self.liq
-        if liq.first_ts is not None and liq.first_ts <= end - HOUR_MS:
-            pairs = liq.hour_pairs if liq.pairs_hour == end - HOUR_MS else {}
-            self.leverage.on_hour(end, pairs)
+        hours = self.hours
+        if hours.covers(end - HOUR_MS):
+            self.leverage.on_hour(end, hours.pairs_of(end - HOUR_MS))
+        hours.left(end, self._lvr_trend)
         for listener in self.hour_listeners:
             listener(end)
 
@@ -204,7 +192,7 @@ class Engine:
                 self._on_liquidation(ev)
             return
         b = LiquidationBatch.of(evs, self.pair_codes, HOUR_MS)
-        if len(evs) >= self.batch_min and self.liq.can_take(b):
+        if len(evs) >= self.batch_min and self.liq.can_take(b) and self.hours.can_take(b):
             self._take(b)
         else:
             for ev in evs:
@@ -215,7 +203,8 @@ class Engine:
     def _take(self, b: LiquidationBatch) -> None:
         """``_on_liquidation`` on each event of a batch the windows can take, in bulk."""
         codes = self.pair_codes
-        self.liq.take(b, codes.pairs)
+        self.liq.take(b)
+        self.hours.take(b, codes)
         last_data = self._last_data
         ex = codes.exchange_of[b.pair]
         for e in np.unique(ex).tolist():
@@ -224,15 +213,6 @@ class Engine:
             last = last_data.get(name)
             if last is None or newest > last:
                 last_data[name] = newest
-        bases = codes.base_of[b.pair]
-        # Its hours never decrease (can_take), so none is behind the per-base cut.
-        for h, a, e in b.runs():
-            by_base = self._liq_base_hour.get(h)
-            if by_base is None:
-                by_base = self._liq_base_hour[h] = {}
-                if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
-                    self._prune_base_hours(h)
-            fold_keyed(by_base, codes.bases, bases[a:e], b.usd[a:e], b.long[a:e], count=False)
 
     def _seen(self, feed: str, ts: int) -> None:
         last = self._last_data.get(feed)
@@ -247,24 +227,7 @@ class Engine:
         base = self._bases.get(ev.symbol)
         if base is None:
             base = self._bases[ev.symbol] = base_of(ev.symbol)
-        h = ev.ts - ev.ts % HOUR_MS
-        if h < self._base_hour_cut:
-            return
-        by_base = self._liq_base_hour.get(h)
-        if by_base is None:
-            by_base = self._liq_base_hour[h] = {}
-            if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
-                self._prune_base_hours(h)
-        cur = by_base.get(base)
-        if cur is None:
-            cur = by_base[base] = [0.0, 0.0]
-        cur[0 if ev.side == "long" else 1] += ev.usd
-
-    def _prune_base_hours(self, newest_hour: int) -> None:
-        self._base_hour_cut = newest_hour - HOUR_MS * _BASE_HOURS_KEEP
-        cut = self._base_hour_cut
-        for h in [h for h in self._liq_base_hour if h < cut]:
-            del self._liq_base_hour[h]
+        self.hours.add(ev, base)
 
     def _on_volume(self, ev: Volume) -> None:
         self._seen(ev.exchange, ev.ts)
@@ -294,14 +257,10 @@ class Engine:
     def _liq_of_hour(self, base: str | None, h: int) -> tuple[float | None, float | None]:
         """Observed (long, short) liquidations of an hour, None before coverage began."""
         self._settle()
-        first = self.liq.first_ts
-        if first is None or h + HOUR_MS <= first or h < self._base_hour_cut:
-            return None, None
-        if base is None:
-            bar = self.liq.hourly.get(h)
-            return (bar[0], bar[1]) if bar else (0.0, 0.0)
-        cur = self._liq_base_hour.get(h, {}).get(base)
-        return (cur[0], cur[1]) if cur else (0.0, 0.0)
+        return self.hours.liquidations_of(base, h)
+
+    def _lvr_trend(self, t: int) -> str:
+        return self.leverage.trend(t)[0]
 
     def _on_price(self, ev: Price) -> None:
         self._seen(ev.exchange, ev.ts)
@@ -317,21 +276,14 @@ class Engine:
             return
         self.cap.add(ev)
         self.leverage.on_market_cap(ev)
-        h = hour_of(ev.ts)
-        bar = self._total_bar
         series = self.series.get(TOTAL)
         if series is None:
             series = self.series[TOTAL] = MoodSeries(TOTAL, self.params)
-        if bar is not None and h > bar[0]:
-            long_liq, short_liq = self._liq_of_hour(None, bar[0])
-            series.add_bar(Bar(bar[0], bar[1], bar[2], bar[3], None, long_liq, short_liq))
-            bar = None
-        if bar is None:
-            self._total_bar = [h, ev.usd, ev.usd, ev.usd]
-        else:
-            bar[1] = max(bar[1], ev.usd)
-            bar[2] = min(bar[2], ev.usd)
-            bar[3] = ev.usd
+        closed = self._total_bars.add(ev.ts, ev.usd)
+        if closed is not None:
+            h, high, low, close = closed
+            long_liq, short_liq = self._liq_of_hour(None, h)
+            series.add_bar(Bar(h, high, low, close, None, long_liq, short_liq))
         series.on_price(ev.ts, ev.usd)
 
     def _on_feed_status(self, ev: FeedStatus) -> None:
@@ -385,7 +337,7 @@ class Engine:
             )
             for v in views
         )
-        hourly = self._hourly(hour_of(t))
+        hourly = self.hours.recent(hour_of(t))
         current = hourly[-1]
         return LiquidationSnapshot(
             windows=windows,
@@ -395,60 +347,6 @@ class Engine:
             usd=liq.usd,
             largest=liq.largest,
         )
-
-    def _hourly(self, now_h: int) -> tuple[HourBar, ...]:
-        """The last HOURLY_BARS hours, oldest first, the hour ``now_h`` last.
-
-        Once every hour before ``now_h`` is closed (the newest liquidation is
-        in ``now_h`` or later), those bars and the current hour's baseline
-        change only with a late event into a closed hour (``past_version``):
-        they are kept until then, and a snapshot computes the current hour's
-        bar alone.  While that bar too is unchanged, the previous tuple is
-        handed out again."""
-        liq = self.liq
-        newest = liq.newest_ts
-        if newest is None or now_h > newest - newest % HOUR_MS:
-            return tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, -1, -1))
-        key = (now_h, liq.past_version)
-        if self._closed_key != key:
-            self._closed_key = key
-            self._closed_bars = tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, 0, -1))
-            self._closed_baseline = liq.baseline(now_h, self.params.storm_min_baseline_hours)
-            self._hourly_last = ()
-        current = self._hour_bar(now_h, self._closed_baseline)
-        if not self._hourly_last or self._hourly_last[-1] != current:
-            self._hourly_last = (*self._closed_bars, current)
-        return self._hourly_last
-
-    def hour_bar(self, h: int) -> HourBar:
-        """One hour of liquidations with its storm verdict against its own baseline.
-
-        A closed hour (and its baseline, the 24 hours before it) only changes
-        when a late event lands in the past, so its bar is cached until then."""
-        self._settle()
-        liq = self.liq
-        newest = liq.newest_ts
-        closed = newest is not None and h < newest - newest % HOUR_MS
-        if closed:
-            if self._hour_cache_version != liq.past_version:
-                self._hour_cache.clear()
-                self._hour_cache_version = liq.past_version
-            cached = self._hour_cache.get(h)
-            if cached is not None:
-                return cached
-        bar = self._hour_bar(h, liq.baseline(h, self.params.storm_min_baseline_hours))
-        if closed:
-            if len(self._hour_cache) > 4 * HOURLY_BARS:
-                self._hour_cache.clear()
-            self._hour_cache[h] = bar
-        return bar
-
-    def _hour_bar(self, h: int, baseline: float | None) -> HourBar:
-        p = self.params
-        bar = self.liq.hourly.get(h)
-        lg, sh, n = (bar[0], bar[1], bar[2]) if bar else (0.0, 0.0, 0)
-        storm, multiple = storm_of(lg + sh, baseline, p.storm_multiple, p.storm_min_usd)
-        return HourBar(start=h, long_usd=lg, short_usd=sh, count=n, storm=storm, multiple=multiple)
 
     def _moods(self, t: int) -> tuple[Mood, ...]:
         """Every series' mood, the highest BAI first (then by symbol).

@@ -24,9 +24,10 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS, MarketCap, OpenInterest, Volume
+from indicators.batch import Pair
+from indicators.hourly import final_harvest
 from indicators.params import IndicatorParams
 from indicators.snapshot import LeverageSnapshot
-from indicators.windows import Pair
 
 PER_BILLION = 1e9
 VENUE_TOTAL = "*"
@@ -242,6 +243,6 @@ class Leverage:
             oi_change_7d=self._oi_change(t, 7 * DAY_MS),
             oi_to_cap=oi / self.cap_usd if oi is not None and self.cap_usd else None,
             flush=self.flush(t, change_24h, self.p.storm_min_baseline_hours),
-            final_harvest=storm_now and word == "falling",
+            final_harvest=final_harvest(storm_now, word),
             lvr_trend_days=lag_days,
         )

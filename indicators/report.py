@@ -21,7 +21,9 @@ from indicators.engine import Engine
 from indicators.leverage import lvr
 from indicators.params import IndicatorParams
 from indicators.snapshot import EUPHORIA_BANDS, Snapshot, band
-from indicators.windows import WINDOWS, hour_of
+from indicators.hourly import hour_of
+from indicators.snapshot import HourVerdict
+from indicators.windows import WINDOWS
 
 TOP_LIQUIDATIONS = 10
 # The engine keeps no rolling window: the report's windows are computed once,
@@ -54,7 +56,6 @@ class _Collector:
         # The last day of liquidations in file order, in chunks of columns
         # (ts, usd, long, pair code): windows exact to the millisecond at end_ts.
         self._chunks: list[tuple[np.ndarray, ...]] = []
-        self.hours: dict[int, dict[str, Any]] = {}  # closed hours, by open
         engine.hour_listeners.append(self._on_hour)
         engine.batch_listeners.append(self._on_batch)
 
@@ -74,7 +75,6 @@ class _Collector:
         self._chunks.append((b.ts, b.usd, b.long, b.pair))
 
     def _on_hour(self, end: int) -> None:
-        self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
         # Every window ends at or after this hour: the liquidations older than
         # a day before it are never read again, up to the first newer one (a
         # late event may sit behind a newer one: it goes at a later hour).
@@ -89,17 +89,6 @@ class _Collector:
             if i:
                 chunks[0] = tuple(col[i:] for col in chunks[0])
             break
-
-    def _hour(self, start: int) -> dict[str, Any]:
-        e = self.engine
-        bar = e.hour_bar(start)
-        out: dict[str, Any] = {"start": start, "long_usd": bar.long_usd, "short_usd": bar.short_usd,
-                               "count": bar.count, "storm": bar.storm, "multiple": bar.multiple}
-        if bar.storm:
-            trend = e.leverage.trend(start + HOUR_MS)[0]
-            out["lvr_trend"] = trend
-            out["final_harvest"] = trend == "falling"
-        return out
 
     def last_day(self, end_ts: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list]]:
         """The windows ending at end_ts, and the last 24 h per (exchange, symbol)
@@ -146,12 +135,17 @@ def build_report(events: Iterable[Event], params: IndicatorParams | None = None)
     if end_ts is None:
         return _empty_report()
     snap = engine.snapshot(end_ts)
-    # The hours still held by the engine get their final figures (late events
-    # included); the current, unfinished hour joins the list too.
-    for h in sorted(engine.liq.hourly):
-        col.hours[h] = col._hour(h)
-    col.hours.setdefault(hour_of(end_ts), col._hour(hour_of(end_ts)))
     return _assemble(n, engine.oldest_ts, end_ts, snap, engine, col)
+
+
+def _hour(v: HourVerdict) -> dict[str, Any]:
+    bar = v.bar
+    out: dict[str, Any] = {"start": bar.start, "long_usd": bar.long_usd, "short_usd": bar.short_usd,
+                           "count": bar.count, "storm": bar.storm, "multiple": bar.multiple}
+    if bar.storm:
+        out["lvr_trend"] = v.lvr_trend
+        out["final_harvest"] = v.final_harvest
+    return out
 
 
 def _empty_report() -> dict[str, Any]:
@@ -174,10 +168,7 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
     liq = engine.liq
     windows, day_by_pair = col.last_day(end_ts)
     # Every UTC hour from the first liquidation on, quiet ones included.
-    hourly = []
-    if liq.first_ts is not None:
-        for h in range(hour_of(liq.first_ts), hour_of(end_ts) + 1, HOUR_MS):
-            hourly.append(col.hours[h] if h in col.hours else col._hour(h))
+    hourly = [_hour(v) for v in engine.hours.since_first(hour_of(end_ts), engine._lvr_trend)]
     storms = [h for h in hourly if h["storm"]]
     top = [_liq(ev) for _usd, _seq, ev in sorted(col.top, reverse=True)]
     cap = snap.cap

@@ -70,6 +70,15 @@ class HourBar:
 
 
 @dataclass(frozen=True, slots=True)
+class HourVerdict:
+    """An hour's bar with what the LVR trend made of it (indicators/hourly.py)."""
+
+    bar: HourBar
+    lvr_trend: str | None = None  # the LVR trend at the hour's close; asked of storm hours only
+    final_harvest: bool = False  # a storm hour while that trend was falling
+
+
+@dataclass(frozen=True, slots=True)
 class LiquidationSnapshot:
     windows: tuple[WindowTotals, ...] = ()  # 1h, 4h, 12h, 24h in that order
     hourly: tuple[HourBar, ...] = ()  # the last 48 h, oldest first, current hour last

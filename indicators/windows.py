@@ -14,23 +14,19 @@ the same second would count too; in practice ``t`` is the newest event or the
 wall clock, so there is none.
 
 Events that arrive late go to their own bucket and into every window that
-still covers it; events older than every window only reach the hourly bars
-(if those still hold their hour) and the all-time totals.
-
-The hourly bars double as the warm-start format: ``load_hourly`` accepts
-pre-aggregated hours (from the SQLite history) and the storm baseline reads
-them like any other hour.
+still covers it; events older than every window only reach the all-time
+totals (and the hourly bars, indicators/hourly.py, if those still hold their
+hour).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
 from operator import itemgetter
-from statistics import median
 from typing import Iterable, Mapping
 
-from feeds.events import HOUR_MS, SECOND_MS, Liquidation
-from indicators.batch import LiquidationBatch, Pair, fold_keyed, running_sum
+from feeds.events import SECOND_MS, Liquidation
+from indicators.batch import LiquidationBatch, Pair, running_sum
 
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
 
@@ -39,10 +35,6 @@ WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43
 # streams' stragglers are a second or two late.
 _TAIL_SECONDS = 10
 _COUNT = itemgetter(2)  # of a [long_usd, short_usd, count] entry
-
-
-def hour_of(ts: int) -> int:
-    return ts - ts % HOUR_MS
 
 
 def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
@@ -157,14 +149,12 @@ class WindowView:
 
 
 class LiquidationWindows:
-    """Incremental liquidation totals: rolling windows, hourly bars, all-time figures."""
+    """Incremental liquidation totals: rolling windows, all-time figures."""
 
-    def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, hourly_keep_hours: int = 8 * 24,
-                 slack_seconds: int = 300) -> None:
+    def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, slack_seconds: int = 300) -> None:
         self._wins = [_Running(label, sec) for label, sec in windows]
         self._max_seconds = max((w.seconds for w in self._wins), default=0)
         self._slack = slack_seconds
-        self._hourly_keep_ms = hourly_keep_hours * HOUR_MS
         self.head: int | None = None  # newest bucket the windows are advanced to
         self._cur: int | None = None  # bucket of the pending accumulator
         self._acc: dict[Pair, list] = {}
@@ -175,17 +165,6 @@ class LiquidationWindows:
         # largest liquidation of any window is its first entry inside it.
         self._maxes: list[Liquidation] = []
         self._bucket_max: dict[int, Liquidation] = {}  # for queries behind the head
-        # hour open (ms) -> [long_usd, short_usd, count]
-        self.hourly: dict[int, list] = {}
-        # The current UTC hour's liquidations per (exchange, symbol): what the
-        # hourly LVR and liquidations/OI samples read when the hour closes.
-        self.pairs_hour = -1
-        self.hour_pairs: dict[Pair, list] = {}
-        self.first_ts: int | None = None  # coverage starts here (storm baseline)
-        # Bumped whenever a closed hour changes (late events, warm start), so
-        # verdicts on closed hours can be cached until then.
-        self.past_version = 0
-        self.newest_ts: int | None = None
         self.count = 0
         self.usd = 0.0
         self.largest: Liquidation | None = None
@@ -211,39 +190,9 @@ class LiquidationWindows:
         largest = self.largest
         if largest is None or usd > largest.usd:
             self.largest = ev
-        first = self.first_ts
-        if first is None or ts < first:
-            self.first_ts = ts
-        newest = self.newest_ts
-        if newest is None or ts > newest:
-            self.newest_ts = newest = ts
-        h = ts - ts % HOUR_MS
-        key = (ex, sym)
-        if h == self.pairs_hour:
-            # The newest hour (pairs_hour is the newest event's hour), by far
-            # the common case: its bar exists, nothing closed changes.
-            bar = self.hourly[h]
-            cur = self.hour_pairs.get(key)
-            if is_long:
-                bar[0] += usd
-                bar[2] += 1
-                if cur is None:
-                    self.hour_pairs[key] = [usd, 0.0, 1]
-                else:
-                    cur[0] += usd
-                    cur[2] += 1
-            else:
-                bar[1] += usd
-                bar[2] += 1
-                if cur is None:
-                    self.hour_pairs[key] = [0.0, usd, 1]
-                else:
-                    cur[1] += usd
-                    cur[2] += 1
-        else:
-            self._add_to_hour(h, newest, key, is_long, usd)
         if not self._wins:
-            return  # hourly figures only (report)
+            return  # all-time figures only (report)
+        key = (ex, sym)
         self._push_max(ev)
         b = -(-ts // SECOND_MS)
         bm = self._bucket_max.get(b)
@@ -271,84 +220,16 @@ class LiquidationWindows:
 
     def can_take(self, b: LiquidationBatch) -> bool:
         """Whether ``take`` may fold this batch: only without rolling windows
-        (those slide per second, one event at a time), and only when no
-        liquidation goes back to an hour behind the newest (a late one may
-        reopen a closed hour, or find it pruned: the event path handles it)."""
-        h = b.hour
-        return not self.rolling and h[0] >= self.pairs_hour and bool((h[1:] >= h[:-1]).all())
+        (those slide per second, one event at a time)."""
+        return not self.rolling
 
-    def take(self, b: LiquidationBatch, pairs: list[Pair]) -> None:
-        """Fold a batch that ``can_take``, exactly as ``add`` on each event.
-
-        Its hours never decrease, so each run of one hour is either the
-        current hour or the first run of a new one, as one at a time."""
+    def take(self, b: LiquidationBatch) -> None:
+        """Fold a batch that ``can_take``, exactly as ``add`` on each event."""
         self.count += len(b)
         self.usd = running_sum(self.usd, b.usd)
         i = int(b.usd.argmax())
         if self.largest is None or b.usd[i] > self.largest.usd:
             self.largest = b.events[i]
-        lo = int(b.ts.min())
-        if self.first_ts is None or lo < self.first_ts:
-            self.first_ts = lo
-        for h, a, e in b.runs():
-            if h > self.pairs_hour:
-                # The run's first event opens the hour; the newest ts is its own.
-                if h not in self.hourly:
-                    self.hourly[h] = [0.0, 0.0, 0]
-                    self._prune_hourly(int(b.ts[a]))
-                self.pairs_hour = h
-                self.hour_pairs = {}
-            usd, long = b.usd[a:e], b.long[a:e]
-            bar = self.hourly[h]
-            bar[0] = running_sum(bar[0], usd[long])
-            bar[1] = running_sum(bar[1], usd[~long])
-            bar[2] += e - a
-            fold_keyed(self.hour_pairs, pairs, b.pair[a:e], usd, long)
-        hi = int(b.ts.max())
-        if self.newest_ts is None or hi > self.newest_ts:
-            self.newest_ts = hi
-
-    def _prune_hourly(self, newest: int) -> None:
-        if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
-            cut = newest - self._hourly_keep_ms
-            for old in [old for old in self.hourly if old <= cut]:
-                del self.hourly[old]
-
-    def _add_to_hour(self, h: int, newest: int, key: Pair, is_long: bool, usd: float) -> None:
-        """An event outside the newest hour: the first of a new hour, or a late one."""
-        if h < newest - newest % HOUR_MS:
-            self.past_version += 1  # a late event changed a closed hour
-        bar = self.hourly.get(h)
-        if bar is None:
-            if newest - h < self._hourly_keep_ms:
-                self.hourly[h] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
-                self._prune_hourly(newest)
-        elif is_long:
-            bar[0] += usd
-            bar[2] += 1
-        else:
-            bar[1] += usd
-            bar[2] += 1
-        if h >= self.pairs_hour:
-            if h > self.pairs_hour:
-                self.pairs_hour = h
-                self.hour_pairs = {}
-            if is_long:
-                _add_to(self.hour_pairs, key, usd, 0.0, 1)
-            else:
-                _add_to(self.hour_pairs, key, 0.0, usd, 1)
-
-    def load_hourly(self, hours: Mapping[int, tuple[float, float, int]]) -> None:
-        """Warm start: pre-aggregated hourly totals (hour open ms -> long, short, count).
-
-        They feed the hourly bars and the storm baseline; the rolling windows
-        start empty (hourly sums cannot be split back into seconds)."""
-        self.past_version += 1
-        for h, (lg, sh, n) in hours.items():
-            h = hour_of(h)
-            self.hourly[h] = [float(lg), float(sh), int(n)]
-            if self.first_ts is None or h < self.first_ts:
-                self.first_ts = h
 
     def _push_max(self, ev: Liquidation) -> None:
         m = self._maxes
@@ -554,31 +435,6 @@ class LiquidationWindows:
             if ev is not None and lo_ms < ev.ts <= hi_ms and (best is None or ev.usd > best.usd):
                 best = ev
         return best
-
-    def hour_total(self, h: int) -> float:
-        bar = self.hourly.get(h)
-        return bar[0] + bar[1] if bar else 0.0
-
-    def baseline(self, h: int, min_hours: int) -> float | None:
-        """Median of the previous 24 hourly totals within coverage, or None
-        when fewer than ``min_hours`` of them are covered."""
-        if self.first_ts is None:
-            return None
-        first_hour = hour_of(self.first_ts)
-        totals = [self.hour_total(h - i * HOUR_MS) for i in range(1, 25) if h - i * HOUR_MS >= first_hour]
-        if len(totals) < min_hours:
-            return None
-        return median(totals)
-
-
-def storm_of(total: float, base: float | None, multiple: float, min_usd: float) -> tuple[bool, float | None]:
-    """(is a storm, total / baseline): DESIGN.md's rule on one hour."""
-    if base is None:
-        return False, None
-    if base <= 0:
-        return total >= min_usd, None
-    ratio = total / base
-    return ratio >= multiple and total >= min_usd, ratio
 
 
 def _ts(ev: Liquidation) -> int:

@@ -77,7 +77,7 @@ def watched(windows) -> tuple[Engine, list]:
     """An engine that records, for each hour the clock closes, what report reads then."""
     e = Engine(IndicatorParams(), watchlist=["BTC/USDT:USDT"], windows=windows)
     closed: list = []
-    e.hour_listeners.append(lambda end: closed.append((end, e.hour_bar(end - HOUR_MS), e.leverage.trend(end))))
+    e.hour_listeners.append(lambda end: closed.append((end, e.hours.bar(end - HOUR_MS), e.leverage.trend(end))))
     return e, closed
 
 
@@ -86,11 +86,12 @@ def state(e: Engine) -> tuple:
     series = {s: (m.peak_bai, m.peak_bai_ts, m.peak_euphoria, m.peak_euphoria_ts, m.bai, m.bai_ts, m.euphoria,
                   m.euphoria_ts, m.price, m.price_ts, m.floor, m.ceiling, m.anchor)
               for s, m in e.series.items()}
-    liq = e.liq
-    return (e.events, e.newest_ts, e.oldest_ts, e._last_data, e._liq_base_hour, e._base_hour_cut, series,
-            liq.count, liq.usd, liq.largest, liq.first_ts, liq.newest_ts, liq.hourly, liq.pairs_hour,
-            liq.hour_pairs, list(e.leverage.lvr_samples), list(e.leverage.oi_samples),
-            list(e.leverage.liq_oi_samples))
+    liq, hours = e.liq, e.hours
+    return (e.events, e.newest_ts, e.oldest_ts, e._last_data, series,
+            liq.count, liq.usd, liq.largest,
+            hours.first_ts, hours.newest_ts, hours.bars, hours.pairs_hour, hours.hour_pairs, hours._by_base,
+            hours._base_cut, hours._left,
+            list(e.leverage.lvr_samples), list(e.leverage.oi_samples), list(e.leverage.liq_oi_samples))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -167,10 +168,10 @@ def test_a_busy_replay_reports_the_same_with_and_without_bulk_folding(monkeypatc
     import json
 
     from bench.workload import events as busy_market
-    from indicators.windows import LiquidationWindows
+    from indicators.hourly import HourlyLiquidations
 
     stream = list(busy_market(40_000))
     bulk = json.dumps(build_report(iter(stream), IndicatorParams()))
-    monkeypatch.setattr(LiquidationWindows, "can_take", lambda self, b: False)
+    monkeypatch.setattr(HourlyLiquidations, "can_take", lambda self, b: False)
     one_by_one = json.dumps(build_report(iter(stream), IndicatorParams()))
     assert bulk == one_by_one

@@ -111,24 +111,12 @@ def test_windows_slide_with_the_clock(events, steps):
         check(w, events, t)
 
 
-def test_hourly_bars_and_totals_by_hand():
+def test_all_time_totals_by_hand():
     w = LiquidationWindows()
-    h = T0 - T0 % 3_600_000
-    w.add(Liquidation(h + 10, "binance", "BTC/USDT:USDT", "long", 1, 1, 100.0))
-    w.add(Liquidation(h + 3_600_000, "okx", "BTC/USDT:USDT", "short", 1, 1, 50.0))  # next hour
-    w.add(Liquidation(h + 5, "bybit", "ETH/USDT:USDT", "short", 1, 1, 7.0))  # late, same hour
-    assert w.hourly[h] == [100.0, 7.0, 2]
-    assert w.hourly[h + 3_600_000] == [0.0, 50.0, 1]
+    w.add(Liquidation(T0 + 10, "binance", "BTC/USDT:USDT", "long", 1, 1, 100.0))
+    w.add(Liquidation(T0 + 3_600_000, "okx", "BTC/USDT:USDT", "short", 1, 1, 50.0))
+    w.add(Liquidation(T0 + 5, "bybit", "ETH/USDT:USDT", "short", 1, 1, 7.0))  # late
     assert (w.count, w.usd, w.largest.usd) == (3, 157.0, 100.0)
-
-
-def test_storm_baseline_uses_only_covered_hours():
-    w = LiquidationWindows()
-    h0 = T0 - T0 % 3_600_000
-    for i in range(12):  # 12 covered hours of $10 each
-        w.add(Liquidation(h0 + i * 3_600_000, "binance", "BTC/USDT:USDT", "long", 1, 1, 10.0))
-    assert w.baseline(h0 + 12 * 3_600_000, min_hours=6) == 10.0  # not a median over 12 zero hours
-    assert w.baseline(h0 + 3 * 3_600_000, min_hours=6) is None  # too little history
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
