@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -33,7 +33,16 @@ from indicators.caprange import CapRange
 from indicators.hourly import HourlyLiquidations, SampledBars, hour_of
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import FeedHealth, LiquidationSnapshot, Mood, Snapshot, WindowTotals
+from indicators.snapshot import (
+    FeedHealth,
+    LiquidationSnapshot,
+    Mood,
+    MoodPeaks,
+    ReportView,
+    SideTotals,
+    Snapshot,
+    WindowTotals,
+)
 from indicators.windows import WINDOWS, LiquidationWindows, WindowView
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
@@ -46,15 +55,22 @@ _BAI = attrgetter("bai")
 class Engine:
     """Incremental indicator state for every pane of the UI and for ``report``."""
 
+    # Fewer queued liquidations than this are folded one at a time: below it,
+    # numpy's per-call cost outweighs folding in bulk.
+    batch_min = 64
+
     def __init__(self, params: IndicatorParams | None = None, watchlist: Sequence[str] = (),
-                 windows: Sequence[tuple[str, int]] = WINDOWS) -> None:
-        """``windows``: the rolling windows to keep (label, seconds).  The UI
-        wants all four; ``report`` keeps none (it computes its windows at the
-        end of the recording itself) and skips their per-event cost."""
+                 rolling: bool = True) -> None:
+        """``rolling``: the UI's shape, the four windows rolling as of any
+        clock.  ``report`` builds it with ``rolling=False``: no per-event cost
+        for the windows, which ``report_view`` computes exactly at the end
+        from the last day of liquidations, folded in bulk (batch.py)."""
         self.params = params if params is not None else IndicatorParams()
         self.watchlist = tuple(watchlist)
         p = self.params
-        self.liq = LiquidationWindows(windows)
+        # The codes a batch's pair column is in.
+        self._codes = PairCodes()
+        self.liq = LiquidationWindows(WINDOWS, rolling, self._codes)
         self.hours = HourlyLiquidations(p)
         self.cap = CapRange(p.cap_range_days, p.cap_band or None)
         self.leverage = Leverage(p)
@@ -75,16 +91,8 @@ class Engine:
         self._mood_list: list[Mood] = []
         self._mood_tuple: tuple[Mood, ...] = ()
         self._blank_moods: dict[str, Mood] = {}
-        # Called with the end (ms) of each hour the data clock leaves (report uses it).
-        self.hour_listeners: list[Callable[[int], None]] = []
         # Liquidations queued by apply_many, not yet in the totals (see _settle).
         self._pending: list[Liquidation] = []
-        # The codes a batch's pair column is in (listeners read names through them).
-        self.pair_codes = PairCodes()
-        # Called with every batch of liquidations as it is folded, as columns (report uses it).
-        self.batch_listeners: list[Callable[[LiquidationBatch], None]] = []
-        # Below this many, numpy's per-call cost outweighs folding in bulk.
-        self.batch_min = 64
         # Liquidations, the common kind, are handled inline by apply and apply_many.
         self._dispatch = {
             Volume: self._on_volume,
@@ -123,8 +131,6 @@ class Engine:
         if hours.covers(end - HOUR_MS):
             self.leverage.on_hour(end, hours.pairs_of(end - HOUR_MS))
         hours.left(end, self._lvr_trend)
-        for listener in self.hour_listeners:
-            listener(end)
 
     def apply_many(self, events: Iterable[Event]) -> int:
         """Apply events in order, exactly as ``apply`` on each; returns how many.
@@ -179,32 +185,25 @@ class Engine:
         """Fold the queued liquidations into the totals (see ``apply_many``).
 
         In bulk when nothing slides per event (``report`` keeps no rolling
-        window) and the batch is big enough to pay for numpy; else, and for
-        batches that go back to a closed hour, one at a time.  Batch
-        listeners (the report's collector) get every batch as columns."""
+        window) and the batch is big enough to pay for numpy; else one at a
+        time.  The hourly bars take a batch that goes back to a closed hour
+        one event at a time too."""
         if not self._pending:
             return
         evs = self._pending.copy()  # the same list stays queued to (apply_many holds its append)
         self._pending.clear()
-        listeners = self.batch_listeners
-        if not listeners and (self.liq.rolling or len(evs) < self.batch_min):
+        if self.liq.rolling or len(evs) < self.batch_min:
             for ev in evs:
                 self._on_liquidation(ev)
             return
-        b = LiquidationBatch.of(evs, self.pair_codes, HOUR_MS)
-        if len(evs) >= self.batch_min and self.liq.can_take(b) and self.hours.can_take(b):
-            self._take(b)
+        codes = self._codes
+        b = LiquidationBatch.of(evs, codes, HOUR_MS)
+        self.liq.take(b)
+        if self.hours.can_take(b):
+            self.hours.take(b, codes)
         else:
             for ev in evs:
-                self._on_liquidation(ev)
-        for listener in listeners:
-            listener(b)
-
-    def _take(self, b: LiquidationBatch) -> None:
-        """``_on_liquidation`` on each event of a batch the windows can take, in bulk."""
-        codes = self.pair_codes
-        self.liq.take(b)
-        self.hours.take(b, codes)
+                self.hours.add(ev, self._base(ev.symbol))
         last_data = self._last_data
         ex = codes.exchange_of[b.pair]
         for e in np.unique(ex).tolist():
@@ -224,10 +223,13 @@ class Engine:
         if last is None or ev.ts > last:
             self._last_data[ev.exchange] = ev.ts
         self.liq.add(ev)
-        base = self._bases.get(ev.symbol)
+        self.hours.add(ev, self._base(ev.symbol))
+
+    def _base(self, symbol: str) -> str:
+        base = self._bases.get(symbol)
         if base is None:
-            base = self._bases[ev.symbol] = base_of(ev.symbol)
-        self.hours.add(ev, base)
+            base = self._bases[symbol] = base_of(symbol)
+        return base
 
     def _on_volume(self, ev: Volume) -> None:
         self._seen(ev.exchange, ev.ts)
@@ -320,6 +322,32 @@ class Engine:
             cap=self.cap.snapshot(),
             moods=self._moods(t),
             feeds=self._feeds(),
+        )
+
+    def report_view(self, now_ms: int | None = None) -> ReportView:
+        """What ``report`` reads beyond the snapshot, as of ``now_ms`` (default:
+        the newest event): all-time figures by venue, the largest liquidations,
+        the windows exact to the millisecond, every hour with its verdict, the
+        mood peaks, the 24 h LVR pair by pair.
+
+        Only for the report's shape (``rolling=False``, else ValueError): the
+        exact windows come from the last day kept as columns, for a clock at
+        or after the newest liquidation's hour (the end of a recording)."""
+        self._settle()
+        t = now_ms if now_ms is not None else (self.newest_ts or 0)
+        liq = self.liq
+        windows, day_by_pair = liq.exact(t)
+        return ReportView(
+            as_of=t,
+            long_usd=liq.long_usd,
+            short_usd=liq.short_usd,
+            by_exchange=MappingProxyType({ex: SideTotals(*v) for ex, v in liq.by_exchange.items()}),
+            top=tuple(liq.top),
+            windows=MappingProxyType(windows),
+            hours=self.hours.since_first(hour_of(t), self._lvr_trend),
+            peaks=MappingProxyType({sym: MoodPeaks(100.0 * m.peak_bai, m.peak_bai_ts, 100.0 * m.peak_euphoria,
+                                                   m.peak_euphoria_ts) for sym, m in self.series.items()}),
+            lvr_24h=self.leverage.lvr_24h(day_by_pair),
         )
 
     def _liquidations(self, t: int, views: list[WindowView]) -> LiquidationSnapshot:

@@ -1,6 +1,16 @@
-"""Rolling liquidation windows: 1h / 4h / 12h / 24h, long / short, per venue and symbol.
+"""Liquidation totals: all-time figures and the 1h / 4h / 12h / 24h windows.
 
-Why this shape: the UI asks for the windows four times a second while events
+The one liquidation aggregator: the screen and ``report`` read their totals
+here.  All-time: count, USD, long and short, per venue, the largest few.  The
+windows come in two shapes, for two readers:
+
+* rolling (the UI): long / short per venue and symbol, queried four times a
+  second as of any clock;
+* the last day kept as columns (``report``, ``rolling=False``): the windows
+  computed once, exact to the millisecond, at the end of a recording, at no
+  cost per event beyond keeping four numbers.
+
+Rolling, why this shape: the UI asks for the windows four times a second while events
 arrive by the thousand, so the cost must sit on the event, and be O(1) there.
 Events go into one-second buckets; each window keeps running totals of the
 buckets inside it and subtracts a bucket once, when the window's left edge
@@ -22,19 +32,26 @@ hour).
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Iterable, Mapping
 
-from feeds.events import SECOND_MS, Liquidation
-from indicators.batch import LiquidationBatch, Pair, running_sum
+import numpy as np
+
+from feeds.events import DAY_MS, HOUR_MS, SECOND_MS, Liquidation
+from indicators.batch import LiquidationBatch, Pair, PairCodes, fold_keyed, running_sum
+from indicators.snapshot import SideTotals
 
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
+TOP_LIQUIDATIONS = 10  # the largest single liquidations kept, largest first
 
 # How far behind the head a late event may land and still be seen as a change
 # by the next query's incremental copy (see LiquidationWindows._splits): the
 # streams' stragglers are a second or two late.
 _TAIL_SECONDS = 10
 _COUNT = itemgetter(2)  # of a [long_usd, short_usd, count] entry
+_USD = attrgetter("usd")
+# Liquidations added one at a time to the last day are turned into columns this many at a time.
+_GATHER = 4096
 
 
 def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
@@ -148,11 +165,86 @@ class WindowView:
         self.largest = largest
 
 
-class LiquidationWindows:
-    """Incremental liquidation totals: rolling windows, all-time figures."""
+class _LastDay:
+    """The last day of liquidations in file order, as columns (ts, usd, long,
+    pair code): windows exact to the millisecond at the end of a recording.
 
-    def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, slack_seconds: int = 300) -> None:
-        self._wins = [_Running(label, sec) for label, sec in windows]
+    Columns, not events: a day of event objects would make every full garbage
+    collection walk a quarter of a million of them.  Events added one at a
+    time are gathered and turned into columns a few thousand at a time."""
+
+    def __init__(self, codes: PairCodes) -> None:
+        self._codes = codes
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._loose: list[Liquidation] = []
+        self._trimmed_hour = -1
+
+    def add(self, ev: Liquidation) -> None:
+        self._loose.append(ev)
+        if len(self._loose) >= _GATHER:
+            self._gather()
+
+    def take(self, b: LiquidationBatch) -> None:
+        self._gather()
+        self._chunks.append((b.ts, b.usd, b.long, b.pair))
+        newest_hour = int(b.hour.max())
+        if newest_hour > self._trimmed_hour:
+            self._trimmed_hour = newest_hour
+            self._trim(newest_hour - DAY_MS - SECOND_MS)
+
+    def _gather(self) -> None:
+        if self._loose:
+            loose, self._loose = self._loose, []
+            self.take(LiquidationBatch.of(loose, self._codes, HOUR_MS))
+
+    def _trim(self, cut: int) -> None:
+        """Let go of the liquidations up to the first one newer than ``cut``.
+
+        A query is at or after the newest liquidation's hour, so nothing at or
+        before a day before it is read again.  A late event may sit behind a
+        newer one: it goes at a later trim."""
+        chunks = self._chunks
+        while chunks:
+            newer = chunks[0][0] > cut
+            if not newer.any():
+                del chunks[0]
+                continue
+            i = int(newer.argmax())
+            if i:
+                chunks[0] = tuple(col[i:] for col in chunks[0])
+            break
+
+    def windows(self, t: int, windows: Iterable[tuple[str, int]]) -> tuple[dict[str, SideTotals], dict[Pair, list]]:
+        """Each window (t - W, t], and the last 24 h per (exchange, symbol) for
+        LVR, each sum in file order; ``t`` at or after the newest liquidation's hour."""
+        self._gather()
+        chunks = self._chunks or [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.intp))]
+        ts, usd, long, pair = (np.concatenate(col) for col in zip(*chunks))
+        inside = ts <= t
+        out = {}
+        for label, seconds in windows:
+            sel = inside & (ts > t - seconds * SECOND_MS)
+            out[label] = SideTotals(running_sum(0.0, usd[sel & long]), running_sum(0.0, usd[sel & ~long]),
+                                    int(sel.sum()))
+        day = inside & (ts > t - DAY_MS)
+        by_pair: dict[Pair, list] = {}
+        fold_keyed(by_pair, self._codes.pairs, pair[day], usd[day], long[day])
+        return out, by_pair
+
+
+class LiquidationWindows:
+    """Every liquidation, totalled: all-time figures and the windows (see the module)."""
+
+    def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, rolling: bool = True,
+                 codes: PairCodes | None = None, slack_seconds: int = 300) -> None:
+        """``rolling=False``: the report's shape, the last day as columns
+        instead of rolling windows.  ``codes``: the pair codes of the batches
+        ``take`` is given (the engine's)."""
+        windows = tuple(windows)
+        self._codes = codes if codes is not None else PairCodes()
+        self._windows = windows
+        self._day = None if rolling else _LastDay(self._codes)
+        self._wins = [_Running(label, sec) for label, sec in windows] if rolling else []
         self._max_seconds = max((w.seconds for w in self._wins), default=0)
         self._slack = slack_seconds
         self.head: int | None = None  # newest bucket the windows are advanced to
@@ -167,7 +259,11 @@ class LiquidationWindows:
         self._bucket_max: dict[int, Liquidation] = {}  # for queries behind the head
         self.count = 0
         self.usd = 0.0
-        self.largest: Liquidation | None = None
+        self.long_usd = 0.0
+        self.short_usd = 0.0
+        self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count], by first liquidation
+        # The largest first; of equal sizes, the earliest in the file.
+        self.top: list[Liquidation] = []
         # What the last query at the head handed out (see _splits): per window
         # (by_exchange, by_symbol), and the head and event count it was as of.
         self._pub: list[tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]] = []
@@ -177,8 +273,13 @@ class LiquidationWindows:
 
     @property
     def rolling(self) -> bool:
-        """Whether any rolling window is kept (the UI's shape; ``report`` keeps none)."""
-        return bool(self._wins)
+        """Whether the windows roll (the UI's shape) or the last day is kept as columns (``report``'s)."""
+        return self._day is None
+
+    @property
+    def largest(self) -> Liquidation | None:
+        """The largest liquidation seen (the earliest of equal ones)."""
+        return self.top[0] if self.top else None
 
     # -- events ---------------------------------------------------------
 
@@ -187,11 +288,31 @@ class LiquidationWindows:
         is_long = side == "long"
         self.count += 1
         self.usd += usd
-        largest = self.largest
-        if largest is None or usd > largest.usd:
-            self.largest = ev
-        if not self._wins:
-            return  # all-time figures only (report)
+        cur = self.by_exchange.get(ex)
+        if is_long:
+            self.long_usd += usd
+            if cur is None:
+                self.by_exchange[ex] = [usd, 0.0, 1]
+            else:
+                cur[0] += usd
+                cur[2] += 1
+        else:
+            self.short_usd += usd
+            if cur is None:
+                self.by_exchange[ex] = [0.0, usd, 1]
+            else:
+                cur[1] += usd
+                cur[2] += 1
+        top = self.top
+        if len(top) < TOP_LIQUIDATIONS or usd > top[-1].usd:
+            i = len(top)
+            while i and top[i - 1].usd < usd:
+                i -= 1
+            top.insert(i, ev)  # after the equal ones: those came first
+            del top[TOP_LIQUIDATIONS:]
+        if self._day is not None:
+            self._day.add(ev)
+            return
         key = (ex, sym)
         self._push_max(ev)
         b = -(-ts // SECOND_MS)
@@ -218,18 +339,24 @@ class LiquidationWindows:
             cur[1] += usd
             cur[2] += 1
 
-    def can_take(self, b: LiquidationBatch) -> bool:
-        """Whether ``take`` may fold this batch: only without rolling windows
-        (those slide per second, one event at a time)."""
-        return not self.rolling
-
     def take(self, b: LiquidationBatch) -> None:
-        """Fold a batch that ``can_take``, exactly as ``add`` on each event."""
+        """Fold a batch, exactly as ``add`` on each event: only without rolling
+        windows (those slide per second, one event at a time)."""
+        if self._day is None:
+            raise ValueError("rolling windows take liquidations one at a time (add)")
+        codes = self._codes
+        usd, long = b.usd, b.long
         self.count += len(b)
-        self.usd = running_sum(self.usd, b.usd)
-        i = int(b.usd.argmax())
-        if self.largest is None or b.usd[i] > self.largest.usd:
-            self.largest = b.events[i]
+        self.usd = running_sum(self.usd, usd)
+        self.long_usd = running_sum(self.long_usd, usd[long])
+        self.short_usd = running_sum(self.short_usd, usd[~long])
+        fold_keyed(self.by_exchange, codes.exchanges, codes.exchange_of[b.pair], usd, long)
+        # The batch's largest, earliest first among equals, after the earlier ones kept.
+        k = len(usd) - TOP_LIQUIDATIONS
+        candidates = np.flatnonzero(usd >= np.partition(usd, k)[k]) if k > 0 else np.arange(len(usd))
+        best = candidates[np.lexsort((candidates, -usd[candidates]))][:TOP_LIQUIDATIONS].tolist()
+        self.top = sorted(self.top + [b.events[i] for i in best], key=_USD, reverse=True)[:TOP_LIQUIDATIONS]
+        self._day.take(b)
 
     def _push_max(self, ev: Liquidation) -> None:
         m = self._maxes
@@ -318,6 +445,15 @@ class LiquidationWindows:
             del m[:k]
 
     # -- queries --------------------------------------------------------
+
+    def exact(self, t_ms: int) -> tuple[dict[str, SideTotals], dict[Pair, list]]:
+        """Each window (t - W, t] to the millisecond, and the last 24 h per
+        (exchange, symbol), [long_usd, short_usd, count], for LVR.  The
+        report's shape only (``rolling=False``), for a ``t`` at or after the
+        newest liquidation's hour: the end of a recording."""
+        if self._day is None:
+            raise ValueError("exact windows need the last day kept as columns: LiquidationWindows(rolling=False)")
+        return self._day.windows(t_ms, self._windows)
 
     def views(self, t_ms: int) -> list[WindowView]:
         """Every window as of ``t_ms`` (rounded up to its second).
