@@ -13,40 +13,18 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Iterable, Sequence
 
-import numpy as np
-
-from feeds.events import (
-    HOUR_MS,
-    VENUES_STATUS,
-    Candle,
-    Event,
-    FeedStatus,
-    Liquidation,
-    MarketCap,
-    OpenInterest,
-    Price,
-    Volume,
-)
+from feeds.events import HOUR_MS, Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.anxiety import Bar, MoodSeries
 from indicators.batch import LiquidationBatch, PairCodes, base_of
 from indicators.caprange import CapRange
+from indicators.health import MARKETCAP_FEED, FeedHealthBook
 from indicators.hourly import HourlyLiquidations, SampledBars, hour_of
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import (
-    FeedHealth,
-    LiquidationSnapshot,
-    Mood,
-    MoodPeaks,
-    ReportView,
-    SideTotals,
-    Snapshot,
-    WindowTotals,
-)
+from indicators.snapshot import LiquidationSnapshot, Mood, MoodPeaks, ReportView, SideTotals, Snapshot, WindowTotals
 from indicators.windows import WINDOWS, LiquidationWindows, WindowView
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
-MARKETCAP_FEED = "marketcap"
 CLOCK_SKEW_MS = 2000
 _SYMBOL = attrgetter("symbol")
 _BAI = attrgetter("bai")
@@ -82,9 +60,9 @@ class Engine:
         self._prices: dict[str, tuple[int, float]] = {}  # symbols with a price but no candles yet
         self._bases: dict[str, str] = {}
         self._total_bars = SampledBars()  # the market cap's hourly bars: the TOTAL series' candles
-        self._status: dict[str, FeedStatus] = {}
-        self._since: dict[str, int] = {}
-        self._last_data: dict[str, int] = {}
+        self.health = FeedHealthBook()
+        self._seen = self.health.seen
+        self._last_data = self.health.last_data  # written inline on the hot paths
         self._next_hour = 0
         # The last snapshot's moods: as built (to see a change) and as sorted;
         # and the moods of symbols with a price or in the watchlist but no bars.
@@ -100,7 +78,7 @@ class Engine:
             Candle: self._on_candle,
             Price: self._on_price,
             MarketCap: self._on_market_cap,
-            FeedStatus: self._on_feed_status,
+            FeedStatus: self.health.on_status,
         }
 
     # -- events ------------------------------------------------------------
@@ -204,19 +182,7 @@ class Engine:
         else:
             for ev in evs:
                 self.hours.add(ev, self._base(ev.symbol))
-        last_data = self._last_data
-        ex = codes.exchange_of[b.pair]
-        for e in np.unique(ex).tolist():
-            name = codes.exchanges[e]
-            newest = int(b.ts[ex == e].max())
-            last = last_data.get(name)
-            if last is None or newest > last:
-                last_data[name] = newest
-
-    def _seen(self, feed: str, ts: int) -> None:
-        last = self._last_data.get(feed)
-        if last is None or ts > last:
-            self._last_data[feed] = ts
+        self.health.seen_batch(b, codes)
 
     def _on_liquidation(self, ev: Liquidation) -> None:
         last = self._last_data.get(ev.exchange)
@@ -288,14 +254,6 @@ class Engine:
             series.add_bar(Bar(h, high, low, close, None, long_liq, short_liq))
         series.on_price(ev.ts, ev.usd)
 
-    def _on_feed_status(self, ev: FeedStatus) -> None:
-        prev = self._status.get(ev.feed)
-        if prev is not None and ev.ts < prev.ts:
-            return  # an older status than the one we hold says nothing new
-        if prev is None or prev.state != ev.state:
-            self._since[ev.feed] = ev.ts
-        self._status[ev.feed] = ev
-
     # -- snapshot ------------------------------------------------------------
 
     def snapshot(self, now_ms: int | None = None) -> Snapshot:
@@ -321,7 +279,7 @@ class Engine:
                                             liquidations.storm is not None),
             cap=self.cap.snapshot(),
             moods=self._moods(t),
-            feeds=self._feeds(),
+            feeds=self.health.snapshot(),
         )
 
     def report_view(self, now_ms: int | None = None) -> ReportView:
@@ -405,17 +363,3 @@ class Engine:
         if m is None or m.price != price:
             m = self._blank_moods[sym] = Mood(symbol=sym, price=price)
         return m
-
-    def _feeds(self) -> tuple[FeedHealth, ...]:
-        # The supervisor's reachability signal is not a feed: it is not listed.
-        names = sorted((set(self._status) | set(self._last_data)) - {VENUES_STATUS})
-        out = []
-        for name in names:
-            st = self._status.get(name)
-            if st is None:
-                # Data but no status event (a plain recording): the feed delivered, so it was live.
-                out.append(FeedHealth(feed=name, state="live", last_data=self._last_data.get(name)))
-            else:
-                out.append(FeedHealth(feed=name, state=st.state, detail=st.detail,
-                                      since=self._since.get(name, st.ts), last_data=self._last_data.get(name)))
-        return tuple(out)

@@ -81,7 +81,7 @@ def state(e: Engine) -> tuple:
                   m.euphoria_ts, m.price, m.price_ts, m.floor, m.ceiling, m.anchor)
               for s, m in e.series.items()}
     liq, hours = e.liq, e.hours
-    return (e.events, e.newest_ts, e.oldest_ts, e._last_data, series,
+    return (e.events, e.newest_ts, e.oldest_ts, e.health.last_data, e.health._status, e.health._since, series,
             liq.count, liq.usd, liq.long_usd, liq.short_usd, liq.by_exchange, liq.top,
             hours.first_ts, hours.newest_ts, hours.bars, hours.pairs_hour, hours.hour_pairs, hours._by_base,
             hours._base_cut, hours._left,

@@ -6,14 +6,7 @@ import pytest
 
 from feeds.events import HOUR_MS, Liquidation
 from indicators.batch import LiquidationBatch, PairCodes
-from indicators.hourly import (
-    BASE_HOURS_KEEP,
-    KEEP_HOURS,
-    HourlyLiquidations,
-    SampledBars,
-    final_harvest,
-    storm_of,
-)
+from indicators.hourly import BASE_HOURS_KEEP, KEEP_HOURS, HourlyLiquidations, SampledBars, final_harvest, storm_of
 from indicators.params import IndicatorParams
 
 H = HOUR_MS
