@@ -4,7 +4,18 @@ One object that the UI, ``report`` and the benchmarks drive the same way:
 ``apply`` every event as it comes (synchronous, O(1) for the frequent kinds),
 ``snapshot(now_ms)`` on a timer.  The snapshot's windows are taken as of
 ``now_ms``: the UI passes the wall clock in live mode and the data clock in
-replay; the default is the newest event seen.
+replay; the default is the newest event seen.  ``report_view`` is the
+report's: what a summary of a recording needs beyond the snapshot.
+
+The engine's own jobs are the dispatch of events (liquidations queued and
+folded in bulk where they can be), the data clock (the newest event, the
+hours it leaves) and those two views.  The figures live in their homes:
+``liq`` (windows.py: every liquidation totalled), ``hours`` (hourly.py: bars,
+storms, the final harvest), ``leverage``, ``cap`` (caprange.py), ``health``
+(feed health), and ``series``, one bottom-anxiety series per symbol
+(anxiety.py), which the engine feeds with closed candles and prices.  Those
+attributes may be read (warm start, the history, tests); the panes and the
+report read only the two views.
 """
 
 from __future__ import annotations

@@ -369,18 +369,18 @@ class HourlyLiquidations:
         return tuple(left[h] if h not in bars and h in left else self.verdict(h, lvr_trend)
                      for h in range(hour_of(self.first_ts), now_h + 1, HOUR_MS))
 
-    def extremes(self, now_h: int, lvr_trend: LvrTrend, hours: int = BASELINE_HOURS
-                 ) -> tuple[HourVerdict, HourVerdict] | None:
+    def extremes(self, now_h: int, lvr_trend: LvrTrend) -> tuple[HourVerdict, HourVerdict] | None:
         """(peak, quiet): the hours with the largest and the smallest total of
-        the last ``hours`` (``now_h`` included) since coverage began, the later
-        one on a tie; None before any liquidation.
+        the last 24 (``now_h`` included) since coverage began, the later one on
+        a tie; None before any liquidation.
 
         The storm memory: "peak 21:00 $600M, 33x baseline, final harvest /
-        quiet 03:00 $100M" is these two verdicts."""
+        quiet 03:00 $100M" is these two verdicts.  Read from ``recent``, so a
+        snapshot that shows the hourly bars gets it for the cost of two scans."""
         if self.first_ts is None:
             return None
         first = hour_of(self.first_ts)
-        newest_first = [self.bar(now_h - i * HOUR_MS) for i in range(hours) if now_h - i * HOUR_MS >= first]
+        newest_first = [bar for bar in reversed(self.recent(now_h)[-BASELINE_HOURS:]) if bar.start >= first]
         if not newest_first:
             return None
         peak = max(newest_first, key=_TOTAL)

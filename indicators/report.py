@@ -76,8 +76,7 @@ def _empty_report() -> dict[str, Any]:
         "start_ts": None,
         "end_ts": None,
         "liquidations": {"count": 0, "usd": 0.0, "long_usd": 0.0, "short_usd": 0.0, "largest": None,
-                         "by_exchange": {}, "windows": {label: {"long_usd": 0.0, "short_usd": 0.0, "count": 0}
-                                                        for label, _seconds in WINDOWS},
+                         "by_exchange": {}, "windows": {label: _sides(SideTotals()) for label, _seconds in WINDOWS},
                          "hourly": [], "storms": [], "top": []},
         "market_cap": None,
         "anxiety": {},
