@@ -200,7 +200,10 @@ class Engine:
         if last is None or ev.ts > last:
             self._last_data[ev.exchange] = ev.ts
         self.liq.add(ev)
-        self.hours.add(ev, self._base(ev.symbol))
+        base = self._bases.get(ev.symbol)  # _base, inline: the UI's per-event path
+        if base is None:
+            base = self._bases[ev.symbol] = base_of(ev.symbol)
+        self.hours.add(ev, base)
 
     def _base(self, symbol: str) -> str:
         base = self._bases.get(symbol)

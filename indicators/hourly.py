@@ -11,7 +11,7 @@ One home for everything the engine knows per UTC hour:
   (DESIGN.md, indicator 1), and the one "final harvest" rule (a storm hour
   while the LVR trend is falling) that the snapshot and the report share;
 * the verdict of every hour as the data clock left it, with the LVR trend at
-  its close (what ``report`` lists, and the storm memory reads);
+  its close (what ``report`` lists for hours older than the bars kept);
 * the current hour's liquidations per (exchange, symbol), which the hourly
   LVR and liquidations/OI samples read when the hour closes, and each hour's
   liquidations per base asset, which a closing candle reads for the anxiety
@@ -32,7 +32,7 @@ from statistics import median
 from typing import Callable, Mapping
 
 from feeds.events import HOUR_MS, Liquidation
-from indicators.batch import LiquidationBatch, Pair, PairCodes, fold_keyed, running_sum
+from indicators.batch import LiquidationBatch, Pair, PairCodes, add_entry, fold_keyed, running_sum
 from indicators.params import IndicatorParams
 from indicators.snapshot import HourBar, HourVerdict
 
@@ -69,16 +69,6 @@ def final_harvest(storm: bool, lvr_trend: str) -> bool:
     new wave of it.  The one rule, for the snapshot's current hour and for
     every hour the report lists."""
     return storm and lvr_trend == HARVEST_TREND
-
-
-def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
-    cur = m.get(key)
-    if cur is None:
-        m[key] = [lg, sh, n]
-    else:
-        cur[0] += lg
-        cur[1] += sh
-        cur[2] += n
 
 
 class HourlyLiquidations:
@@ -179,9 +169,9 @@ class HourlyLiquidations:
                 self.pairs_hour = h
                 self.hour_pairs = {}
             if is_long:
-                _add_to(self.hour_pairs, key, usd, 0.0, 1)
+                add_entry(self.hour_pairs, key, usd, 0.0, 1)
             else:
-                _add_to(self.hour_pairs, key, 0.0, usd, 1)
+                add_entry(self.hour_pairs, key, 0.0, usd, 1)
 
     def can_take(self, b: LiquidationBatch) -> bool:
         """Whether ``take`` may fold this batch: only when no liquidation goes

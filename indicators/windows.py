@@ -7,11 +7,12 @@ windows come in two shapes, for two readers:
 * rolling (the UI): long / short per venue and symbol, queried four times a
   second as of any clock;
 * the last day kept as columns (``report``, ``rolling=False``): the windows
-  computed once, exact to the millisecond, at the end of a recording, at no
-  cost per event beyond keeping four numbers.
+  computed once, exact to the millisecond, at the end of a recording, and
+  liquidations folded in bulk on the way (indicators/batch.py).
 
-Rolling, why this shape: the UI asks for the windows four times a second while events
-arrive by the thousand, so the cost must sit on the event, and be O(1) there.
+Rolling, why this shape: the UI asks for the windows four times a second
+while events arrive by the thousand, so the cost must sit on the event, and
+be O(1) there.
 Events go into one-second buckets; each window keeps running totals of the
 buckets inside it and subtracts a bucket once, when the window's left edge
 passes it.  A query copies running totals and never walks the history.
@@ -38,7 +39,7 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS, SECOND_MS, Liquidation
-from indicators.batch import LiquidationBatch, Pair, PairCodes, fold_keyed, running_sum
+from indicators.batch import LiquidationBatch, Pair, PairCodes, add_entry, fold_keyed, running_sum
 from indicators.snapshot import SideTotals
 
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
@@ -52,16 +53,6 @@ _COUNT = itemgetter(2)  # of a [long_usd, short_usd, count] entry
 _USD = attrgetter("usd")
 # Liquidations added one at a time to the last day are turned into columns this many at a time.
 _GATHER = 4096
-
-
-def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
-    cur = m.get(key)
-    if cur is None:
-        m[key] = [lg, sh, n]
-    else:
-        cur[0] += lg
-        cur[1] += sh
-        cur[2] += n
 
 
 def _patched(old: dict, running: dict, keys: set) -> dict:
@@ -113,9 +104,9 @@ class _Running:
         lg_t = sh_t = 0.0
         n_t = 0
         for key, (lg, sh, n) in entries.items():
-            _add_to(by_pair, key, lg, sh, n)
-            _add_to(by_ex, key[0], lg, sh, n)
-            _add_to(by_sym, key[1], lg, sh, n)
+            add_entry(by_pair, key, lg, sh, n)
+            add_entry(by_ex, key[0], lg, sh, n)
+            add_entry(by_sym, key[1], lg, sh, n)
             lg_t += lg
             sh_t += sh
             n_t += n
@@ -289,20 +280,15 @@ class LiquidationWindows:
         self.count += 1
         self.usd += usd
         cur = self.by_exchange.get(ex)
+        if cur is None:
+            cur = self.by_exchange[ex] = [0.0, 0.0, 0]
+        cur[2] += 1
         if is_long:
             self.long_usd += usd
-            if cur is None:
-                self.by_exchange[ex] = [usd, 0.0, 1]
-            else:
-                cur[0] += usd
-                cur[2] += 1
+            cur[0] += usd
         else:
             self.short_usd += usd
-            if cur is None:
-                self.by_exchange[ex] = [0.0, usd, 1]
-            else:
-                cur[1] += usd
-                cur[2] += 1
+            cur[1] += usd
         top = self.top
         if len(top) < TOP_LIQUIDATIONS or usd > top[-1].usd:
             i = len(top)
@@ -402,13 +388,7 @@ class LiquidationWindows:
                     w.ptr += 1
         else:
             for key, (lg, sh, n) in entries.items():
-                cur = slot.get(key)
-                if cur is None:
-                    slot[key] = [lg, sh, n]
-                else:
-                    cur[0] += lg
-                    cur[1] += sh
-                    cur[2] += n
+                add_entry(slot, key, lg, sh, n)
         for w in self._wins:
             if b > head - w.seconds:
                 w.add(entries)
@@ -540,9 +520,9 @@ class LiquidationWindows:
         by_pair, by_ex, by_sym = [{k: list(v) for k, v in m.items()} for m in (w.by_pair, w.by_ex, w.by_sym)]
         for slot in plus:
             for key, (a, s, n) in slot.items():
-                _add_to(by_pair, key, a, s, n)
-                _add_to(by_ex, key[0], a, s, n)
-                _add_to(by_sym, key[1], a, s, n)
+                add_entry(by_pair, key, a, s, n)
+                add_entry(by_ex, key[0], a, s, n)
+                add_entry(by_sym, key[1], a, s, n)
                 lg, sh, cnt = lg + a, sh + s, cnt + n
         for slot in minus:
             for key, (a, s, n) in slot.items():

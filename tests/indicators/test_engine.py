@@ -124,7 +124,8 @@ def test_the_report_view_hands_out_what_report_reads():
     view = e.report_view()
     assert view.as_of == e.newest_ts
     assert list(view.by_exchange) == ["binance", "okx", "bybit"]  # by first liquidation
-    assert view.by_exchange["okx"] == SideTotals(300e6, 0.0, 1) and view.by_exchange["bybit"] == SideTotals(0.0, 200e6, 1)
+    assert view.by_exchange["okx"] == SideTotals(300e6, 0.0, 1)
+    assert view.by_exchange["bybit"] == SideTotals(0.0, 200e6, 1)
     assert view.by_exchange["binance"].count == 16 * 24
     assert view.long_usd == 300e6 + view.by_exchange["binance"].long_usd
     assert [ev.usd for ev in view.top[:2]] == [300e6, 200e6] and len(view.top) == 10
