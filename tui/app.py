@@ -120,7 +120,9 @@ class LiqwatchApp(App[int]):
         self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
-        themes = load_themes(Path(user_themes_dir()))
+        # Bad user theme files are skipped and named on screen once mounted.
+        self.skipped_themes: list[str] = []
+        themes = load_themes(Path(user_themes_dir()), self.skipped_themes)
         for theme in themes:
             self.register_theme(theme)
         self.theme_names = [t.name for t in themes]
@@ -156,6 +158,8 @@ class LiqwatchApp(App[int]):
     def on_mount(self) -> None:
         for key, pane, _ in PANES[1:]:
             self.query_one(f"#{pane}", SnapshotPane).key = key
+        for reason in self.skipped_themes:
+            self.notify(reason, title="Theme skipped", severity="warning", timeout=10, markup=False)
         self.companion.start(exit=None if self.is_headless else self.exit)
         self.refresh_panes(slow=True)
         # Feeds start after the first frame: a venue feed's first act is the

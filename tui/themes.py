@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterable
 
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 log = logging.getLogger("liqwatch.themes")
@@ -37,6 +38,13 @@ def theme_from_toml(data: dict[str, Any], origin: str) -> Theme:
     colors = {k: data[k] for k in _COLOR_KEYS if k in data}
     if "primary" not in colors:
         raise ValueError(f"{origin}: 'primary' is required")
+    # A colour Textual cannot parse would load fine and crash the app the
+    # moment the theme is applied (key t): refuse it here, naming the key.
+    for key, value in [*colors.items(), *((f"variables.{k}", v) for k, v in variables.items())]:
+        try:
+            Color.parse(value)
+        except (ColorParseError, TypeError) as exc:
+            raise ValueError(f"{origin}: {key} = {value!r} is not a colour ({exc})") from None
     return Theme(name=name, dark=bool(data.get("dark", True)), variables=dict(variables), **colors)
 
 
@@ -52,14 +60,20 @@ def _theme_files(user_dir: Path | None) -> Iterable[tuple[str, str]]:
                 log.warning("%s: cannot read theme: %s", path, exc)
 
 
-def load_themes(user_dir: Path | None = None) -> list[Theme]:
-    """Bundled themes, then the user's (a user theme may replace a bundled one)."""
+def load_themes(user_dir: Path | None = None, skipped: list[str] | None = None) -> list[Theme]:
+    """Bundled themes, then the user's (a user theme may replace a bundled one).
+
+    A bad file is skipped; why (its path and the bad key) is logged and, when
+    ``skipped`` is given, appended there for the app to show."""
     themes: dict[str, Theme] = {}
     for origin, text in _theme_files(user_dir):
         try:
             theme = theme_from_toml(tomllib.loads(text), origin)
         except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
-            log.warning("theme skipped: %s", exc)
+            reason = str(exc) if str(exc).startswith(origin) else f"{origin}: {exc}"
+            log.warning("theme skipped: %s", reason)
+            if skipped is not None:
+                skipped.append(reason)
             continue
         themes[theme.name] = theme
     return list(themes.values())

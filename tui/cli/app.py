@@ -16,7 +16,21 @@ def add_display(p: argparse.ArgumentParser) -> None:
     add_config(p)
 
 
+class _Version(argparse.Action):
+    """``--version``: looked up only when asked (importlib.metadata costs the first frame ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print liqwatch's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import version
+
+        print(f"liqwatch {version('liqwatch')}")
+        parser.exit()
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--version", action=_Version)
     add_source(p, demo_help="run on the bundled recording (synthetic data, no network)",
                replay_help="run on a recording", speed_help="replay speed factor (demo default 60, replay 1)")
     add_display(p)

@@ -8,6 +8,7 @@ command, the TUI's first frame included.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from typing import TYPE_CHECKING, Protocol
@@ -27,6 +28,32 @@ class Command(Protocol):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     def run(self, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int: ...
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
+    return value
+
+
+def positive(text: str) -> float:
+    """argparse type: a finite number above 0 (``nan`` and ``inf`` are usage errors)."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text!r}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    """argparse type: a finite number, 0 or more."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {text!r}")
+    return value
 
 
 def add_config(p: argparse.ArgumentParser) -> None:
@@ -57,14 +84,12 @@ def add_source(p: argparse.ArgumentParser, demo_help: str, replay_help: str, spe
     source = p.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help=demo_help)
     source.add_argument("--replay", metavar="PATH", help=replay_help)
-    p.add_argument("--speed", type=float, default=None, help=speed_help)
+    p.add_argument("--speed", type=positive, default=None, help=speed_help)
 
 
 def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ReplayFeed | None:
     """The demo or the recording the flags name, paced at ``--speed``; None
-    for live.  Bad flags are usage errors (exit 2)."""
-    if args.speed is not None and args.speed <= 0:
-        parser.error("--speed must be positive")
+    for live.  A missing recording is a usage error (exit 2)."""
     if args.demo:
         from tui.runtime.demo import DEMO_SPEED, demo_feed
 

@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from feeds.base import Emit, Feed
-from tui.cli.common import add_config, add_source, load_config, replay_source
+from tui.cli.common import add_config, add_source, load_config, positive, replay_source
 from tui.format import RECORD
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_source(p, demo_help="record the bundled demo (to try the command)",
                replay_help="re-record a recording, paced at --speed",
                speed_help="replay speed factor (demo default 60, replay 1)")
-    p.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--duration", type=positive, default=None, metavar="SECONDS",
                    help="stop after this long (default: until Ctrl-C)")
     p.add_argument("--append", action="store_true", help="append to PATH instead of replacing it")
     add_config(p)
@@ -40,8 +40,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = load_config(args.config)
-    if args.duration is not None and args.duration <= 0:
-        parser.error("--duration must be positive")
     feed = replay_source(args, parser)
     from indicators.engine import Engine
 

@@ -19,7 +19,7 @@ import sys
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Sequence, TextIO
 
-from tui.cli.common import add_config, add_source, load_config, replay_source
+from tui.cli.common import add_config, add_source, load_config, non_negative, replay_source
 from tui.format import SIDE_WORD, clock, money, price
 
 if TYPE_CHECKING:
@@ -33,14 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_source(p, demo_help="the bundled demo's storm, paced at --speed (default 60)",
                replay_help="a recording, paced at --speed (default 1)", speed_help="replay speed factor")
     p.add_argument("--json", action="store_true", help="print recording lines (JSON) instead of text")
-    p.add_argument("--min-usd", type=float, default=0.0, metavar="N", help="only liquidations of at least N USD")
+    p.add_argument("--min-usd", type=non_negative, default=0.0, metavar="N", help="only liquidations of at least N USD")
     add_config(p)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = load_config(args.config)
-    if args.min_usd < 0:
-        parser.error("--min-usd must not be negative")
     feed = replay_source(args, parser)
     from tui.format import local_tz
 

@@ -37,13 +37,19 @@ def write_atomic(path: str, data: dict) -> None:
 
 
 def read(path: str) -> dict | None:
-    """The status data, or None when there is no (readable) status file."""
+    """The status data, or None when there is no readable status file (missing,
+    not JSON, another version, or without a numeric ``written_ms``)."""
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and data.get("v") == VERSION else None
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        return None
+    written = data.get("written_ms")
+    if type(written) not in (int, float) or written != written:  # a bool, a string or NaN is not a time
+        return None
+    return data
 
 
 def age_s(data: dict, now: float | None = None) -> float:

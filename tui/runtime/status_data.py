@@ -36,6 +36,9 @@ def status_dict(
     mood = snap.moods[0] if snap.moods else None
     lev = snap.leverage
     live = sum(1 for f in snap.feeds if f.state == "live")
+    # Every feed failed or stalled (none live, none still connecting): the
+    # figures are old, and a calm-looking line would be a lie.
+    feeds_down = bool(snap.feeds) and all(f.state in ("down", "stale") for f in snap.feeds)
     data: dict[str, Any] = {
         "v": VERSION,
         "pid": os.getpid() if pid is None else pid,
@@ -65,6 +68,7 @@ def status_dict(
         "lvr_trend": lev.lvr_trend,
         "feeds_live": live,
         "feeds_total": len(snap.feeds),
+        "feeds_down": feeds_down,
     }
     text = _text(data)
     data["text"] = text
@@ -108,6 +112,8 @@ def _text(d: dict[str, Any]) -> dict[str, str]:
     if t["bai_symbol"]:
         parts.append(f"BAI {t['bai_symbol']} {t['bai']}")
     line = " | ".join(parts)
+    if d["feeds_down"]:
+        line = f"feeds down {t['feeds']} live | {line}"
     if d["mode"] != LIVE:
         line = f"{d['mode']} | {line}"
     t["line"] = line
