@@ -3,7 +3,8 @@
     python -m bench [--quick] [--tui-seconds S] [--results-dir DIR]
 
 Runs feed normalisation (``bench.normalise``), the indicator layer's report
-throughput, snapshot time and memory (``bench.report``), the TUI under load
+throughput, snapshot time and memory (``bench.report``), the cost of a candle
+and of a tick for bottom anxiety (``bench.anxiety``), the TUI under load
 in a 120x40 pty and its first frame (``bench.tui``) and ``liqwatch status``
 latency (``bench.status``, when present), then prints one table: each
 figure, its target, and ``pass`` or ``FALLS SHORT`` with the reason.  A
@@ -129,6 +130,9 @@ def run_all(quick: bool, tui_seconds: float) -> dict[str, Any]:
         })
     else:
         figures["report"] = _timed("report, snapshot, memory (1M and 5M events)", report.run)
+    anxiety = _optional("bench.anxiety")
+    figures["anxiety"] = None if anxiety is None else _timed(
+        "anxiety per candle and per tick", lambda: anxiety.run(2_000, repeat=1) if quick else anxiety.run())
     if quick:
         figures["tui"] = _timed("TUI in a pty (1 s per rate)", lambda: tui.run(1.0, (0, 1000), first_frame_runs=1))
     else:
@@ -185,6 +189,12 @@ def rows(figures: dict[str, Any], judge: bool) -> list[Row]:
         out.append(Row(f"RSS after {mem['first_events']:,} / {mem['total_events']:,} events, MB",
                        f"{mem['rss_mb_at_first']} / {mem['rss_mb_at_total']}"))
         out.append(Row("  RSS growth, MB", f"{mem['rss_growth_mb']}", "< 20 MB", check(mem["rss_growth_mb"] < 20.0)))
+    a = figures.get("anxiety")
+    if a is None:
+        out.append(Row("anxiety, us per candle / per tick", "missing", why="bench/anxiety.py is not in this tree"))
+    else:
+        out.append(Row(f"anxiety on {a['bars']:,} candles and {a['ticks']:,} ticks, us per candle / per tick",
+                       f"{a['us_per_candle']} / {a['us_per_tick']}"))
     for t in figures["tui"]["rates"]:
         rate = int(t["rate"])
         label = f"TUI {rate:,}/s, {figures['tui']['size']}, {t.get('seconds', 0):g} s"

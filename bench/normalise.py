@@ -22,10 +22,8 @@ import time
 from typing import Any, Callable
 
 from feeds.settings import ExchangeSettings
-from feeds.venues.binance import BinanceUsdmFeed
-from feeds.venues.bybit import BybitFeed
+from feeds.venues import liquidation_feed
 from feeds.venues.markets import Contract
-from feeds.venues.okx import OkxFeed
 from feeds.venues.stream import StreamLiquidationFeed
 
 # The parser the feed path uses (ccxt_hook: orjson, a ccxt dependency).
@@ -108,15 +106,17 @@ def okx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
     return out
 
 
-FEEDS: dict[str, tuple[Callable[[ExchangeSettings], StreamLiquidationFeed], Callable[[int, random.Random, int], list[str]]]] = {
-    "binance": (BinanceUsdmFeed, binance_frames),
-    "bybit": (BybitFeed, bybit_frames),
-    "okx": (OkxFeed, okx_frames),
+#: venue -> its frame generator
+FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
+    "binance": binance_frames,
+    "bybit": bybit_frames,
+    "okx": okx_frames,
 }
 
 
 def _fresh_feed(venue: str) -> StreamLiquidationFeed:
-    feed = FEEDS[venue][0](ExchangeSettings())
+    feed = liquidation_feed(venue, ExchangeSettings())
+    assert isinstance(feed, StreamLiquidationFeed)
     feed._normalise = feed.make_normaliser(contracts(venue))
     return feed
 
@@ -139,7 +139,7 @@ def run(frames_per_venue: int = 20_000, repeat: int = 7, seed: int = 7) -> dict[
     t0 = 1_700_000_000_000
     results: dict[str, Any] = {"decoder": DECODER, "frames_per_venue": frames_per_venue, "venues": {}}
     totals = {"json_s": 0.0, "feed_s": 0.0, "hook_s": 0.0, "frames": 0, "events": 0}
-    for venue, (_, make_frames) in FEEDS.items():
+    for venue, make_frames in FEEDS.items():
         frames = make_frames(frames_per_venue, rng, t0)
         decoded = [json.loads(f) for f in frames]
         json_loads = json.loads

@@ -57,6 +57,8 @@ from typing import Any, Callable
 from feeds.events import FeedStatus, Liquidation
 from feeds.recording import read_events
 from feeds.settings import MARKETCAP_PROVIDERS
+from feeds.venues import EXCHANGE_NAMES, spec_of
+from feeds.venues.spec import POLLED, STREAM
 from tests.loopback import all_venues
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.marketcap import MarketCapServer
@@ -64,12 +66,13 @@ from tests.loopback.rest_venues import HTX_CONTRACT_SIZE
 
 RECOVERY_LIMIT_S = 10.0
 RSS_LIMIT_MB = 20.0
-# The REST-polled venues' poll interval (feeds.venues.rest_polled default) plus
+# The REST-polled venues' poll interval (feeds.venues.polled default) plus
 # slack: rows added this long before the end have been polled by then.
 REST_CATCH_UP_S = 18.0
-STREAM_VENUES = ("binance", "binancecoinm", "bybit", "okx")
-REST_VENUES = ("gate", "htx")
-CONTEXT_VENUES = ("binance", "binancecoinm", "bybit", "okx")
+# Which venue is streamed, polled, or has a context feed: the registry's facts.
+STREAM_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).kind == STREAM)
+REST_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).kind == POLLED)
+CONTEXT_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).context is not None)
 STALLED_VENUE = "bybit"
 BURST_VENUE = "binance"
 BURST_RATE = 5000

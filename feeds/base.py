@@ -12,8 +12,9 @@ from typing import Awaitable, Callable, Sequence
 
 from feeds.events import Event
 
-# Emit a batch of events.  Awaiting it applies back-pressure: the pipeline
-# queue is bounded, and a producer that outruns the engine waits here.
+# Emit a batch of events.  Awaiting it applies back-pressure: the driver
+# (feeds/run.py) hands each batch to its sinks in turn, and a producer that
+# outruns a sink (the app's bounded queue into the engine) waits here.
 Emit = Callable[[Sequence[Event]], Awaitable[None]]
 
 
@@ -22,7 +23,7 @@ class Feed(ABC):
 
     ``run`` returns when the feed has nothing more to say (a replay at its
     end) and raises when it fails; the supervisor restarts a failed live
-    feed with backoff.  It is cancelled to stop.
+    feed with backoff (``feeds.run`` runs every feed).  It is cancelled to stop.
     """
 
     #: Stable name used in ``feed_status`` events and the status line.

@@ -17,7 +17,6 @@ in ``run()``, so a supervisor restart cannot make the poller ask sooner.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import math
 import time
@@ -28,6 +27,7 @@ from yarl import URL
 
 from feeds.base import Emit, Feed
 from feeds.events import MarketCap
+from feeds.http import RETRY_AFTER, retry_after_s
 from feeds.settings import MarketCapSettings
 
 log = logging.getLogger("liqwatch.marketcap")
@@ -92,23 +92,6 @@ PARSERS: dict[str, Callable[[Any], tuple[int | None, float]]] = {
     "coinpaprika": parse_coinpaprika,
     "coinlore": parse_coinlore,
 }
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an
-    HTTP date (RFC 9110).  None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 class MarketCapFeed(Feed):
@@ -193,7 +176,7 @@ class MarketCapFeed(Feed):
         try:
             async with session.get(self.urls[provider]) as resp:
                 if resp.status in (429, 503):
-                    retry = parse_retry_after(resp.headers.get("Retry-After"), self._wall())
+                    retry = retry_after_s(resp.headers.get(RETRY_AFTER), self._wall())
                     if resp.status == 429 or retry is not None:
                         raise RateLimited(resp.status, retry if retry is not None else self.poll_seconds)
                 if resp.status != 200:

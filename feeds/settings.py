@@ -1,4 +1,6 @@
-"""Settings the feeds read: which venues, where they live, what to watch.
+"""Settings the feeds read: where each venue lives, what to watch.
+
+Which venues there are is the registry's (``feeds.venues.EXCHANGE_NAMES``).
 
 Plain dataclasses so that ``feeds`` needs nothing from the UI layer; the
 config loader (tui/runtime/config.py) fills them from TOML and validates every key.
@@ -9,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-EXCHANGE_NAMES = ("binance", "binancecoinm", "bybit", "okx", "gate", "htx")
 MARKETCAP_PROVIDERS = ("coingecko", "coinpaprika", "coinlore")
 
 

@@ -1,44 +1,54 @@
-"""Bottom anxiety (BAI) and height euphoria of one price series (DESIGN.md, indicator 5).
+"""Bottom anxiety (BAI) and height euphoria of one price series (docs/indicators.md).
 
 The article's point is that panic is not proportional to the drop: a slide
 from 10 to 0.1 numbs, a break of 0.1 after it held for weeks terrifies.  So
-the score is driven by the *maturity* of the floor that breaks (its age and
-how often it was tested), then by how far below it the price is (pain), by a
-round level inside the break, and by confirmation from volume and long
-liquidations.  Greed mirrors it on the ceiling, plus the extension above the
-30-day mean (a surge to new highs is euphoric even without a mature ceiling).
+the score is driven by the *maturity* of the floor that breaks (how long it
+held, how often it was tested), then by how far below it the price is
+(pain), by a round level inside the break, and by confirmation (volume, long
+liquidations, or the price staying below).  Greed mirrors it on the ceiling,
+plus the extension above the 30-day mean (a surge to new highs is euphoric
+even without a mature ceiling).
 
-The work happens once per closed bar, incrementally (the floor and ceiling
-move with the bars; numpy sums the true ranges and the window's closes); a
-live price only evaluates the formulas against the cached floor, and a calm
-one (far from the floor and the ceiling) skips most of them, so a tick costs
-a few float operations.
+Floors are found the way a trader sees them, on daily structure: the hourly
+bars fold into UTC days, and the floor is the lowest low of the completed
+days of the window (``bai_window_days``, long enough to remember a floor
+while it holds).  Its age runs from the bar that set it; a test is a
+separate visit, a day that comes back within eps of it after a day away.
+A broken floor is not forgotten (the *anchor*): whether a wick or a close
+broke it, it stays the reference until the price reclaims it and holds
+there, and its maturity decays only while the price stops making new lows
+below it.  The same rules, mirrored, hold for the ceiling (``CEILING``).
+
+The work is incremental: a closed bar folds into its day and updates a few
+running figures (O(1)); a completed day rescans the window's days (at most
+``bai_window_days`` of them, once a day) for the floor, the ceiling and their
+tests; a live price takes one log and a few float operations per side.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from typing import NamedTuple
-
-import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS
 from indicators.params import IndicatorParams
 from indicators.snapshot import Mood
 
-LN2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
 MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
-# The calm-tick thresholds (MoodSeries._thresholds): a relative margin far above
-# the rounding of the exact tests, and the ranges where the thresholds' own
-# arithmetic stays in normal floats (outside them a tick takes the formulas).
-_MARGIN = 1e-9
-_EXP_SAFE = 30.0
-_TINY = 1e-200
-_HUGE = 1e200
+ATR_BARS = 14  # eps is the mean log true range of this many bars
+# BA beyond a level of maturity E: E * (W_PAIN S + W_ROUND R + W_CONFIRM K);
+# near it on its safe side (a test): at most W_TEST E.
+W_PAIN = 0.60
+W_ROUND = 0.15
+W_CONFIRM = 0.25
+W_TEST = 0.3
+ROUND_TOL = 1e-9  # a round level exactly at a bound of the range counts
+_CALM_MARGIN = 1e-9  # in log price: far above the rounding of a log or a difference of logs
+FLOOR = 1  # the side of bottom anxiety: beyond the level means below it
+CEILING = -1  # the side of euphoria: beyond means above
 
 
 def normal_cdf(z: float) -> float:
@@ -46,24 +56,51 @@ def normal_cdf(z: float) -> float:
 
 
 def round_level(a: float, b: float) -> float:
-    """R: 1 if [min, max] of a, b holds a 1x10^k level, 0.5 for 2x or 5x10^k, else 0."""
+    """R: 1 if [min, max] of a, b holds a 1x10^k level, 0.5 for 2x or 5x10^k, else 0.
+
+    The definition; a level keeps its R as two price marks (``round_marks``),
+    so a tick compares instead of searching the decades."""
     lo, hi = (a, b) if a <= b else (b, a)
     if lo <= 0:
         return 0.0
     best = 0.0
     k = math.floor(math.log10(lo) - 1e-9)
     top = math.floor(math.log10(hi) + 1e-9)
-    tol = 1e-9
     while k <= top:
         p = 10.0 ** k
         for m, r in ((1.0, 1.0), (2.0, 0.5), (5.0, 0.5)):
             level = m * p
-            if lo * (1 - tol) <= level <= hi * (1 + tol):
+            if lo * (1 - ROUND_TOL) <= level <= hi * (1 + ROUND_TOL):
                 if r == 1.0:
                     return 1.0
                 best = r
         k += 1
     return best
+
+
+def round_marks(level: float, side: int) -> tuple[float, float]:
+    """The prices beyond which ``round_level(price, level)`` is 1 and at least 0.5.
+
+    For a floor, the range [price, level] holds a 1x10^k level exactly when
+    price <= the nearest one at or under the level (by the tolerance), and
+    likewise for 2x and 5x10^k; a ceiling mirrors it with the nearest levels
+    at or over it.  Returned as (mark of 1, mark of 0.5), each to be reached
+    from the level's side: price <= mark for a floor, >= for a ceiling."""
+    if side == FLOOR:
+        top = level * (1 + ROUND_TOL)
+        k = math.floor(math.log10(top)) + 1
+        ones = [10.0 ** j for j in range(k - 2, k + 1)]
+        halves = [m * 10.0 ** j for j in range(k - 2, k + 1) for m in (2.0, 5.0)]
+        r1 = max(x for x in ones if x <= top)
+        r05 = max(x for x in halves if x <= top)
+        return r1 / (1 - ROUND_TOL), r05 / (1 - ROUND_TOL)
+    bottom = level * (1 - ROUND_TOL)
+    k = math.floor(math.log10(bottom))
+    ones = [10.0 ** j for j in range(k - 1, k + 2)]
+    halves = [m * 10.0 ** j for j in range(k - 1, k + 2) for m in (2.0, 5.0)]
+    r1 = min(x for x in ones if x >= bottom)
+    r05 = min(x for x in halves if x >= bottom)
+    return r1 / (1 + ROUND_TOL), r05 / (1 + ROUND_TOL)
 
 
 class Bar(NamedTuple):
@@ -77,28 +114,320 @@ class Bar(NamedTuple):
 
 
 class Level(NamedTuple):
-    """A floor (or ceiling) as found in the bars, with what makes it mature."""
+    """A floor (or ceiling) as found in the days of the window, with what makes it mature."""
 
     price: float
     ts: int  # open of the bar that set it
-    touches: int
+    touches: int  # separate daily visits within eps since the day that set it
 
 
-class Anchor(NamedTuple):
-    """A broken floor that people keep in mind (DESIGN.md, the anchor rule)."""
+class Day(NamedTuple):
+    """A completed UTC day of bars."""
 
-    floor: Level
-    maturity: float  # E when it broke
-    broke_at: int  # ms, close of the bar that closed below it
-    first_bar: int  # index (in bar count) of the break bar: new floors come from here on
+    start: int  # ms
+    low: float
+    low_ts: int  # open of the bar that made the low (the first, of equal lows)
+    high: float
+    high_ts: int
+    close: float
 
 
-def _maturity(level: Level, now: int, p: IndicatorParams) -> float:
-    # min(1.0, x) and max(0, x) written out: this runs on price ticks.
-    age = now - level.ts
-    by_age = (age if age > 0 else 0) / DAY_MS / p.bai_maturity_days
-    by_tests = level.touches / p.bai_maturity_touches
-    return (by_age if by_age < 1.0 else 1.0) * (by_tests if by_tests < 1.0 else 1.0)
+class Anchor:
+    """A broken level that people keep in mind: the episode's reference until the
+    price reclaims it and holds, or its maturity has decayed away."""
+
+    __slots__ = ("level", "log", "maturity", "broke_at", "log_extreme", "extreme_at",
+                 "beyond_since", "back_since", "zone", "zone_ts", "marks")
+
+    def __init__(self, level: Level, log: float, maturity: float, now: int, lp: float,
+                 marks: tuple[float, float], side: int) -> None:
+        self.level = level
+        self.log = log  # ln(level.price)
+        self.maturity = maturity  # E when it broke
+        self.broke_at = now
+        # The farthest log price beyond it since: its maturity decays from the time it was reached.
+        self.log_extreme = lp
+        self.extreme_at = now
+        # Open of the first bar of the current run of closes beyond it (None: the last close was back)...
+        self.beyond_since: int | None = None
+        # ...and of the first bar of the run of bars that traded wholly back on its safe
+        # side (None: the last bar or tick went beyond it).
+        self.back_since: int | None = None
+        # The farthest bar extreme beyond it (its low, for a floor) and that bar's open:
+        # the zone a reclaim leaves, set by the bars that close (see _Side.on_close).
+        self.zone = side * math.inf
+        self.zone_ts = 0
+        self.marks = marks  # round_marks of the level
+
+    def __eq__(self, other: object) -> bool:
+        """Equal in every field: two engines fed the same events hold equal anchors."""
+        if not isinstance(other, Anchor):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not a dict key
+
+
+class Explained(NamedTuple):
+    """One side's BA at a price with its why: which level, how mature, how far through."""
+
+    ba: float
+    ref: Level | None  # the level that gives ba (None: no level yet)
+    broke_at: int | None  # when ref broke, if it is an anchor
+    state: str  # "breached" (beyond ref), "testing" (within eps on its safe side), "calm"
+    maturity: float
+    beyond_pct: float  # how far beyond ref, in percent of it
+    round_level: float
+    confirmation: float
+
+
+def maturity(age_ms: float, touches: int, p: IndicatorParams) -> float:
+    """E of a level ``age_ms`` old with ``touches`` tests: min(1, a) * min(1, (touches + a) / N),
+    a = age / ``bai_maturity_days``.  Belief grows with the time a level holds and
+    with its tests; a level that held a few maturity spans untested is as
+    believed as one tested N times (each span it holds counts as a test)."""
+    a = (age_ms if age_ms > 0 else 0) / (p.bai_maturity_days * DAY_MS)
+    t = (touches + a) / p.bai_maturity_touches
+    return (a if a < 1.0 else 1.0) * (t if t < 1.0 else 1.0)
+
+
+def beyond_ba(x: float, e: float, r: float, k: float, p: IndicatorParams) -> float:
+    """BA at log-distance ``x`` > 0 beyond a level of maturity ``e``, round level ``r``,
+    confirmation ``k``; its pain S = min(1, (x / ``bai_full_breach``) ** ``bai_pain_exponent``)."""
+    s = (x / p.bai_full_breach) ** p.bai_pain_exponent
+    return e * (W_PAIN * (s if s < 1.0 else 1.0) + W_ROUND * r + W_CONFIRM * k)
+
+
+def near_ba(x: float, e: float, eps: float) -> float:
+    """BA of a test: the price within eps of a level on its safe side (-eps < x <= 0)."""
+    return W_TEST * e * (1 + x / eps)
+
+
+def _r(price: float, side: int, marks: tuple[float, float]) -> float:
+    """R of [price, level] from the level's marks (``round_marks``)."""
+    if side * (marks[0] - price) >= 0:
+        return 1.0
+    return 0.5 if side * (marks[1] - price) >= 0 else 0.0
+
+
+class _Side:
+    """One side of the mood: the floor and its anchor (``FLOOR``: BAI), or the
+    ceiling and its anchor (``CEILING``: euphoria).  Distances are taken in
+    logs and signed by the side, so both read the same: x > 0 is beyond the
+    level (below a floor, above a ceiling), -eps < x <= 0 is a test."""
+
+    __slots__ = ("side", "p", "e_min", "half_life_ms", "reclaim_ms", "sustain_ms", "level", "log", "marks", "e",
+                 "anchor", "spent", "broken", "inherit", "calm")
+
+    def __init__(self, side: int, p: IndicatorParams) -> None:
+        self.side = side
+        self.p = p
+        self.e_min = p.bai_anchor_min_maturity
+        self.half_life_ms = p.bai_half_life_days * DAY_MS
+        self.reclaim_ms = p.bai_reclaim_days * DAY_MS
+        self.sustain_ms = p.bai_sustain_days * DAY_MS
+        self.level: Level | None = None
+        self.log = 0.0  # ln(level.price)
+        self.marks = (0.0, 0.0)  # round_marks of the level
+        self.e = 0.0  # the level's maturity as of the last bar's close (see mature)
+        self.anchor: Anchor | None = None
+        self.spent = (math.nan, 0)  # (ln price, ts) of the last level that broke: it is not broken twice...
+        self.broken = False  # ...and whether the level is that one (it speaks through its anchor)
+        # Reclaimed breaks (see on_close): the open of the bar that made a zone's
+        # extreme -> (the broken level's ts, its tests + 1), for the level found there.
+        self.inherit: dict[int, tuple[int, int]] = {}
+        # Without an anchor, a log price on the far side of this (above it for a
+        # floor) is calm for sure: farther than eps from the level (see set_calm).
+        self.calm = math.inf if side == FLOOR else -math.inf
+
+    def set_calm(self, eps: float) -> None:
+        """The calm bound for this eps: the exact test is side * (log - lp) <= -eps,
+        and the bound stands a margin (far above the rounding of either) beyond it."""
+        if self.level is not None:
+            self.calm = self.log + self.side * (eps + _CALM_MARGIN)
+
+    def on_days(self, days: list[Day], eps: float, now: int) -> None:
+        """The level of the window's completed days, with its tests.
+
+        A level that a reclaimed break left behind (the wick's low, once its day
+        is in the window) inherits the broken level's age and tests, plus one:
+        the floor held, its zone now reaches down to the wick."""
+        side = self.side
+        if side == FLOOR:
+            values = [d.low for d in days]
+            i = values.index(min(values))
+            price, ts = values[i], days[i].low_ts
+            edge = price * math.exp(eps)
+        else:
+            values = [d.high for d in days]
+            i = values.index(max(values))
+            price, ts = values[i], days[i].high_ts
+            edge = price * math.exp(-eps)
+        touches = 0
+        visiting = True  # the day that set it, and the days right after that stay near, are one visit
+        for v in values[i + 1:]:
+            near = side * (edge - v) >= 0
+            if near and not visiting:
+                touches += 1
+            visiting = near
+        if self.level is None or price != self.level.price:
+            self.log = math.log(price)
+            self.marks = round_marks(price, side)
+        self._set_level(self._inherited(Level(price, ts, touches)), now)
+        self.set_calm(eps)
+        start = days[0].start
+        for t in [t for t in self.inherit if t < start]:  # zones that left the window
+            del self.inherit[t]
+
+    def _set_level(self, level: Level, now: int) -> None:
+        self.level = level
+        self.broken = (self.log, level.ts) == self.spent
+        self.mature(now)
+
+    def mature(self, now: int) -> None:
+        """The level's maturity as of a bar's close: it moves with the bars (age counts
+        in days: an hour moves it by 1/168 at most), so a tick reads it, not recomputes it."""
+        level = self.level
+        if level is not None:
+            self.e = maturity(now - level.ts, level.touches, self.p)
+
+    def _inherited(self, level: Level) -> Level:
+        """``level``, with the age and tests of the break it is the zone extreme of, if any."""
+        got = self.inherit.get(level.ts)
+        return level if got is None else Level(level.price, got[0], got[1] + level.touches)
+
+    def anchor_maturity(self, a: Anchor, now: int) -> float:
+        """A broken level's maturity: decayed from the time the price last went farther beyond it."""
+        return a.maturity * 2.0 ** ((a.extreme_at - now) / self.half_life_ms)
+
+    def acceptance(self, a: Anchor, now: int) -> float:
+        """Confirmation by price: the share of ``bai_sustain_days`` the closes have stayed beyond the anchor."""
+        since = a.beyond_since
+        if since is None:
+            return 0.0
+        f = (now - since) / self.sustain_ms
+        return f if f < 1.0 else 1.0
+
+    def see(self, price: float, lp: float, now: int, k: float, eps: float, extreme: bool = False) -> float:
+        """The side's BA at a price seen at ``now``: a tick, a bar's close, or
+        (``extreme``) its extreme towards the level, the low for a floor.
+
+        Seeing a price moves the anchor: beyond a level mature enough, it breaks
+        it (the level becomes the anchor unless the current one is still
+        believed more), and farther beyond the anchor, it renews the anchor's
+        maturity.  A bar's extreme counts only where it went beyond: a wick
+        that came near a level and turned is a test (in the level's touches),
+        not unease; only the price now reads as testing."""
+        p = self.p
+        side = self.side
+        e_min = self.e_min
+        a = self.anchor
+        ea = 0.0 if a is None else self.anchor_maturity(a, now)
+        ba = 0.0
+        level = self.level
+        log = self.log
+        if level is not None and not self.broken:
+            x = side * (log - lp)
+            if x > -eps:
+                e = self.e
+                if x <= 0:
+                    if not extreme:
+                        ba = near_ba(x, e, eps)
+                elif e > ea and e >= e_min:
+                    a = self.anchor = Anchor(level, log, e, now, lp, self.marks, side)
+                    ea = e
+                    self.spent, self.broken = (log, level.ts), True
+                elif e > ea or ea < e_min or side * (a.log - log) <= 0:
+                    # Unless an anchor believed as much lies beyond the level (then it
+                    # scores at least as high: farther, with a wider round range and a
+                    # confirmation at least k), the level scores on its own.
+                    ba = beyond_ba(x, e, _r(price, side, self.marks), k, p)
+        if a is None:
+            return ba
+        x = side * (a.log - lp)
+        if x > 0:
+            a.back_since = None
+            if side * (a.log_extreme - lp) > 0:  # farther beyond: the anchor's maturity is renewed
+                a.log_extreme, a.extreme_at = lp, now
+                ea = a.maturity
+        if ea >= e_min:
+            if x > 0:
+                kk = self.acceptance(a, now)
+                s = beyond_ba(x, ea, _r(price, side, a.marks), k if k > kk else kk, p)
+                if s > ba:
+                    ba = s
+            elif x > -eps and not extreme:
+                s = near_ba(x, ea, eps)
+                if s > ba:
+                    ba = s
+        return ba
+
+    def on_close(self, close: float, inner: float, open_ts: int, close_time: int) -> None:
+        """A bar closed (``inner``: its extreme towards the level, the low for a floor).
+
+        The anchor is reclaimed once the price has traded wholly back on its safe
+        side for ``bai_reclaim_days`` (a close back above that the next bars
+        undercut is not holding), and forgotten once its maturity has decayed
+        under ``bai_anchor_min_maturity``.  A reclaimed break was a deeper test:
+        its zone's extreme (the bar beyond it that went farthest) inherits its
+        age and tests, plus one, once the days find it (``inherit``)."""
+        a = self.anchor
+        if a is None:
+            return
+        side = self.side
+        level = a.level.price
+        if self.anchor_maturity(a, close_time) < self.p.bai_anchor_min_maturity:
+            self.anchor = None
+            return
+        if side * (level - close) > 0:
+            if a.beyond_since is None:
+                a.beyond_since = open_ts
+        else:
+            a.beyond_since = None
+        if side * (level - inner) > 0:
+            a.back_since = None
+            if side * (a.zone - inner) > 0:
+                a.zone, a.zone_ts = inner, open_ts
+        elif a.back_since is None:
+            a.back_since = open_ts
+        if a.back_since is not None and close_time - a.back_since >= self.reclaim_ms:
+            self.anchor = None
+            self.inherit[a.zone_ts] = (a.level.ts, a.level.touches + 1)
+            if self.level is not None and self.level.ts == a.zone_ts:  # its day is in the window already
+                self._set_level(self._inherited(self.level), close_time)
+
+    def explain(self, price: float, lp: float, now: int, k: float, eps: float) -> Explained:
+        """``see``'s BA at a price, with its why (no state moves): the level or
+        anchor that gives it, and its terms; the anchor explains a tie."""
+        p = self.p
+        best = Explained(0.0, None, None, "calm", 0.0, 0.0, 0.0, k)
+        level = self.level
+        if level is not None:
+            if self.broken:  # its anchor (if still believed) speaks for it
+                best = Explained(0.0, level, None, "calm", 0.0, 0.0, 0.0, k)
+            else:
+                best = self._explained(price, lp, eps, level, self.log, self.e, self.marks, None, k)
+        a = self.anchor
+        if a is not None:
+            e = self.anchor_maturity(a, now)
+            if e >= p.bai_anchor_min_maturity:
+                kk = self.acceptance(a, now)
+                ex = self._explained(price, lp, eps, a.level, a.log, e, a.marks, a.broke_at, k if k > kk else kk)
+                if ex.ba >= best.ba:
+                    best = ex
+        return best
+
+    def _explained(self, price: float, lp: float, eps: float, ref: Level, log: float, e: float,
+                   marks: tuple[float, float], broke_at: int | None, k: float) -> Explained:
+        side = self.side
+        x = side * (log - lp)
+        if x > 0:
+            r = _r(price, side, marks)
+            return Explained(beyond_ba(x, e, r, k, self.p), ref, broke_at, "breached", e,
+                             100.0 * abs(price / ref.price - 1.0), r, k)
+        if x > -eps:
+            return Explained(near_ba(x, e, eps), ref, broke_at, "testing", e, 0.0, 0.0, k)
+        return Explained(0.0, ref, broke_at, "calm", e, 0.0, 0.0, k)
 
 
 class MoodSeries:
@@ -108,159 +437,186 @@ class MoodSeries:
         self.symbol = symbol
         self.p = params
         self.bar_ms = bar_ms
-        self.window = max(2, int(round(params.bai_window_days * DAY_MS / bar_ms)))
-        self.confirm = max(2, int(round(params.bai_confirm_days * DAY_MS / bar_ms)))
+        self.window_ms = params.bai_window_days * DAY_MS
+        self.mean_ms = params.euphoria_mean_days * DAY_MS
+        confirm = max(2, int(round(params.bai_confirm_days * DAY_MS / bar_ms)))
         self.half_life_ms = params.bai_half_life_days * DAY_MS
-        self.buf = _Columns(self.window + 1)
-        self._z_vol = RollingZ(self.confirm)
-        self._z_long = RollingZ(self.confirm)
-        self._z_short = RollingZ(self.confirm)
-        self.nbars = 0  # bars ever added (indexes for the anchor)
+        self._z_vol = RollingZ(confirm)
+        self._z_long = RollingZ(confirm)
+        self._z_short = RollingZ(confirm)
+        self.down = _Side(FLOOR, params)
+        self.up = _Side(CEILING, params)
+        self.days: list[Day] = []  # the completed days of the window, oldest first
+        self._day: list | None = None  # [start, low, low_ts, high, high_ts, close] of the day in progress
+        self._tr: deque[float] = deque(maxlen=ATR_BARS)  # log true ranges of the last bars
+        self._prev_close: float | None = None
         self.last_ts: int | None = None
         self.price: float | None = None
         self.price_ts: int | None = None
-        # Cached per bar close.
-        self.floor: Level | None = None
-        self.ceiling: Level | None = None
-        self.anchor: Anchor | None = None
         self.eps = params.bai_eps_min
         self.k_down = 0.5
         self.k_up = 0.5
-        self.mean_close: float | None = None
-        self._floor = _Extreme(self.buf, lowest=True)
-        self._ceiling = _Extreme(self.buf, lowest=False)
-        self._calm_above = math.inf  # see _thresholds
-        self._warm_above = 0.0
-        # Scores: the decayed running maxima and when they were set.
+        self.mean_close: float | None = None  # of the completed days within euphoria_mean_days
+        self._log_mean = 0.0
+        self._ext_full = math.log1p(params.euphoria_full_extension)
+        # Scores: the decayed running maxima as of bai_ts, and when a live BA last set them.
         self.bai = 0.0
-        self.bai_ts = 0
         self.euphoria = 0.0
-        self.euphoria_ts = 0
+        self.bai_ts = 0
+        self.bai_from = 0
+        self.euphoria_from = 0
         self.peak_bai = 0.0
         self.peak_bai_ts: int | None = None
         self.peak_euphoria = 0.0
         self.peak_euphoria_ts: int | None = None
         self._at: int | None = None  # the clock of the last update: mood() explains the scores as of then
-        self._ext_full = math.log1p(params.euphoria_full_extension)
+        self.live = (0.0, 0.0)  # (BA, euphoria) of the price at the last update
         self._version = 0  # bumped on every change of price, bar or score
         self._mood_key: tuple[int, int] | None = None
         self._mood: Mood | None = None
+
+    @property
+    def floor(self) -> Level | None:
+        return self.down.level
+
+    @property
+    def ceiling(self) -> Level | None:
+        return self.up.level
 
     # -- input ------------------------------------------------------------
 
     def add_bar(self, bar: Bar) -> None:
         """A closed bar.  Bars must come in order; a repeated or older bar is ignored,
         and so is one whose high, low or close is not a positive finite number
-        (it would end in a division by zero, or a NaN floor for 30 days)."""
+        (it would end in a division by zero, or a NaN floor for months)."""
         if self.last_ts is not None and bar.ts <= self.last_ts:
             return
         high, low, close = float(bar.high), float(bar.low), float(bar.close)
         if not (0.0 < low < math.inf and 0.0 < high < math.inf and 0.0 < close < math.inf):
             return
-        close_time = bar.ts + self.bar_ms
-        a = self.anchor
-        if a is None:
-            f = self.floor
-            if f is not None and close < f.price:
-                e = _maturity(f, close_time, self.p)
-                if e >= self.p.bai_anchor_min_maturity:
-                    self.anchor = Anchor(f, e, close_time, self.nbars)
-        elif close > a.floor.price:
-            self.anchor = None  # a close back above the old floor ends the episode
-        self.buf.append(bar.ts, high, low, close)
-        # Confirmation: z of this bar's log volume and log liquidations over the last 30 days.
+        ts = bar.ts
+        now = ts + self.bar_ms
+        start = ts - ts % DAY_MS
+        day = self._day
+        if day is not None and start > day[0]:
+            self._close_day()  # a gap: the day in progress ended without its last bar
+            day = None
+        # eps = the mean log true range of the last bars, bounded.
+        pc = self._prev_close
+        hi, lo = (high, low) if pc is None else (max(high, pc), min(low, pc))
+        self._tr.append(math.log(hi / lo))
+        atr = sum(self._tr) / len(self._tr)
+        p = self.p
+        self.eps = eps = p.bai_eps_min if atr < p.bai_eps_min else (p.bai_eps_max if atr > p.bai_eps_max else atr)
+        self.down.set_calm(eps)
+        self.up.set_calm(eps)
+        # Confirmation: z of this bar's log volume and log liquidations over bai_confirm_days.
         k_vol = self._z_vol.push(math.log(bar.volume) if bar.volume is not None and bar.volume > 0 else None)
         k_long = self._z_long.push(math.log1p(bar.long_liq) if bar.long_liq is not None else None)
         k_short = self._z_short.push(math.log1p(bar.short_liq) if bar.short_liq is not None else None)
         self.k_down = (k_vol + k_long) / 2
         self.k_up = (k_vol + k_short) / 2
-        self.nbars += 1
-        self.last_ts = bar.ts
-        self._refresh(high, low, close, bar.ts)
-        if self.price_ts is None or close_time >= self.price_ts:
-            self.price, self.price_ts = close, close_time
-        self._update(close_time)
+        # The bar's extremes are prices it traded at: the floor sees its low, the ceiling its high.
+        ba = eu = 0.0
+        if self.days:
+            ba = self.down.see(low, math.log(low), now, self.k_down, self.eps, extreme=True)
+            eu = self.up.see(high, math.log(high), now, self.k_up, self.eps, extreme=True)
+        self.down.on_close(close, low, ts, now)
+        self.up.on_close(close, high, ts, now)
+        if day is None:
+            self._day = [start, low, ts, high, ts, close]
+        else:
+            if low < day[1]:
+                day[1], day[2] = low, ts
+            if high > day[3]:
+                day[3], day[4] = high, ts
+            day[5] = close
+        self._prev_close = close
+        self.last_ts = ts
+        if now % DAY_MS == 0:
+            self._close_day()
+        self.down.mature(now)
+        self.up.mature(now)
+        if self.price_ts is None or now >= self.price_ts:
+            self.price, self.price_ts = close, now
+        if self.days:
+            self._update(now, ba, eu)
+        else:
+            self._version += 1
 
     def on_price(self, ts: int, last: float) -> None:
         if last <= 0 or (self.price_ts is not None and ts < self.price_ts):
             return
         self.price, self.price_ts = last, ts
-        if self.floor is not None:
-            self._update(ts)
+        if self.days:
+            self._update(ts, 0.0, 0.0)
         else:
             self._version += 1
 
-    # -- per-bar work ----------------------------------------------------
+    # -- per-day work -----------------------------------------------------
 
-    def _refresh(self, high: float, low: float, close: float, ts: int) -> None:
-        """The per-bar state (eps, floor, ceiling, mean close) with the new bar in the window.
-
-        The floor and ceiling move incrementally (``_Extreme``); what numpy
-        still does is one sum of 14 true ranges and one of the window's closes,
-        the same reductions over the same values as a full recomputation."""
-        buf = self.buf
-        n = buf.n
-        nbars = self.nbars
-        base = nbars - n  # the bar number at buffer position 0
-        start = nbars - self.window if nbars > self.window else 0  # the window's first bar
-        p = self.p
-        # eps = max(eps_min, ATR14 %): the mean true range of the newest bars
-        # whose previous close is in the window.
-        k = min(14, nbars - start - 1)
-        eps = p.bai_eps_min
-        if k >= 1:
-            atr = float(_sum(buf.tr[n - k:n])) / k / close
-            if atr > eps:
-                eps = atr
-        self.eps = eps
-        # An anchor is forgotten once its maturity has decayed away.
-        a = self.anchor
-        if a is not None and self._anchor_maturity(a, ts + self.bar_ms) < p.bai_anchor_min_maturity:
-            self.anchor = a = None
-        # Floor (only among bars from the break on, while anchored) and its tests.
-        f_start = a.first_bar if a is not None and a.first_bar > start else start
-        self.floor = floor = self._floor.advance(f_start, base, n, eps, low, close, ts)
-        # Ceiling over the whole window, tested from below.
-        self.ceiling = ceiling = self._ceiling.advance(start, base, n, eps, high, close, ts)
-        f, c = floor.price, ceiling.price
-        self.mean_close = _mean(buf.close[start - base:n])
-        self._thresholds(f, c, eps)
-
-    def _thresholds(self, f: float, c: float, eps: float) -> None:
-        """Where a price is surely calm on the floor (at or above ``_calm_above``)
-        and surely far from the ceiling (at or below ``_warm_above``), so that a
-        tick skips a log: the exact tests are ln(price / f) < eps and
-        ln(c / price) < eps, whose division, log and exp err by an ulp or two,
-        and the thresholds stand a relative 1e-9 (millions of ulps) beyond
-        f * e^eps and c * e^-eps.  Outside the ranges where that arithmetic
-        stays in normal floats, no price is sure and the tests are taken."""
-        if eps < _EXP_SAFE and _TINY < f < _HUGE and _TINY < c < _HUGE:
-            self._calm_above = f * math.exp(eps) * (1.0 + _MARGIN)
-            self._warm_above = c * math.exp(-eps) * (1.0 - _MARGIN)
-        else:
-            self._calm_above = math.inf
-            self._warm_above = 0.0
-
-    def _anchor_maturity(self, a: Anchor, now: int) -> float:
-        return a.maturity * 2.0 ** (-max(0, now - a.broke_at) / self.half_life_ms)
+    def _close_day(self) -> None:
+        """The day in progress is complete: the window's floor, ceiling and mean close move."""
+        d = self._day
+        assert d is not None  # called only with a day in progress
+        self._day = None
+        days = self.days
+        days.append(Day(*d))
+        cut = d[0] - self.window_ms
+        while days[0].start <= cut:
+            del days[0]
+        assert self.last_ts is not None  # a day in progress has had a bar
+        now = self.last_ts + self.bar_ms  # the close of the day's last bar
+        self.down.on_days(days, self.eps, now)
+        self.up.on_days(days, self.eps, now)
+        cut = d[0] - self.mean_ms
+        closes = [x.close for x in days if x.start > cut]
+        self.mean_close = sum(closes) / len(closes)
+        self._log_mean = math.log(self.mean_close)
 
     # -- scores -----------------------------------------------------------
 
-    def _update(self, now: int) -> None:
-        """New scores at ``now``: a price tick or a closed bar.
+    def _update(self, now: int, ba: float, eu: float) -> None:
+        """New scores at ``now`` (a price tick or a closed bar), at least ``ba`` and ``eu``
+        (what the bar's extremes scored).
 
         The hot path of a replay (every price tick lands here), so it computes
-        the two scores alone; ``mood()`` builds their explanation, the same
-        formulas, on demand (``_evaluate``), from the state as of ``_at``."""
+        the two scores alone, and skips a side whose level is surely calm (no
+        anchor, the price beyond its calm bound); ``mood()`` builds their
+        explanation, the same formulas, on demand (``explain``), from the state
+        as of ``_at``."""
         self._version += 1
         self._at = now
-        ba, eu = self._scores(now)
+        price = self.price
+        lp = math.log(price)
+        down, up = self.down, self.up
+        b = e = 0.0
+        if down.anchor is not None or lp < down.calm:
+            b = down.see(price, lp, now, self.k_down, self.eps)
+        if up.anchor is not None or lp > up.calm:
+            e = up.see(price, lp, now, self.k_up, self.eps)
+        x = lp - self._log_mean  # ln(price / mean) > 0 exactly when price > mean
+        if x > 0:
+            # Greed from the extension above the mean close, full at euphoria_full_extension,
+            # faded by the distance from the ceiling: it leaves as the price falls from its high.
+            x /= self._ext_full
+            r = price / up.level.price
+            x = (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
+            if x > e:
+                e = x
+        self.live = (b, e)  # what the price scores now (the scores are at least that)
+        if b > ba:
+            ba = b
+        if e > eu:
+            eu = e
         bai, euphoria = self._decayed(now)
-        # max(ba, bai) and max(eu, euphoria), written out.
-        self.bai = bai = bai if bai > ba else ba
-        self.bai_ts = now
-        self.euphoria = euphoria = euphoria if euphoria > eu else eu
-        self.euphoria_ts = now
+        if ba >= bai:
+            bai = ba
+            self.bai_from = now
+        if eu >= euphoria:
+            euphoria = eu
+            self.euphoria_from = now
+        self.bai, self.euphoria, self.bai_ts = bai, euphoria, now
         if bai > self.peak_bai:
             self.peak_bai, self.peak_bai_ts = bai, now
         if euphoria > self.peak_euphoria:
@@ -270,92 +626,20 @@ class MoodSeries:
         """(BAI, euphoria) decayed from the last update to ``now``: one factor
         for both, as they are updated together."""
         bai, euphoria = self.bai, self.euphoria
-        since = self.bai_ts
-        if now > since and (bai > 0 or euphoria > 0):
-            f = 2.0 ** (-(now - since) / self.half_life_ms)
-            if bai > 0:
-                bai = bai * f
-            if euphoria > 0:
-                euphoria = euphoria * f
+        if now > self.bai_ts and (bai > 0 or euphoria > 0):
+            f = 2.0 ** (-(now - self.bai_ts) / self.half_life_ms)
+            bai *= f
+            euphoria *= f
         return bai, euphoria
 
-    def _scores(self, now: int) -> tuple[float, float]:
-        """(BA, euphoria) at ``now``: the hot path of a tick, so the formulas
-        are only taken where they can be non-zero: on the floor's below
-        ``_calm_above``, on the ceiling's above ``_warm_above`` (see
-        ``_thresholds``), the extension's above the mean (ln(price / mean)
-        > 0 exactly then: the rounded quotient of positives exceeds 1 exactly
-        when price exceeds the mean, and ln is 0 at 1 and increasing)."""
+    def _evaluate(self, now: int) -> tuple[Explained, Explained]:
+        """The two sides at ``now`` with their why (no state moves); the price's
+        euphoria, the extension included, is ``live`` as of the last update."""
         price = self.price
-        floor = self.floor
-        c = self.ceiling
-        assert price is not None and floor is not None and c is not None
-        p = self.p
-        eps = self.eps
-        ba = 0.0
-        if price < self._calm_above:
-            f = floor.price
-            if price < f:
-                ba = _ba(price, f, _maturity(floor, now, p), eps, self.k_down, p)
-            else:
-                up = math.log(price / f)
-                if up < eps:  # testing: _ba's formula, its log taken once
-                    ba = 0.3 * _maturity(floor, now, p) * (1 - up / eps)
-        a = self.anchor
-        if a is not None:
-            e = self._anchor_maturity(a, now)
-            if e >= p.bai_anchor_min_maturity:
-                anchored = _ba(price, a.floor.price, e, eps, self.k_down, p)
-                if anchored > ba:
-                    ba = anchored
-        # Height euphoria: the mirror on the ceiling...
-        cp = c.price
-        eu = 0.0
-        if price > cp:
-            x = math.log(price / cp)
-            g = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
-            eu = _maturity(c, now, p) * (0.60 * g + 0.15 * round_level(price, cp) + 0.25 * self.k_up)
-        elif price > self._warm_above:
-            down = math.log(cp / price)
-            if down < eps:
-                eu = 0.3 * _maturity(c, now, p) * (1 - down / eps)
-        # ...or the extension above the mean, faded by the distance from the
-        # high: greed lives at the top, and leaves as the price falls away.
-        # max(eu, min(1.0, ext / full) * min(1.0, price / ceiling)), written out.
-        mean = self.mean_close
-        if mean and price > mean:
-            x = math.log(price / mean) / self._ext_full
-            r = price / cp
-            x_term = (x if x < 1.0 else 1.0) * (r if r < 1.0 else 1.0)
-            if x_term > eu:
-                eu = x_term
-        return ba, eu
-
-    def _evaluate(self, now: int) -> _Eval:
-        """The scores at ``now`` (the tick's ``_scores``) with their why: which
-        floor, how mature, how far through."""
-        p = self.p
-        price = self.price
-        eps = self.eps
-        floor = self.floor
-        assert price is not None and floor is not None
-        ba, eu = self._scores(now)
-        # Bottom anxiety's why: the anchored (broken) floor and the current floor; the worse wins.
-        e = _maturity(floor, now, p)
-        if price >= self._calm_above:  # calm for sure (see _thresholds)
-            best = _new(_Breach, (0.0, "calm", e, 0.0, 0.0))
-        else:
-            best = _breach(price, floor.price, e, eps, self.k_down, p)
-        ref = floor
-        a = self.anchor
-        if a is not None:
-            e = self._anchor_maturity(a, now)
-            if e >= p.bai_anchor_min_maturity:
-                anchored = _breach(price, a.floor.price, e, eps, self.k_down, p)
-                if anchored.ba >= best.ba:
-                    best, ref = anchored, a.floor
-        ext = math.log(price / self.mean_close) if self.mean_close else 0.0
-        return _new(_Eval, (ba, eu, best, ref, ext))
+        assert price is not None
+        lp = math.log(price)
+        return (self.down.explain(price, lp, now, self.k_down, self.eps),
+                self.up.explain(price, lp, now, self.k_up, self.eps))
 
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
@@ -374,82 +658,34 @@ class MoodSeries:
     def _mood_at(self, t: int) -> Mood:
         if self._at is None:
             return Mood(symbol=self.symbol, price=self.price)
-        ev = self._evaluate(self._at)
+        down, up = self._evaluate(self._at)
+        eu_live = self.live[1]
         bai, eu = self._decayed(t)
-        bai = max(ev.ba, bai)
-        eu = max(ev.eu, eu)
-        b = ev.breach
-        ref = ev.ref
+        ref, cref = down.ref, up.ref
         return Mood(
             symbol=self.symbol,
             price=self.price,
-            bai=100.0 * bai,
-            euphoria=100.0 * eu,
-            floor=ref.price,
-            floor_age_days=max(0, t - ref.ts) / DAY_MS,
-            touches=ref.touches,
-            breach_pct=b.breach_pct,
-            round_level=b.round_level,
-            confirmation=self.k_down,
-            maturity=b.maturity,
-            state=b.state,
-            ceiling=self.ceiling.price if self.ceiling else None,
-            extension_pct=100.0 * (math.exp(ev.extension) - 1.0),
+            bai=100.0 * max(down.ba, bai),
+            euphoria=100.0 * max(eu_live, eu),
+            floor=ref.price if ref else None,
+            floor_age_days=max(0, t - ref.ts) / DAY_MS if ref else None,
+            touches=ref.touches if ref else 0,
+            breach_pct=down.beyond_pct,
+            round_level=down.round_level,
+            confirmation=down.confirmation,
+            maturity=down.maturity,
+            state=down.state,
+            ceiling=cref.price if cref else None,
+            extension_pct=100.0 * (self.price / self.mean_close - 1.0) if self.mean_close else 0.0,
+            broke_at=down.broke_at,
+            bai_live=100.0 * down.ba,
+            bai_from=self.bai_from if down.ba < bai and self.bai_from < self._at else None,
+            ceiling_age_days=max(0, t - cref.ts) / DAY_MS if cref else None,
+            ceiling_broke_at=up.broke_at,
+            breakout_pct=up.beyond_pct,
+            euphoria_live=100.0 * eu_live,
+            euphoria_from=self.euphoria_from if eu_live < eu and self.euphoria_from < self._at else None,
         )
-
-
-def _mean(a: np.ndarray) -> float:
-    """``float(a.mean())`` of a 1-D array, the same sum and division without
-    the Python layer numpy's mean goes through (a bar close does several)."""
-    return float(_sum(a)) / len(a)
-
-
-_sum = np.add.reduce
-_new = tuple.__new__  # a NamedTuple built without its Python-level __new__ (two Levels a bar, a few a mood)
-
-
-class _Breach(NamedTuple):
-    ba: float
-    state: str
-    maturity: float
-    breach_pct: float
-    round_level: float
-
-
-class _Eval(NamedTuple):
-    ba: float
-    eu: float
-    breach: _Breach
-    ref: Level
-    extension: float  # ln(price / 30-day mean close)
-
-
-def _ba(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> float:
-    """DESIGN.md's BA for one floor of maturity ``e``."""
-    if price < floor:
-        return _breached_ba(price, floor, e, k, round_level(price, floor), p)
-    up = math.log(price / floor)
-    if up < eps:
-        return 0.3 * e * (1 - up / eps)
-    return 0.0
-
-
-def _breached_ba(price: float, floor: float, e: float, k: float, r: float, p: IndicatorParams) -> float:
-    """BA below the floor, its round level ``r`` given."""
-    x = math.log(floor / price)
-    s = min(1.0, (x / p.bai_full_breach) ** p.bai_pain_exponent)
-    return e * (0.60 * s + 0.15 * r + 0.25 * k)
-
-
-def _breach(price: float, floor: float, e: float, eps: float, k: float, p: IndicatorParams) -> _Breach:
-    """BA for one floor with its why: breached, testing (within eps above) or calm."""
-    if price < floor:
-        r = round_level(price, floor)
-        return _new(_Breach, (_breached_ba(price, floor, e, k, r, p), "breached", e, 100.0 * (1 - price / floor), r))
-    up = math.log(price / floor)
-    if up < eps:
-        return _new(_Breach, (0.3 * e * (1 - up / eps), "testing", e, 0.0, 0.0))
-    return _new(_Breach, (0.0, "calm", e, 0.0, 0.0))
 
 
 class RollingZ:
@@ -489,133 +725,3 @@ class RollingZ:
         if var <= 1e-12 * (m2 if m2 > 1.0 else 1.0):  # max(1.0, mean * mean), written out
             return 0.5
         return normal_cdf((x - mean) / math.sqrt(var))
-
-
-class _Columns:
-    """The last ``keep`` bars as numpy columns: appends are O(1) amortised and
-    a window is a zero-copy slice (the buffer is twice ``keep`` and slides
-    down when full).  Each bar's true range is computed as it comes, from
-    Python floats: the same subtractions, abs and max as numpy's elementwise
-    ones, so eps is one sum over stored values."""
-
-    def __init__(self, keep: int) -> None:
-        self.keep = keep
-        size = 2 * keep
-        self.ts = np.zeros(size, dtype=np.int64)
-        self.high = np.zeros(size)
-        self.low = np.zeros(size)
-        self.close = np.zeros(size)
-        self.tr = np.zeros(size)  # true range; the first bar ever has no previous close: its high - low
-        self.n = 0
-        self._prev_close: float | None = None
-
-    def append(self, ts: int, h: float, lo: float, c: float) -> None:
-        if self.n == len(self.ts):
-            keep = self.keep
-            for col in (self.ts, self.high, self.low, self.close, self.tr):
-                col[:keep] = col[self.n - keep:self.n]
-            self.n = keep
-        n = self.n
-        pc = self._prev_close
-        tr = h - lo
-        if pc is not None:
-            up, down = abs(h - pc), abs(lo - pc)
-            tr = max(tr, up, down)
-        self.ts[n] = ts
-        self.high[n] = h
-        self.low[n] = lo
-        self.close[n] = c
-        self.tr[n] = tr
-        self._prev_close = c
-        self.n = n + 1
-
-
-class _Extreme:
-    """The lowest low (``lowest``) or the highest high of a run of bars that
-    grows at its newest end, kept bar by bar, with the later bars that test it.
-
-    numpy rescans the run only when it loses the extreme's bar (the window
-    slid past it), starts earlier than before (an anchor ended) or eps
-    outgrew the kept tests; otherwise the newest bar either sets a new extreme
-    (strictly beyond it: the first of equal bars stays, as with argmin and
-    argmax) or may test it.  The candidate tests are kept sorted: the later
-    bars' lows (highs) within ``reach`` (twice eps as of the list's making)
-    of the extreme that closed on its inner side, so the count within eps is
-    one bisection.  A rescan counts its tests with numpy and leaves the list
-    to be made if the extreme survives a bar: in a trend, or on a flat
-    market's equal lows, the extreme leaves the window bar after bar."""
-
-    __slots__ = ("lowest", "values", "closes", "ts", "first", "idx", "price", "when", "reach", "limit", "tests")
-
-    def __init__(self, cols: _Columns, lowest: bool) -> None:
-        self.lowest = lowest
-        self.values = cols.low if lowest else cols.high
-        self.closes = cols.close
-        self.ts = cols.ts
-        self.first = 0  # the run's first bar number
-        self.idx = -1  # the extreme's bar number; -1 before the first bar
-        self.price = 0.0
-        self.when = 0  # the extreme bar's open, ms
-        self.reach = math.inf  # what the tests list holds (inf while it is not made)
-        self.limit = 0.0  # price * (1 + reach) for a floor, price * (1 - reach) for a ceiling
-        self.tests: list[float] | None = None
-
-    def advance(self, first: int, base: int, n: int, eps: float, value: float, close: float, ts: int) -> Level:
-        """The run is now bars ``first`` to the newest (``value``, ``close``,
-        ``ts``: its low or high, close and open), at buffer position ``n - 1``;
-        position 0 is bar number ``base``.  Returns the extreme with its tests
-        within eps."""
-        if self.idx < first or first < self.first or eps > self.reach:
-            self.first = first
-            return self._rescan(first - base, n, base, eps)
-        self.first = first
-        price = self.price
-        lowest = self.lowest
-        if value < price if lowest else value > price:
-            self.idx, self.price, self.when = base + n - 1, value, ts
-            self._keep([], 2 * eps)
-            return _new(Level, (value, ts, 0))
-        tests = self.tests
-        if tests is None:
-            tests = self._make(self.idx - base + 1, n - 1, eps)
-        if lowest:
-            if value <= self.limit and close > price:
-                insort(tests, value)
-            touches = bisect_right(tests, price * (1 + eps))
-        else:
-            if value >= self.limit and close < price:
-                insort(tests, value)
-            touches = len(tests) - bisect_left(tests, price * (1 - eps))
-        return _new(Level, (price, self.when, touches))
-
-    def _rescan(self, start: int, n: int, base: int, eps: float) -> Level:
-        """The extreme of buffer positions ``start:n``, its tests counted with numpy."""
-        run = self.values[start:n]
-        i = int(run.argmin() if self.lowest else run.argmax())
-        self.idx = base + start + i
-        self.price = price = float(run[i])
-        self.when = int(self.ts[start + i])
-        self.tests, self.reach = None, math.inf
-        later, closes = run[i + 1:], self.closes[start + i + 1:n]
-        if self.lowest:
-            tested = (later <= price * (1 + eps)) & (closes > price)
-        else:
-            tested = (later >= price * (1 - eps)) & (closes < price)
-        return _new(Level, (price, self.when, int(np.count_nonzero(tested))))
-
-    def _make(self, start: int, end: int, eps: float) -> list[float]:
-        """The tests list from buffer positions ``start:end`` (the bars after the extreme)."""
-        reach = 2 * eps
-        price = self.price
-        later, closes = self.values[start:end], self.closes[start:end]
-        if self.lowest:
-            kept = (later <= price * (1 + reach)) & (closes > price)
-        else:
-            kept = (later >= price * (1 - reach)) & (closes < price)
-        tests = np.sort(later[kept]).tolist()
-        self._keep(tests, reach)
-        return tests
-
-    def _keep(self, tests: list[float], reach: float) -> None:
-        self.tests, self.reach = tests, reach
-        self.limit = self.price * (1 + reach) if self.lowest else self.price * (1 - reach)

@@ -38,19 +38,23 @@ class IndicatorParams:
     # A fixed [low, high] band in USD instead of the rolling range; empty = rolling.
     cap_band: list[float] = field(default_factory=list)
 
-    # Bottom anxiety (DESIGN.md, indicator 5).
-    bai_window_days: float = 30.0  # W: the floor is the lowest low of this many days of bars
-    bai_maturity_days: float = 7.0  # a floor is fully mature at this age...
-    bai_maturity_touches: int = 3  # ...and after this many tests
-    bai_eps_min: float = 0.02  # eps = max(this, ATR14 %)
+    # Bottom anxiety (docs/indicators.md).
+    bai_window_days: float = 90.0  # W: the floor is the lowest low of this many completed days
+    bai_maturity_days: float = 7.0  # a floor is fully mature at this age with its tests...
+    bai_maturity_touches: int = 3  # ...this many (each maturity span it holds counts as one)
+    bai_eps_min: float = 0.02  # eps = the mean log true range of 14 bars, within [min, max]
+    bai_eps_max: float = 0.10
     bai_full_breach: float = 0.15  # ln-breach at which pain S reaches 1
     bai_pain_exponent: float = 0.88
-    bai_half_life_days: float = 3.0  # decay of the score and of a broken floor's maturity
-    bai_anchor_min_maturity: float = 0.1  # a broken floor is forgotten below this maturity
+    bai_half_life_days: float = 3.0  # decay of the score, and of a broken floor's maturity once no new low comes
+    bai_anchor_min_maturity: float = 0.1  # a floor breaks into an anchor from this maturity; forgotten below it
+    bai_reclaim_days: float = 1.0  # the price traded wholly above a broken floor this long: its episode ends
+    bai_sustain_days: float = 1.0  # closes below it this long confirm the break as fully as volume can
     bai_confirm_days: float = 30.0  # z of log volume / log long liquidations over this span
-    # Height euphoria: extension above the 30-day mean close at which the
-    # extension term reaches 1 (2.0 = price three times its mean).
+    # Height euphoria: extension above the mean close of euphoria_mean_days at
+    # which the extension term reaches 1 (2.0 = price three times its mean).
     euphoria_full_extension: float = 2.0
+    euphoria_mean_days: float = 30.0
 
     def validate(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -84,6 +88,8 @@ class IndicatorParams:
             errors["bai_maturity_touches"] = "must be at least 1"
         if not 0 < self.bai_eps_min < 0.5:
             errors["bai_eps_min"] = "must be in (0, 0.5)"
+        if not self.bai_eps_min <= self.bai_eps_max < 1:
+            errors["bai_eps_max"] = "must be in [bai_eps_min, 1)"
         if self.bai_full_breach <= 0:
             errors["bai_full_breach"] = "must be positive"
         if self.bai_pain_exponent <= 0:
@@ -92,8 +98,14 @@ class IndicatorParams:
             errors["bai_half_life_days"] = "must be positive"
         if not 0 < self.bai_anchor_min_maturity < 1:
             errors["bai_anchor_min_maturity"] = "must be in (0, 1)"
+        if self.bai_reclaim_days <= 0:
+            errors["bai_reclaim_days"] = "must be positive"
+        if self.bai_sustain_days <= 0:
+            errors["bai_sustain_days"] = "must be positive"
         if self.bai_confirm_days < 1:
             errors["bai_confirm_days"] = "must be at least 1"
         if self.euphoria_full_extension <= 0:
             errors["euphoria_full_extension"] = "must be positive"
+        if self.euphoria_mean_days < 1:
+            errors["euphoria_mean_days"] = "must be at least 1"
         return errors

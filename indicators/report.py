@@ -112,6 +112,8 @@ def _assemble(n: int, start_ts: int | None, snap: Snapshot, view: ReportView) ->
             "maturity": m.maturity,
             "ceiling": m.ceiling,
             "extension_pct": m.extension_pct,
+            "broke_at": m.broke_at,  # the floor is a broken one (the episode's anchor) since then
+            "ceiling_broke_at": m.ceiling_broke_at,
             "peak_bai": peaks.bai,
             "peak_bai_ts": peaks.bai_ts,
             "peak_euphoria": peaks.euphoria,

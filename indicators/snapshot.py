@@ -143,6 +143,7 @@ class Mood:
     price: float | None = None
     bai: float = 0.0
     euphoria: float = 0.0
+    # The floor that explains BAI: the broken floor (anchor) of the episode, or the live one.
     floor: float | None = None
     floor_age_days: float | None = None
     touches: int = 0
@@ -152,7 +153,15 @@ class Mood:
     maturity: float = 0.0  # E
     state: str = "calm"  # "breached", "testing", "calm"
     ceiling: float | None = None
-    extension_pct: float = 0.0  # above the 30-day mean, in percent
+    extension_pct: float = 0.0  # above the mean close (of euphoria_mean_days), in percent
+    broke_at: int | None = None  # ms when the floor broke, when it is a broken floor
+    bai_live: float = 0.0  # what the price scores now; bai is higher while a peak decays...
+    bai_from: int | None = None  # ...and then this is when that peak was set (ms), else None
+    ceiling_age_days: float | None = None
+    ceiling_broke_at: int | None = None  # ms when the ceiling broke (a breakout), when it is a broken one
+    breakout_pct: float = 0.0  # how far above the ceiling, in percent
+    euphoria_live: float = 0.0
+    euphoria_from: int | None = None
 
     @property
     def bai_band(self) -> str:

@@ -1,103 +1,69 @@
-"""Exchange feeds for the ccxt venues: liquidations and context.
+"""The venues liqwatch reads, and the one way to build their feeds.
 
-Importing this package does not import ccxt (the feeds import it when they
-start running), so the TUI can paint its first frame before the heavy import.
+``VENUE_MODULES`` is the registry: one line per venue, its config name and
+the module that holds everything about it (frame docs, normaliser, feed
+class and its ``SPEC``, see ``spec.py``).  Every list of venues comes from
+here: ``EXCHANGE_NAMES`` (the config's ``[exchanges.<name>]`` tables, the
+default config, the filter screen), ``build_feeds`` (the live feed list).
+Adding a venue is its module plus one line below.
 
-``build_feeds`` is the one entry point the app uses.
+Modules are imported only when a feed is built, and importing one does not
+import ccxt (the feeds import it when they start running), so the TUI can
+build its feed list and paint its first frame before the heavy import.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from feeds.base import Feed
-from feeds.settings import EXCHANGE_NAMES, ExchangeSettings
+from feeds.settings import ExchangeSettings
+from feeds.venues.spec import VenueSpec
 
-__all__ = ["build_feeds", "liquidation_feed", "context_feed", "CONTEXT_VENUES"]
+__all__ = ["EXCHANGE_NAMES", "VENUE_MODULES", "build_feeds", "context_feed", "liquidation_feed", "spec_of"]
 
-
-def _okx_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:
-    # OKX swaps/futures: vol24h is contracts, volCcy24h base units.
-    info = ticker.get("info") or {}
-    last = ticker.get("last")
-    vol_ccy = info.get("volCcy24h")
-    return float(vol_ccy) * float(last) if vol_ccy is not None and last else None
-
-
-def _bybit_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:
-    # Bybit: turnover24h is quote (USDT) on linear; on inverse volume24h is USD.
-    info = ticker.get("info") or {}
-    raw = info.get("volume24h") if market.get("inverse") else info.get("turnover24h")
-    return float(raw) if raw is not None else None
-
-
-def _binance_coinm_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:
-    # COIN-M: "volume" is contracts of contractSize USD each.
-    info = ticker.get("info") or {}
-    raw = info.get("volume")
-    return float(raw) * float(market.get("contractSize") or 1.0) if raw is not None else None
-
-
-#: venue -> keyword arguments of its VenueContextFeed (Gate and HTX have none:
-#: their liquidations are polled; their context is not wired yet).
-CONTEXT_VENUES: dict[str, dict[str, Any]] = {
-    "binance": {"ccxt_id": "binanceusdm", "ohlcv_limit": 1000},
-    "binancecoinm": {"ccxt_id": "binancecoinm", "ticker_usd": _binance_coinm_usd, "ohlcv_limit": 1000},
-    "bybit": {
-        "ccxt_id": "bybit",
-        "ccxt_options": {"fetchMarkets": {"types": ["linear", "inverse"]}},
-        "tickers_params": [{"type": "swap", "subType": "linear"}, {"type": "swap", "subType": "inverse"}],
-        "ticker_usd": _bybit_usd,
-        "ohlcv_limit": 1000,
-    },
-    "okx": {
-        "ccxt_id": "okx",
-        "ccxt_options": {"fetchMarkets": {"types": ["swap", "future"]}},
-        "tickers_params": [{"type": "swap"}],
-        "ticker_usd": _okx_usd,
-        "ohlcv_limit": 300,
-    },
+#: config name -> the venue's module, in the order venues are listed and run.
+VENUE_MODULES: dict[str, str] = {
+    "binance": "feeds.venues.binance",
+    "binancecoinm": "feeds.venues.binancecoinm",
+    "bybit": "feeds.venues.bybit",
+    "okx": "feeds.venues.okx",
+    "gate": "feeds.venues.gate",
+    "htx": "feeds.venues.htx",
 }
 
+EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)
 
-def liquidation_feed(name: str, settings: ExchangeSettings) -> Feed:
-    """The liquidation feed of venue ``name`` (one of ``EXCHANGE_NAMES``)."""
-    if name == "binance":
-        from feeds.venues.binance import BinanceUsdmFeed
 
-        return BinanceUsdmFeed(settings)
-    if name == "binancecoinm":
-        from feeds.venues.binance import BinanceCoinmFeed
+def spec_of(name: str) -> VenueSpec:
+    """The ``SPEC`` of venue ``name`` (its module is imported now)."""
+    try:
+        module = VENUE_MODULES[name]
+    except KeyError:
+        raise ValueError(f"unknown exchange {name!r}; expected one of {', '.join(EXCHANGE_NAMES)}") from None
+    spec: VenueSpec = importlib.import_module(module).SPEC
+    return spec
 
-        return BinanceCoinmFeed(settings)
-    if name == "bybit":
-        from feeds.venues.bybit import BybitFeed
 
-        return BybitFeed(settings)
-    if name == "okx":
-        from feeds.venues.okx import OkxFeed
-
-        return OkxFeed(settings)
-    if name in ("gate", "htx"):
-        from feeds.venues.rest_polled import RestLiquidationFeed
-
-        return RestLiquidationFeed(name, settings)
-    raise ValueError(f"unknown exchange {name!r}; expected one of {', '.join(EXCHANGE_NAMES)}")
+def liquidation_feed(name: str, settings: ExchangeSettings, **overrides: Any) -> Feed:
+    """The liquidation feed of venue ``name`` (named like the venue)."""
+    return spec_of(name).liquidation_feed(settings, **overrides)
 
 
 def context_feed(name: str, settings: ExchangeSettings, watchlist: list[str], **overrides: Any) -> Feed | None:
-    """The context feed (``<name>:context``) of venue ``name``, or None."""
-    spec = CONTEXT_VENUES.get(name)
-    if spec is None:
+    """The context feed (``<name>:context``) of venue ``name``, or None when it has none."""
+    spec = spec_of(name)
+    if spec.context is None:
         return None
     from feeds.venues.context import VenueContextFeed
 
-    return VenueContextFeed(name, settings=settings, watchlist=watchlist, **{**spec, **overrides})
+    return VenueContextFeed(spec, settings, watchlist, **overrides)
 
 
 def build_feeds(exchanges: dict[str, ExchangeSettings], watchlist: list[str]) -> list[Feed]:
     """Every feed of every enabled venue: its liquidation feed (named like the
-    venue) and, where wired, its context feed (named ``<venue>:context``)."""
+    venue) and, where it has one, its context feed (named ``<venue>:context``)."""
     feeds: list[Feed] = []
     for name, settings in exchanges.items():
         if not settings.enabled:

@@ -1,4 +1,7 @@
-"""Binance USD-M and COIN-M futures: the all-market ``!forceOrder@arr`` stream.
+"""Binance USD-M futures: the all-market ``!forceOrder@arr`` stream.
+
+COIN-M (``binancecoinm.py``) is the same stream on dstream; it shares the
+frame, the side rule and the subscription from here.
 
 Frame (one liquidation per frame)::
 
@@ -7,12 +10,11 @@ Frame (one liquidation per frame)::
      "l":"1.437","z":"1.437","T":1698871323059}}
 
 ``S`` is the side of the forced order: SELL closes a long, so SELL = long
-liquidated.  USD-M: ``z`` is filled base quantity, USD = ``z * ap``.  COIN-M:
-``z`` is filled contracts, each worth the contract size in USD (100 for BTC,
-10 for the others, from markets), so USD = ``z * size`` and base = USD / ``ap``.
+liquidated.  USD-M: ``z`` is filled base quantity, USD = ``z * ap``.
 
-ccxt subscribes USD-M on ``/market/ws`` (the legacy ``/ws`` path accepts the
-subscription and then sends nothing) and COIN-M on dstream's ``/ws``.
+ccxt subscribes USD-M on ``/market/ws``: it rewrites the linear base URL's
+legacy ``/ws`` (which accepts the subscription and then sends nothing) to the
+``market`` category itself, so the spec needs no path of its own.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.venues.markets import Contract
+from feeds.venues.spec import STREAM, ContextSpec, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
-_SIDES = {"SELL": LONG, "BUY": SHORT}
+#: ``S``, the forced order's side -> the side of the liquidated position.
+SIDES = {"SELL": LONG, "BUY": SHORT}
+#: Bars per klines request (both Binance futures APIs).
+OHLCV_LIMIT = 1000
 _QUOTES = ("USDT", "USDC")
 
 
@@ -35,12 +41,6 @@ def _usdm_symbol(market_id: str) -> str:
     return market_id
 
 
-def _coinm_contract(market_id: str) -> Contract:
-    """A COIN-M contract listed after markets were loaded (Binance's fixed sizes)."""
-    base = market_id.split("USD", 1)[0]
-    return Contract(f"{base}/USD:{base}", 100.0 if base == "BTC" else 10.0, True)
-
-
 def usdm_normaliser(contracts: dict[str, Contract], exchange: str = "binance") -> Normaliser:
     def normalise(msg: Any) -> list[Liquidation]:
         o = msg["o"]
@@ -49,24 +49,14 @@ def usdm_normaliser(contracts: dict[str, Contract], exchange: str = "binance") -
         qty = float(o["z"])
         price = float(o["ap"])
         symbol = contract.symbol if contract is not None else _usdm_symbol(market_id)
-        return [NEW_EVENT(Liquidation, (int(o["T"]), exchange, symbol, _SIDES[o["S"]], price, qty, qty * price))]
+        return [NEW_EVENT(Liquidation, (int(o["T"]), exchange, symbol, SIDES[o["S"]], price, qty, qty * price))]
 
     return normalise
 
 
-def coinm_normaliser(contracts: dict[str, Contract], exchange: str = "binancecoinm") -> Normaliser:
-    def normalise(msg: Any) -> list[Liquidation]:
-        o = msg["o"]
-        market_id = o["s"]
-        contract = contracts.get(market_id) or _coinm_contract(market_id)
-        price = float(o["ap"])
-        usd = float(o["z"]) * contract.contract_size
-        return [NEW_EVENT(Liquidation, (int(o["T"]), exchange, contract.symbol, _SIDES[o["S"]], price, usd / price, usd))]
+class BinanceFeed(StreamLiquidationFeed):
+    """Either Binance futures venue: the frame test and the all-market subscription."""
 
-    return normalise
-
-
-class _BinanceFeed(StreamLiquidationFeed):
     def is_liquidation_frame(self, message: Any) -> bool:
         return type(message) is dict and message.get("e") == "forceOrder"
 
@@ -75,21 +65,17 @@ class _BinanceFeed(StreamLiquidationFeed):
         spawn(exchange.watch_liquidations_for_symbols([]))
 
 
-class BinanceUsdmFeed(_BinanceFeed):
+class BinanceUsdmFeed(BinanceFeed):
     """Binance USD-M futures liquidations (feed name ``binance``)."""
-
-    name = "binance"
-    ccxt_id = "binanceusdm"
 
     def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
         return usdm_normaliser(contracts, self.name)
 
 
-class BinanceCoinmFeed(_BinanceFeed):
-    """Binance COIN-M futures liquidations (feed name ``binancecoinm``)."""
-
-    name = "binancecoinm"
-    ccxt_id = "binancecoinm"
-
-    def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
-        return coinm_normaliser(contracts, self.name)
+SPEC = VenueSpec(
+    name="binance",
+    ccxt_id="binanceusdm",
+    kind=STREAM,
+    feed=BinanceUsdmFeed,
+    context=ContextSpec(ohlcv_limit=OHLCV_LIMIT),
+)

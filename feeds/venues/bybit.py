@@ -18,7 +18,9 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.settings import ExchangeSettings
+from feeds.venues.ccxt_feed import DEDUPE_CAPACITY, RATE_LIMIT_WAIT_S
 from feeds.venues.markets import Contract
+from feeds.venues.spec import STREAM, ContextSpec, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
 TOPIC = "allLiquidation"
@@ -48,22 +50,22 @@ def bybit_normaliser(contracts: dict[str, Contract], exchange: str = "bybit") ->
 
 
 class BybitFeed(StreamLiquidationFeed):
-    """Bybit linear and inverse liquidations (feed name ``bybit``)."""
-
-    name = "bybit"
-    ccxt_id = "bybit"
-    ccxt_options = {"fetchMarkets": {"types": ["linear", "inverse"]}}
+    """Bybit linear and inverse liquidations (feed name ``bybit``).  Markets
+    are refreshed every 10 minutes, not hourly: each new listing is a topic
+    to subscribe."""
 
     def __init__(
         self,
+        spec: VenueSpec,
         settings: ExchangeSettings,
         *,
         chunk_size: int = 10,
         markets_refresh_s: float = 600.0,
-        dedupe_capacity: int = 20_000,
-        rate_limit_wait_s: float = 5.0,
+        dedupe_capacity: int = DEDUPE_CAPACITY,
+        rate_limit_wait_s: float = RATE_LIMIT_WAIT_S,
     ) -> None:
         super().__init__(
+            spec,
             settings,
             markets_refresh_s=markets_refresh_s,
             dedupe_capacity=dedupe_capacity,
@@ -105,3 +107,21 @@ class BybitFeed(StreamLiquidationFeed):
                 hashes = ["liqwatch:" + t for t in topics]
                 spawn(exchange.watch_topics(url, hashes, topics))
             self.subscribed.update(ids)
+
+
+def bybit_volume_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:
+    """``turnover24h`` is quote (USDT) on linear contracts; on inverse ones ``volume24h`` is USD."""
+    info = ticker.get("info") or {}
+    raw = info.get("volume24h") if market.get("inverse") else info.get("turnover24h")
+    return float(raw) if raw is not None else None
+
+
+SPEC = VenueSpec(
+    name="bybit",
+    ccxt_id="bybit",
+    kind=STREAM,
+    feed=BybitFeed,
+    ccxt_options={"fetchMarkets": {"types": ["linear", "inverse"]}},
+    tickers_params=({"type": "swap", "subType": "linear"}, {"type": "swap", "subType": "inverse"}),
+    context=ContextSpec(ticker_usd=bybit_volume_usd, ohlcv_limit=1000),
+)

@@ -19,12 +19,12 @@ running imports it (the TUI paints before ccxt loads).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import ccxt.pro as ccxt_pro
 
 from feeds.settings import ExchangeSettings
-from feeds.venues.urls import rewrite_origins
+from feeds.venues.urls import replace_path, rewrite_origins
 
 # The parser ccxt's own client uses (orjson is a dependency of ccxt 4.5).
 from orjson import loads as _loads
@@ -102,9 +102,11 @@ def open_exchange(
     bad: BadFrame | None = None,
     control: ControlText = _never_control,
     options: dict[str, Any] | None = None,
+    ws_paths: Mapping[str, str] | None = None,
     rate_limit_ms: float | None = None,
 ) -> Any:
-    """A ccxt.pro ``ccxt_id`` exchange with origins from ``settings``.
+    """A ccxt.pro ``ccxt_id`` exchange with origins from ``settings`` and the
+    venue's own paths from ``ws_paths`` (``VenueSpec.ws_paths``).
 
     With ``sink``/``bad`` it is the hooked subclass (liquidation streams); the
     context feeds pass neither and get the stock class (REST only).  The
@@ -126,5 +128,8 @@ def open_exchange(
         exchange.liqwatch_sink = sink
         exchange.liqwatch_bad = bad
         exchange.liqwatch_control = control
-    exchange.urls = rewrite_origins(exchange.urls, settings.ws_url, settings.rest_url)
+    urls = rewrite_origins(exchange.urls, settings.ws_url, settings.rest_url)
+    for key, path in (ws_paths or {}).items():
+        urls["api"]["ws"][key] = replace_path(urls["api"]["ws"][key], path)
+    exchange.urls = urls
     return exchange

@@ -19,6 +19,7 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.venues.markets import Contract
+from feeds.venues.spec import STREAM, ContextSpec, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
 CHANNEL = "liquidation-orders"
@@ -53,10 +54,6 @@ def okx_normaliser(contracts: dict[str, Contract], exchange: str = "okx") -> Nor
 class OkxFeed(StreamLiquidationFeed):
     """OKX perpetual swaps and futures liquidations (feed name ``okx``)."""
 
-    name = "okx"
-    ccxt_id = "okx"
-    ccxt_options = {"fetchMarkets": {"types": ["swap", "future"]}}
-
     def is_liquidation_frame(self, message: Any) -> bool:
         if type(message) is not dict or "data" not in message:
             return False
@@ -78,3 +75,22 @@ class OkxFeed(StreamLiquidationFeed):
             hash_ = f"liqwatch:{CHANNEL}:{inst_type}"
             request = {"op": "subscribe", "args": [{"channel": CHANNEL, "instType": inst_type}]}
             spawn(exchange.watch_multiple(url, [hash_], request, [hash_]))
+
+
+def okx_volume_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:
+    """Swaps and futures: ``vol24h`` is contracts, ``volCcy24h`` base units, so USD = ``volCcy24h`` x last."""
+    info = ticker.get("info") or {}
+    last = ticker.get("last")
+    vol_ccy = info.get("volCcy24h")
+    return float(vol_ccy) * float(last) if vol_ccy is not None and last else None
+
+
+SPEC = VenueSpec(
+    name="okx",
+    ccxt_id="okx",
+    kind=STREAM,
+    feed=OkxFeed,
+    ccxt_options={"fetchMarkets": {"types": ["swap", "future"]}},
+    tickers_params=({"type": "swap"},),
+    context=ContextSpec(ticker_usd=okx_volume_usd, ohlcv_limit=300),
+)

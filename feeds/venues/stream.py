@@ -1,10 +1,11 @@
-"""The shared engine of every WebSocket liquidation feed.
+"""The shared engine of every WebSocket liquidation feed (``VenueSpec.kind``
+``stream``).
 
-A venue module says which ccxt.pro class to use, how to subscribe, how to
-recognise a liquidation frame and how to normalise it; this class runs it:
-open the hooked exchange, load markets, subscribe, hand each batch of fresh
-events to ``emit``, and raise when the connection fails so that the
-supervisor restarts ``run`` with backoff.
+A venue module says how to subscribe, how to recognise a liquidation frame
+and how to normalise it (its ``SPEC`` says which ccxt.pro class and options);
+this class runs it: open the hooked exchange and load markets (``CcxtFeed``),
+subscribe, hand each batch of fresh events to ``emit``, and raise when the
+connection fails so that the supervisor restarts ``run`` with backoff.
 
 Frames are normalised synchronously inside ccxt's receive callback (cheap,
 no copy of the frame kept) and queued; ``run`` awaits ``emit`` for whatever
@@ -18,12 +19,12 @@ import asyncio
 from abc import abstractmethod
 from typing import Any, Callable, Coroutine
 
-from feeds.base import Emit, Feed
+from feeds.base import Emit
 from feeds.events import Liquidation
 from feeds.settings import ExchangeSettings
-from feeds.venues.dedupe import RecentKeys
+from feeds.venues.ccxt_feed import DEDUPE_CAPACITY, RATE_LIMIT_WAIT_S, CcxtFeed
 from feeds.venues.markets import Contract, contract_table
-from feeds.venues.polite import call_politely
+from feeds.venues.spec import STREAM, VenueSpec
 
 Normaliser = Callable[[Any], list[Liquidation]]
 Spawn = Callable[[Coroutine[Any, Any, Any]], None]
@@ -38,35 +39,24 @@ NEW_EVENT = tuple.__new__
 FRAME_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
-class StreamLiquidationFeed(Feed):
-    """Base class; see the module docstring.  Counters are public for tests
-    and the status line: ``received`` (fresh liquidations emitted),
-    ``duplicates`` (dropped as already seen), ``garbage`` (frames that could
-    not be decoded or normalised), ``last_garbage`` (why, for the last one)."""
+class StreamLiquidationFeed(CcxtFeed):
+    """Base class; see the module docstring.  Besides ``CcxtFeed``'s counters,
+    ``last_garbage`` says why the last bad frame was dropped."""
 
-    #: ccxt.pro class name, e.g. ``binanceusdm``.
-    ccxt_id: str
-    #: ccxt options for this venue (e.g. which market types to load).
-    ccxt_options: dict[str, Any] = {}
+    KIND = STREAM
 
     def __init__(
         self,
+        spec: VenueSpec,
         settings: ExchangeSettings,
         *,
         markets_refresh_s: float = 3600.0,
-        dedupe_capacity: int = 20_000,
-        rate_limit_wait_s: float = 5.0,
+        dedupe_capacity: int = DEDUPE_CAPACITY,
+        rate_limit_wait_s: float = RATE_LIMIT_WAIT_S,
     ) -> None:
-        self.settings = settings
+        super().__init__(spec, settings, rate_limit_wait_s=rate_limit_wait_s, dedupe_capacity=dedupe_capacity)
         self.markets_refresh_s = markets_refresh_s
-        self.rate_limit_wait_s = rate_limit_wait_s
-        #: every wait taken after a 429 on a markets request
-        self.rate_limit_waits: list[float] = []
-        self.received = 0
-        self.duplicates = 0
-        self.garbage = 0
         self.last_garbage = ""
-        self._seen = RecentKeys(dedupe_capacity)
         self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
@@ -112,24 +102,17 @@ class StreamLiquidationFeed(Feed):
         except FRAME_ERRORS as exc:
             self._on_bad(message, exc)
             return True
-        seen = self._seen
-        fresh = [ev for ev in events if seen.add(ev)]
-        self.duplicates += len(events) - len(fresh)
+        fresh = self.fresh(events)
         if fresh:
-            self.received += len(fresh)
             self._pending.extend(fresh)
             if self._wake is not None:
                 self._wake.set()
         return True
 
-    async def _load_markets(self, exchange: Any, reload: bool = False) -> None:
-        # a 429 on a markets request waits instead of dropping the connection
-        await call_politely(exchange, self.rate_limit_waits, self.rate_limit_wait_s, exchange.load_markets, reload)
-
     async def _refresh_markets(self, exchange: Any, spawn: Spawn) -> None:
         while True:
             await asyncio.sleep(self.markets_refresh_s)
-            await self._load_markets(exchange, reload=True)
+            await self.load_markets(exchange, reload=True)
             self.set_contracts(exchange.markets)
             await self.on_markets_refreshed(exchange, spawn)
 
@@ -138,42 +121,32 @@ class StreamLiquidationFeed(Feed):
         self.last_garbage = f"{type(exc).__name__}: {exc} in {str(frame)[:120]!r}"
 
     async def run(self, emit: Emit) -> None:
-        from feeds.venues.ccxt_hook import open_exchange
-
-        exchange = open_exchange(
-            self.ccxt_id,
-            self.settings,
-            sink=self._on_frame,
-            bad=self._on_bad,
-            control=self.is_control_text,
-            options=self.ccxt_options,
-        )
-        wake = self._wake = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
 
-        def spawn(coro: Coroutine[Any, Any, Any]) -> None:
-            task = asyncio.ensure_future(coro)
-            task.add_done_callback(lambda _t: wake.set())
-            tasks.append(task)
+        async with self.session(sink=self._on_frame, bad=self._on_bad, control=self.is_control_text) as exchange:
+            wake = self._wake = asyncio.Event()
 
-        try:
-            await self._load_markets(exchange)
-            self.set_contracts(exchange.markets)
-            await self.subscribe(exchange, spawn)
-            spawn(self._refresh_markets(exchange, spawn))
-            while True:
-                await wake.wait()
-                wake.clear()
+            def spawn(coro: Coroutine[Any, Any, Any]) -> None:
+                task = asyncio.ensure_future(coro)
+                task.add_done_callback(lambda _t: wake.set())
+                tasks.append(task)
+
+            try:
+                self.set_contracts(exchange.markets)
+                await self.subscribe(exchange, spawn)
+                spawn(self._refresh_markets(exchange, spawn))
+                while True:
+                    await wake.wait()
+                    wake.clear()
+                    for task in tasks:
+                        if task.done():
+                            task.result()  # raises the connection's error
+                            raise ConnectionError(f"{self.name}: a subscription ended")
+                    if self._pending:
+                        batch, self._pending = self._pending, []
+                        await emit(batch)
+            finally:
+                self._wake = None
                 for task in tasks:
-                    if task.done():
-                        task.result()  # raises the connection's error
-                        raise ConnectionError(f"{self.name}: a subscription ended")
-                if self._pending:
-                    batch, self._pending = self._pending, []
-                    await emit(batch)
-        finally:
-            self._wake = None
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await exchange.close()
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)

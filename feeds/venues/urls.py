@@ -34,6 +34,11 @@ def replace_origin(url: str, origin: str) -> str:
     return _origin(origin) + tail
 
 
+def replace_path(url: str, path: str) -> str:
+    """``url`` with its path (and anything after it) replaced by ``path``."""
+    return _origin(url) + path
+
+
 def rewrite_origins(urls: Any, ws_url: str = "", rest_url: str = "") -> Any:
     """A copy of ccxt's ``urls`` structure with WS and REST origins replaced.
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from feeds.events import Liquidation, MarketCap, from_dict
-from feeds.recording import write_events
+from feeds.events import Liquidation, MarketCap
+from feeds.recording import from_dict, write_events
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_762_290_000_000  # 2025-11-04 21:00:00 UTC
@@ -72,3 +72,23 @@ def test_closed_pipe_ends_quietly_with_status_0():
         proc.wait()
 
 
+
+
+def test_a_feed_that_fails_is_named_and_the_exit_status_is_1(capsys):
+    """A replay runs alone: when it fails, tape says which feed and why."""
+    from datetime import timezone
+
+    from feeds.base import Feed
+    from tui.cli.tape import run_tape
+
+    class Unreadable(Feed):
+        name = "replay"
+
+        async def run(self, emit) -> None:
+            await emit(EVENTS[:1])
+            raise OSError("Input/output error")
+
+    assert run_tape([Unreadable()], False, 0.0, timezone.utc) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines() == ["21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5"]
+    assert "liqwatch tape: feed replay failed: OSError: Input/output error" in out.err

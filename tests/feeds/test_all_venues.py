@@ -12,7 +12,7 @@ from collections import Counter
 from feeds.events import Liquidation
 from feeds.settings import ExchangeSettings
 from feeds.venues import build_feeds
-from feeds.venues.rest_polled import RestLiquidationFeed
+from feeds.venues.polled import PolledLiquidationFeed
 from feeds.venues.stream import StreamLiquidationFeed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback import (
@@ -33,9 +33,9 @@ async def test_every_venue_records_exactly_the_ground_truth_through_faults() -> 
         for server in servers.values():
             await stack.enter_async_context(server)
         settings: dict[str, ExchangeSettings] = {name: settings_for(s) for name, s in servers.items()}
-        feeds = [f for f in build_feeds(settings, ["BTC/USDT:USDT"]) if isinstance(f, (StreamLiquidationFeed, RestLiquidationFeed))]
+        feeds = [f for f in build_feeds(settings, ["BTC/USDT:USDT"]) if isinstance(f, (StreamLiquidationFeed, PolledLiquidationFeed))]
         for f in feeds:
-            if isinstance(f, RestLiquidationFeed):
+            if isinstance(f, PolledLiquidationFeed):
                 f.poll_s = 0.05
         out = Collector()
         t = int(time.time() * 1000) - 60_000

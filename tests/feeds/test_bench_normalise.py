@@ -12,7 +12,7 @@ from bench.normalise import FEEDS, run
 def test_bench_reports_every_venue_and_loses_no_entry() -> None:
     figures = run(frames_per_venue=300, repeat=1, seed=3)
     rng = random.Random(3)
-    for venue, (_, make_frames) in FEEDS.items():
+    for venue, make_frames in FEEDS.items():
         frames = [json.loads(f) for f in make_frames(300, rng, 1_700_000_000_000)]
         if venue == "binance":
             entries = len(frames)

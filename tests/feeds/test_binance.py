@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from feeds.events import Liquidation
-from feeds.venues.binance import BinanceCoinmFeed, BinanceUsdmFeed
+from feeds.venues import liquidation_feed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.harness import Collector, running
@@ -15,7 +15,7 @@ T0 = 1_700_000_000_000
 
 
 async def test_usdm_side_and_notional(usdm: BinanceLoopback) -> None:
-    feed = BinanceUsdmFeed(settings_for(usdm))
+    feed = liquidation_feed("binance", settings_for(usdm))
     out = Collector()
     async with running(feed, out):
         async with asyncio.timeout(BOUND_S):
@@ -35,7 +35,7 @@ async def test_usdm_side_and_notional(usdm: BinanceLoopback) -> None:
 
 
 async def test_usdm_subscribes_all_market_stream_on_market_path(usdm: BinanceLoopback) -> None:
-    feed = BinanceUsdmFeed(settings_for(usdm))
+    feed = liquidation_feed("binance", settings_for(usdm))
     async with running(feed):
         async with asyncio.timeout(BOUND_S):
             await usdm.wait_subscribed()
@@ -44,7 +44,7 @@ async def test_usdm_subscribes_all_market_stream_on_market_path(usdm: BinanceLoo
 
 
 async def test_fifty_frames_in_one_tick_all_arrive(usdm: BinanceLoopback) -> None:
-    feed = BinanceUsdmFeed(settings_for(usdm))
+    feed = liquidation_feed("binance", settings_for(usdm))
     out = Collector()
     orders = [usdm.order("SOLUSDT", "SELL", 1.0 + i, 150.0, T0 + i) for i in range(50)]
     async with running(feed, out):
@@ -75,7 +75,7 @@ async def test_ccxt_watcher_collapses_same_tick_frames() -> None:
 
 
 async def test_drop_reconnects_resubscribes_and_drops_resent(usdm: BinanceLoopback) -> None:
-    feed = BinanceUsdmFeed(settings_for(usdm))
+    feed = liquidation_feed("binance", settings_for(usdm))
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):
@@ -93,7 +93,7 @@ async def test_drop_reconnects_resubscribes_and_drops_resent(usdm: BinanceLoopba
 
 
 async def test_garbage_is_counted_and_skipped(usdm: BinanceLoopback) -> None:
-    feed = BinanceUsdmFeed(settings_for(usdm))
+    feed = liquidation_feed("binance", settings_for(usdm))
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):
@@ -109,7 +109,7 @@ async def test_garbage_is_counted_and_skipped(usdm: BinanceLoopback) -> None:
 
 
 async def test_coinm_notional_uses_contract_size(coinm: BinanceLoopback) -> None:
-    feed = BinanceCoinmFeed(settings_for(coinm))
+    feed = liquidation_feed("binancecoinm", settings_for(coinm))
     out = Collector()
     async with running(feed, out):
         async with asyncio.timeout(BOUND_S):

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from feeds.events import Liquidation
-from feeds.venues.bybit import BybitFeed
+from feeds.venues import liquidation_feed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.bybit import INVERSE_BASES, LINEAR_BASES, BybitLoopback
 from tests.loopback.harness import Collector, running
@@ -17,7 +17,7 @@ ALL_TOPICS = {f"allLiquidation.{b}USDT" for b in LINEAR_BASES} | {f"allLiquidati
 
 
 async def test_every_listed_symbol_is_subscribed_in_chunks(bybit: BybitLoopback) -> None:
-    async with running(BybitFeed(settings_for(bybit), chunk_size=5)):
+    async with running(liquidation_feed("bybit", settings_for(bybit), chunk_size=5)):
         async with asyncio.timeout(BOUND_S):
             await bybit.wait_subscribed(4)  # 12 linear in 3 chunks, 3 inverse in 1
     assert set(bybit.topics) == ALL_TOPICS and len(bybit.topics) == len(ALL_TOPICS)
@@ -26,7 +26,7 @@ async def test_every_listed_symbol_is_subscribed_in_chunks(bybit: BybitLoopback)
 
 
 async def test_side_notional_and_every_entry_of_a_frame(bybit: BybitLoopback) -> None:
-    feed = BybitFeed(settings_for(bybit))
+    feed = liquidation_feed("bybit", settings_for(bybit))
     out = Collector()
     async with running(feed, out):
         async with asyncio.timeout(BOUND_S):
@@ -51,7 +51,7 @@ async def test_side_notional_and_every_entry_of_a_frame(bybit: BybitLoopback) ->
 
 
 async def test_new_listing_is_subscribed_after_markets_refresh(bybit: BybitLoopback) -> None:
-    feed = BybitFeed(settings_for(bybit), markets_refresh_s=0.05)
+    feed = liquidation_feed("bybit", settings_for(bybit), markets_refresh_s=0.05)
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):

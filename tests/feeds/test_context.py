@@ -8,6 +8,7 @@ import time
 import pytest
 
 from feeds.events import Candle, OpenInterest, Price, Volume
+from feeds.venues import binance
 from feeds.venues.context import HOUR_MS, VenueContextFeed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback import prices
@@ -20,7 +21,7 @@ WATCH = ["BTC/USDT:USDT", "ETH/USDT:USDT"]
 def binance_context(server: BinanceLoopback, **kwargs: object) -> VenueContextFeed:
     params: dict[str, object] = {"rate_limit_ms": 1, "candle_s": 0.05, "volume_s": 0.05, "oi_s": 0.05}
     params.update(kwargs)
-    return VenueContextFeed("binance", "binanceusdm", settings_for(server), WATCH, **params)  # type: ignore[arg-type]
+    return VenueContextFeed(binance.SPEC, settings_for(server), WATCH, **params)  # type: ignore[arg-type]
 
 
 async def wait_until(out: Collector, predicate) -> None:  # type: ignore[no-untyped-def]
@@ -93,6 +94,19 @@ async def test_429_makes_the_poller_wait_at_least_retry_after(usdm: BinanceLoopb
     assert driver.runs == 1  # waited inside the run, no restart
 
 
+async def test_a_429_with_an_http_date_waits_until_that_date(usdm: BinanceLoopback) -> None:
+    """Retry-After may be a date (RFC 9110): the wait runs to it, not to the floor."""
+    usdm.rate_limit(count=1, retry_after=2, as_date=True)
+    feed = binance_context(usdm, rate_limit_wait_s=0.01)
+    out = Collector()
+    async with running(feed, out) as driver:
+        async with asyncio.timeout(BOUND_S):
+            await wait_until(out, lambda evs: any(isinstance(e, Volume) for e in evs))
+    # The date has whole seconds: 2 s after the answer, less the fraction dropped and the way back.
+    [wait] = feed.rate_limit_waits
+    assert 0.9 < wait <= 2.0 and driver.runs == 1
+
+
 async def _first_round(feed: VenueContextFeed) -> Collector:
     out = Collector()
     async with running(feed, out):
@@ -146,10 +160,8 @@ async def test_coinm_volume_is_contracts_times_contract_size(coinm: BinanceLoopb
 
 
 async def test_stream_feed_waits_out_a_429_on_markets(usdm: BinanceLoopback) -> None:
-    from feeds.venues.binance import BinanceUsdmFeed
-
     usdm.rate_limit(count=1, retry_after=0.2)
-    feed = BinanceUsdmFeed(settings_for(usdm), rate_limit_wait_s=0.01)
+    feed = binance.SPEC.liquidation_feed(settings_for(usdm), rate_limit_wait_s=0.01)
     async with running(feed) as driver:
         async with asyncio.timeout(BOUND_S):
             await usdm.wait_subscribed()

@@ -16,7 +16,7 @@ from tests.loopback.marketcap import MarketCapServer, Reply
 
 from feeds.base import Feed
 from feeds.events import FeedStatus, MarketCap
-from feeds.marketcap import MarketCapFeed, MarketCapUnavailable, parse_retry_after
+from feeds.marketcap import MarketCapFeed, MarketCapUnavailable
 from feeds.settings import MarketCapSettings
 from feeds.supervisor import Backoff, Supervisor
 
@@ -231,17 +231,6 @@ async def test_under_the_supervisor_down_then_live(server, fake):
     assert [s for s, _ in states[2:]] == ["connecting", "live"]
     assert server.hits_of("coingecko")[:2] == [0.0, 60.0]
     assert not sup.no_venue_reachable  # the poller is no venue
-
-
-def test_parse_retry_after():
-    assert parse_retry_after("120", now=0.0) == 120.0
-    assert parse_retry_after(" 1.5 ", now=0.0) == 1.5
-    assert parse_retry_after("-3", now=0.0) == 0.0
-    date = email.utils.formatdate(WALL0 + 42, usegmt=True)
-    assert parse_retry_after(date, now=WALL0) == 42.0
-    assert parse_retry_after(email.utils.formatdate(WALL0 - 10, usegmt=True), now=WALL0) == 0.0
-    assert parse_retry_after("soon", now=0.0) is None
-    assert parse_retry_after(None, now=0.0) is None
 
 
 def test_origins_are_validated_and_paths_are_the_providers_own():

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from feeds.events import Liquidation
-from feeds.venues.okx import OkxFeed
+from feeds.venues import liquidation_feed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.harness import Collector, running
 from tests.loopback.okx import OkxLoopback
@@ -16,7 +16,7 @@ T0 = 1_700_000_000_000
 
 
 async def test_subscribes_swap_and_futures(okx: OkxLoopback) -> None:
-    async with running(OkxFeed(settings_for(okx))):
+    async with running(liquidation_feed("okx", settings_for(okx))):
         async with asyncio.timeout(BOUND_S):
             await okx.wait_subscribed(2)
     args = sorted(s["args"][0]["instType"] for s in okx.subscriptions)
@@ -25,7 +25,7 @@ async def test_subscribes_swap_and_futures(okx: OkxLoopback) -> None:
 
 
 async def test_every_detail_arrives_with_side_and_contract_notional(okx: OkxLoopback) -> None:
-    feed = OkxFeed(settings_for(okx))
+    feed = liquidation_feed("okx", settings_for(okx))
     out = Collector()
     async with running(feed, out):
         async with asyncio.timeout(BOUND_S):
@@ -86,7 +86,7 @@ async def test_pings_are_answered_with_pong_text(okx: OkxLoopback) -> None:
 
 
 async def test_unknown_instrument_frame_is_counted_not_fatal(okx: OkxLoopback) -> None:
-    feed = OkxFeed(settings_for(okx))
+    feed = liquidation_feed("okx", settings_for(okx))
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):

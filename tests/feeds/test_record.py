@@ -1,9 +1,10 @@
-"""``record``: feeds under the supervisor into a JSONL file that survives a
-SIGKILL up to its last flush."""
+"""The recording sink: feeds (under the supervisor, through the one driver)
+into a JSONL file that survives a SIGKILL up to its last flush."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import math
 import os
 import signal
@@ -17,8 +18,9 @@ import pytest
 
 from feeds.base import Feed
 from feeds.events import FeedStatus, Liquidation, Price
-from feeds.record import record
+from feeds.record import RecordingSink
 from feeds.recording import ReadStats, read_events
+from feeds.run import RunResult, run_feeds
 from feeds.supervisor import Backoff
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,6 +61,11 @@ class Broken(Feed):
 def read_all(path: Path) -> tuple[list, ReadStats]:
     stats = ReadStats()
     return list(read_events(path, on_bad_line=None, stats=stats)), stats
+
+
+async def record(feeds, path, duration=None, *, append=False, **kw) -> RunResult:
+    """``liqwatch record`` in small: live feeds, supervised, into the file."""
+    return await run_feeds(feeds, [RecordingSink(path, append=append)], supervised=True, duration=duration, **kw)
 
 
 async def until(pred, limit: float = 20.0) -> None:
@@ -136,7 +143,6 @@ async def test_duration_ends_the_recording(tmp_path):
     events, stats = read_all(path)
     assert stats.bad == []
     assert result.total == len(events) > 0
-    assert result.path == path
 
 
 async def test_recording_ends_when_every_feed_has_finished(tmp_path):
@@ -160,7 +166,8 @@ CHILD = textwrap.dedent(
     import asyncio, sys
     from feeds.base import Feed
     from feeds.events import Price
-    from feeds.record import record
+    from feeds.record import RecordingSink
+    from feeds.run import run_feeds
 
     class Counting(Feed):
         name = "counting"
@@ -172,7 +179,7 @@ CHILD = textwrap.dedent(
                 n += 10
                 await asyncio.sleep(0.002)
 
-    asyncio.run(record([Counting()], sys.argv[1], None, flush_interval=0.05))
+    asyncio.run(run_feeds([Counting()], [RecordingSink(sys.argv[1], flush_interval=0.05)], supervised=True))
     """
 )
 
@@ -220,7 +227,7 @@ def test_recording_pulls_in_no_ui_no_indicators_and_no_network_stack():
     code = textwrap.dedent(
         """
         import sys
-        import feeds.record, feeds.supervisor
+        import feeds.record, feeds.run, feeds.supervisor
         heavy = ("textual", "rich", "indicators", "tui", "ccxt", "aiohttp")
         print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
         import feeds.marketcap
@@ -229,3 +236,20 @@ def test_recording_pulls_in_no_ui_no_indicators_and_no_network_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["[]", "['aiohttp']"]
+
+
+async def test_a_full_disk_ends_the_recording_with_its_error():
+    """/dev/full takes the open and fails every flush (ENOSPC): the recorder
+    stops and says so instead of running on while events are lost."""
+    feed = Counting(every=0.001)
+    task = asyncio.create_task(
+        run_feeds([feed], [RecordingSink("/dev/full", flush_interval=0.01)], supervised=True, stale_after=math.inf)
+    )
+    with pytest.raises(OSError) as err:
+        await asyncio.wait_for(task, 10)
+    assert err.value.errno == errno.ENOSPC
+
+
+def test_a_path_that_cannot_be_written_fails_before_any_feed_starts(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        RecordingSink(tmp_path / "no" / "such" / "dir.jsonl")

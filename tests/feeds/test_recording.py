@@ -17,10 +17,8 @@ from feeds.events import (
     OpenInterest,
     Price,
     Volume,
-    from_dict,
-    to_dict,
 )
-from feeds.recording import ReadStats, RecordingWriter, dumps, read_events, write_events
+from feeds.recording import ReadStats, RecordingWriter, dumps, from_dict, read_events, to_dict, write_events
 
 EVENTS = [
     Liquidation(1_700_000_000_000, "binance", "BTC/USDT:USDT", "long", 64000.5, 0.25, 16000.125),
@@ -120,8 +118,7 @@ def test_non_finite_and_boolean_numbers_are_rejected():
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds import events as E
-from feeds.events import BadEvent
+from feeds.recording import BadEvent
 
 _values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -134,12 +131,12 @@ _MISSING = object()
 
 # kind -> (the careful decoder, a well-formed line, strategies for its fields)
 _KINDS = {
-    "liquidation": (E._liquidation_checked, to_dict(EVENTS[0]), {"side": st.sampled_from(["long", "short", "up", ""])}),
-    "volume": (E._volume_checked, to_dict(EVENTS[2]), {}),
-    "open_interest": (E._open_interest_checked, to_dict(EVENTS[3]), {}),
-    "candle": (E._candle_checked, to_dict(EVENTS[4]), {"tf": st.sampled_from(["1m", "1h", "1d", "2h", 1])}),
-    "price": (E._price_checked, to_dict(EVENTS[5]), {}),
-    "market_cap": (E._market_cap_checked, to_dict(EVENTS[6]), {}),
+    "liquidation": (R._liquidation_checked, to_dict(EVENTS[0]), {"side": st.sampled_from(["long", "short", "up", ""])}),
+    "volume": (R._volume_checked, to_dict(EVENTS[2]), {}),
+    "open_interest": (R._open_interest_checked, to_dict(EVENTS[3]), {}),
+    "candle": (R._candle_checked, to_dict(EVENTS[4]), {"tf": st.sampled_from(["1m", "1h", "1d", "2h", 1])}),
+    "price": (R._price_checked, to_dict(EVENTS[5]), {}),
+    "market_cap": (R._market_cap_checked, to_dict(EVENTS[6]), {}),
 }
 _FIELD = {
     "ts": st.one_of(st.integers(0, 2**41), st.floats(0, 2**41), st.booleans(), st.text(max_size=2)),

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.settings import EXCHANGE_NAMES, ExchangeSettings
-from feeds.venues import build_feeds
+from feeds.settings import ExchangeSettings
+from feeds.venues import EXCHANGE_NAMES, build_feeds
 from feeds.venues.dedupe import RecentKeys
 from feeds.venues.urls import replace_origin, rewrite_origins
 

@@ -1,4 +1,4 @@
-"""Bottom anxiety and height euphoria: the article's cases and DESIGN.md's rules."""
+"""Bottom anxiety and height euphoria: the article's cases and the rules of docs/indicators.md."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def test_a_break_over_several_bars_reaches_its_full_score_and_keeps_its_anchor()
     # The lowest low of the window is now under 0.08, but the anchor stays 0.1.
     assert m.floor == pytest.approx(0.1)
     assert m.state == "breached" and m.bai >= 75
-    assert m.maturity < 1.0  # decaying since the first close below
+    assert m.maturity == 1.0  # every bar a new low: the broken floor's maturity holds
 
 
 def test_anchor_maturity_decays_with_a_three_day_half_life_and_then_a_new_floor_forms():
@@ -139,14 +139,18 @@ def test_anchor_maturity_decays_with_a_three_day_half_life_and_then_a_new_floor_
     assert m.floor_age_days == pytest.approx(13.0, abs=0.1)
 
 
-def test_a_close_back_above_the_floor_ends_the_episode():
+def test_a_floor_reclaimed_and_held_for_a_day_ends_the_episode_and_keeps_its_age():
     f = Feed()
     mature_floor(f)
     f.bar(0.1, 0.1, 0.09, 0.092)
-    f.bar(0.092, 0.106, 0.092, 0.105)  # closes back above 0.1
+    f.bar(0.092, 0.106, 0.092, 0.105)  # closes back above 0.1: not yet holding
+    assert f.mood().broke_at is not None and f.mood().floor == pytest.approx(0.1)
+    f.flat(24, 0.101, 0.11)  # a day wholly above it: reclaimed
     m = f.mood()
-    assert m.floor == pytest.approx(0.09)  # the new low is now the floor, with no anchor
-    assert m.maturity < 0.1
+    assert m.broke_at is None
+    # The wick's low is the floor now, as old as the floor it pierced, one test more.
+    assert m.floor == pytest.approx(0.09) and m.maturity == 1.0
+    assert m.floor_age_days >= 14 and m.touches >= 4
 
 
 def test_the_score_decays_with_a_three_day_half_life():
@@ -216,28 +220,37 @@ def test_rolling_confirmation_matches_numpy():
             assert got == pytest.approx(normal_cdf((x - known.mean()) / known.std()), abs=1e-9)
 
 
-def test_floor_and_ceiling_stay_right_after_the_bar_buffer_slides():
+def test_floor_and_ceiling_are_the_extremes_of_the_window_of_completed_days():
     import random
 
     rnd = random.Random(5)
     f = Feed()
     bars = []
     p = 1.0
-    for _ in range(24 * 70):  # well past twice the 30-day window
+    for _ in range(24 * 200):  # the 90-day window slides for months
         o, p = p, p * math.exp(rnd.gauss(0, 0.01))
         bar = (o, max(o, p) * 1.002, min(o, p) * 0.998, p)
-        bars.append(bar)
+        bars.append((f.t, bar))
         f.bar(*bar)
     series = f.engine.series[SYM]
-    window = bars[-series.window:]
+    today = f.t - f.t % DAY  # bars end at a day's close: the window is the 90 days before
+    window = [b for t, b in bars if today - 90 * DAY <= t - t % DAY < today]
+    month = [b for t, b in bars if today - 30 * DAY <= t - t % DAY < today and (t + H) % DAY == 0]
     assert series.floor.price == min(b[2] for b in window)
     assert series.ceiling.price == max(b[1] for b in window)
-    assert series.mean_close == pytest.approx(sum(b[3] for b in window) / len(window))
+    assert series.mean_close == pytest.approx(sum(b[3] for b in month) / len(month))
+
+
+def extension(series) -> float:
+    """The extension term: min(1, ln(price / mean) / ln(1 + full)) * min(1, price / ceiling), 0 under the mean."""
+    x = math.log(series.price) - math.log(series.mean_close)
+    full = math.log1p(series.p.euphoria_full_extension)
+    return min(1.0, max(0.0, x) / full) * min(1.0, series.price / series.ceiling.price)
 
 
 @pytest.mark.parametrize("seed", range(4))  # each of them also breaks an anchored floor
 def test_the_tick_scores_are_the_explained_scores(seed):
-    """A price tick computes BA and euphoria alone (``_scores``); the mood
+    """A price tick computes BA and euphoria alone (``_update``: ``live``); the mood
     explains them with the full evaluation.  Both must give the same numbers,
     through slides, breaks of mature floors (anchors), tests and breakouts."""
     import random
@@ -247,18 +260,20 @@ def test_the_tick_scores_are_the_explained_scores(seed):
     series = None
     seen = set()
     p = 1.0
-    for i in range(24 * 40):
+    for i in range(24 * 60):
         drift = -0.004 if (i // 200) % 3 == 1 else 0.0015  # calm climbs, then slides
         o, p = p, p * math.exp(rnd.gauss(drift, 0.012) + (-0.12 if rnd.random() < 0.004 else 0.0))
         f.bar(o, max(o, p) * 1.004, min(o, p) * 0.996, p)
         series = series or f.engine.series[SYM]
         for _ in range(rnd.randint(0, 3)):
             f.price(p * math.exp(rnd.gauss(0, 0.03)), offset=rnd.randint(1, H - 1))
-            ev = series._evaluate(series._at)
-            assert series._scores(series._at) == (ev.ba, ev.eu)
-            seen.add(ev.breach.state)
-            if series.anchor is not None:
+            if not series.days:
+                continue
+            down, up = series._evaluate(series._at)
+            assert series.live == (down.ba, max(up.ba, extension(series)))
+            seen.add(down.state)
+            if down.broke_at is not None:
                 seen.add("anchored")
-            if ev.eu > 0 and series.price > series.ceiling.price:
+            if up.state == "breached" and up.ba > 0:
                 seen.add("breakout")
-    assert {"breached", "testing", "calm", "breakout"} <= seen
+    assert {"breached", "testing", "calm", "anchored", "breakout"} <= seen

@@ -84,9 +84,10 @@ def test_the_broken_floor_coin_fears_zero_and_the_surging_coin_is_greedy(report)
     zec = report["anxiety"][META["zec"]["symbol"]]
     assert zec["peak_euphoria"] >= 75
     assert zec["euphoria"] >= 50 and zec["bai"] < 20
-    # Everything else stays out of "going to zero".
+    # Everything else stays out of "going to zero" (BTC and ETH break their own
+    # 25-day floors in the $600M hour, 7-10 % down, BTC through 100k: anxious, not more).
     others = {s: a["bai"] for s, a in report["anxiety"].items() if s != META["frog"]["symbol"]}
-    assert max(others.values()) < 50
+    assert max(others.values()) < 75
 
 
 def test_the_report_for_people_tells_the_article(report):

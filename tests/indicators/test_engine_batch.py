@@ -78,7 +78,7 @@ def chunks(events, cuts):
 def state(e: Engine) -> tuple:
     """What either path may have changed, beyond the snapshot."""
     series = {s: (m.peak_bai, m.peak_bai_ts, m.peak_euphoria, m.peak_euphoria_ts, m.bai, m.bai_ts, m.euphoria,
-                  m.euphoria_ts, m.price, m.price_ts, m.floor, m.ceiling, m.anchor)
+                  m.price, m.price_ts, m.floor, m.ceiling, m.down.anchor, m.up.anchor, m.days, m.live)
               for s, m in e.series.items()}
     liq, hours = e.liq, e.hours
     return (e.events, e.newest_ts, e.oldest_ts, e.health.last_data, e.health._status, e.health._since, series,

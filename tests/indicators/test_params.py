@@ -12,7 +12,7 @@ from indicators.params import IndicatorParams
 def test_defaults_are_design_md_and_valid():
     p = IndicatorParams()
     assert p.validate() == {}
-    assert (p.storm_multiple, p.cap_range_days, p.bai_window_days) == (3.0, 30.0, 30.0)
+    assert (p.storm_multiple, p.cap_range_days, p.bai_window_days) == (3.0, 30.0, 90.0)
     assert (p.bai_maturity_days, p.bai_maturity_touches, p.bai_eps_min) == (7.0, 3, 0.02)
     assert (p.bai_full_breach, p.bai_pain_exponent, p.bai_half_life_days) == (0.15, 0.88, 3.0)
     assert (p.bai_anchor_min_maturity, p.bai_confirm_days) == (0.1, 30.0)
@@ -36,12 +36,16 @@ BAD = {
     "bai_maturity_days": 0.0,
     "bai_maturity_touches": 0,
     "bai_eps_min": 0.0,
+    "bai_eps_max": 1.0,
     "bai_full_breach": 0.0,
     "bai_pain_exponent": 0.0,
     "bai_half_life_days": 0.0,
     "bai_anchor_min_maturity": 1.0,
+    "bai_reclaim_days": 0.0,
+    "bai_sustain_days": -1.0,
     "bai_confirm_days": 0.5,
     "euphoria_full_extension": 0.0,
+    "euphoria_mean_days": 0.5,
 }
 
 

@@ -11,7 +11,9 @@ written back to back, so they reach the client in one read).
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
+import time
 from typing import Any, Awaitable, Callable
 
 from aiohttp import WSMsgType, web
@@ -53,6 +55,7 @@ class LoopbackExchange:
         self.stalled_frames = 0
         self._rate_limit_left = 0
         self._retry_after = 1.0
+        self._retry_as_date = False
         self.rate_limited: list[str] = []
         # socket -> channels it subscribed to
         self._sockets: dict[web.WebSocketResponse, set[str]] = {}
@@ -90,10 +93,13 @@ class LoopbackExchange:
 
     # -- scripting ------------------------------------------------------------
 
-    def rate_limit(self, count: int = 1, retry_after: float = 1.0) -> None:
-        """Answer the next ``count`` REST requests with 429 and Retry-After."""
+    def rate_limit(self, count: int = 1, retry_after: float = 1.0, as_date: bool = False) -> None:
+        """Answer the next ``count`` REST requests with 429 and Retry-After:
+        ``retry_after`` seconds, or (``as_date``) the HTTP date that far after
+        the answer."""
         self._rate_limit_left = count
         self._retry_after = retry_after
+        self._retry_as_date = as_date
 
     def stall(self) -> None:
         """Stop sending anything (frames, pongs) until ``resume()``."""
@@ -205,6 +211,11 @@ class LoopbackExchange:
         if not self.stalled and not ws.closed:
             await ws.send_str(json.dumps(payload))
 
+    def _retry_after_value(self) -> str:
+        if self._retry_as_date:
+            return email.utils.formatdate(time.time() + self._retry_after, usegmt=True)
+        return f"{self._retry_after:g}"
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
@@ -216,6 +227,6 @@ class LoopbackExchange:
             return web.json_response(
                 self.RATE_LIMIT_BODY,
                 status=429,
-                headers={"Retry-After": f"{self._retry_after:g}"},
+                headers={"Retry-After": self._retry_after_value()},
             )
         return await handler(request)

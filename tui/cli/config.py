@@ -2,8 +2,10 @@
 
 The commented default lives in ``tui/runtime/default_config.toml`` (package
 data) rather than being generated, so it can explain each setting in words;
-a test keeps it in step with the settings dataclasses (every key present,
-every shown value the default).
+only its ``[exchanges.<name>]`` tables are generated, one per venue of the
+registry, so that adding a venue needs no edit here.  A test keeps it in step
+with the settings dataclasses (every key present, every shown value the
+default).
 """
 
 from __future__ import annotations
@@ -41,7 +43,24 @@ def default_text() -> str:
     """The commented default config, as ``config init`` writes it."""
     from importlib.resources import files
 
-    return files("tui.runtime").joinpath("default_config.toml").read_text(encoding="utf-8")
+    text = files("tui.runtime").joinpath("default_config.toml").read_text(encoding="utf-8")
+    return text + _exchange_tables()
+
+
+def _exchange_tables() -> str:
+    """One commented ``[exchanges.<name>]`` table per registered venue (they
+    close the template, after its words on venues)."""
+    import dataclasses
+    import json
+
+    from feeds.settings import ExchangeSettings
+    from feeds.venues import EXCHANGE_NAMES
+
+    defaults = ExchangeSettings()
+    keys = "".join(
+        f"# {f.name} = {json.dumps(getattr(defaults, f.name))}\n" for f in dataclasses.fields(ExchangeSettings)
+    )
+    return "\n".join(f"[exchanges.{name}]\n{keys}" for name in EXCHANGE_NAMES)
 
 
 def cmd_path(explicit: str | None) -> int:

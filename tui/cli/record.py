@@ -1,10 +1,12 @@
 """``liqwatch record``: feeds into a JSONL recording, headless, with the status file.
 
-The recording itself is ``feeds.record.record`` (flushed every half second,
-each flush ending on a whole line, so a SIGKILL loses at most that half
-second).  This adds what a recorder on a server needs around it: an engine
-fed from the same batches so ``liqwatch status`` shows the live line beside
-it, and a clean stop on SIGTERM, SIGHUP or Ctrl-C.
+The feeds run through the one driver (``feeds.run``: supervised when live,
+a replay alone) into two sinks: the recording (``feeds.record.RecordingSink``,
+flushed every half second, each flush ending on a whole line, so a SIGKILL
+loses at most that half second) and an engine, so ``liqwatch status`` shows
+the live line beside it.  Around them, what a recorder on a server needs: a
+clean stop on SIGTERM, SIGHUP or Ctrl-C, and an exit status that says when
+no venue could be reached or a feed failed.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ import asyncio
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from feeds.base import Emit, Feed
-from tui.cli.common import add_config, add_source, load_config, positive, replay_source
+from tui.cli.common import EXIT_USAGE, add_config, add_source, load_config, positive, replay_source
 from tui.format import RECORD
 
 if TYPE_CHECKING:
-    from feeds.events import Event
+    from feeds.base import Feed
     from indicators.engine import Engine
 
 HELP = "run the live feeds headless and write every event to a recording"
@@ -47,42 +48,29 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if feed is None:
         from tui.runtime.live import live_feeds
 
-        return run_record(live_feeds(cfg), args.path, args.duration, engine, data_clock=False, append=args.append)
-    return run_record([feed], args.path, args.duration, engine, data_clock=True, append=args.append)
+        return run_record(live_feeds(cfg), args.path, args.duration, engine, live=True, append=args.append)
+    return run_record([feed], args.path, args.duration, engine, live=False, append=args.append)
 
 
-class TappedFeed(Feed):
-    """A feed whose batches are also handed to ``tap`` on their way to the recorder."""
-
-    def __init__(self, inner: Feed, tap: Callable[[Sequence[Event]], None]) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.stale_after = inner.stale_after
-        self.venue = inner.venue
-        self._tap = tap
-
-    async def run(self, emit: Emit) -> None:
-        tap = self._tap
-
-        async def tapped(batch: Sequence[Event]) -> None:
-            tap(batch)
-            await emit(batch)
-
-        await self.inner.run(tapped)
-
-
-async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engine: Engine, data_clock: bool,
+async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engine: Engine, live: bool,
                   append: bool) -> int:
-    from feeds.record import record
+    from feeds.record import RecordingSink
+    from feeds.run import Tap, run_feeds
     from tui.runtime.companion import StatusWriter
     from tui.runtime.lifecycle import Lifecycle
     from tui.runtime.status_data import status_dict
 
+    try:
+        recording = RecordingSink(path, append=append)
+    except OSError as exc:
+        print(f"liqwatch record: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     stop = asyncio.Event()
 
     def build() -> dict:
         wall = int(time.time() * 1000)
-        snap = engine.snapshot(None if data_clock else wall)
+        # A replay's status is at its data's time, a live one at the wall clock.
+        snap = engine.snapshot(wall if live else None)
         data = status_dict(snap, RECORD, wall)
         data["path"] = path
         return data
@@ -93,20 +81,22 @@ async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engi
     asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
     writer_task = asyncio.create_task(status.run(), name="record-status")
     try:
-        result = await record([TappedFeed(f, engine.apply_many) for f in feeds], path, duration, stop=stop,
-                              append=append)
+        # Live feeds are supervised; a replay (--demo, --replay) runs alone.
+        result = await run_feeds(feeds, [recording, Tap(engine.apply_many)], supervised=live, duration=duration,
+                                 stop=stop)
     finally:
         writer_task.cancel()
         await asyncio.gather(writer_task, return_exceptions=True)
         status.write(state="stopped")
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items())) or "nothing"
-    print(f"recorded {result.total} events to {result.path}: {counts}", file=sys.stderr)
+    print(f"recorded {result.total} events to {recording.path}: {counts}", file=sys.stderr)
+    for name, why in result.feed_errors.items():
+        print(f"liqwatch record: feed {name} failed: {why}", file=sys.stderr)
     if result.no_venue_reachable:
         print("no venue could be reached: check the network, or try `liqwatch --demo`", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if result.no_venue_reachable or result.feed_errors else 0
 
 
-def run_record(feeds: Sequence[Feed], path: str, duration: float | None, engine: Engine, data_clock: bool,
+def run_record(feeds: Sequence[Feed], path: str, duration: float | None, engine: Engine, live: bool,
                append: bool = False) -> int:
-    return asyncio.run(_record(feeds, path, duration, engine, data_clock, append))
+    return asyncio.run(_record(feeds, path, duration, engine, live, append))

@@ -4,9 +4,15 @@ Plain text (time, venue, symbol, side word and arrow, USD, price) or JSON in
 the recording line format, so ``liqwatch tape --json > x.jsonl`` is itself a
 recording.  Lines are flushed one by one (a pipe reader sees each at once).
 
+The feeds run through the one driver (``feeds.run``), the printer as its
+sink: live feeds under the supervisor (a venue that fails is retried, the
+others go on), a replay alone until it ends.  A feed that fails alone is
+named on stderr and the exit status is 1.
+
 A closed pipe is a normal end (``liqwatch tape | head``): the write that
-fails with EPIPE stops the stream, and stdout is pointed at /dev/null so the
-interpreter's final flush cannot fail again; the exit status is 0.
+fails with EPIPE, or the reader watch while nothing is printed, stops the
+stream, and stdout is pointed at /dev/null so the interpreter's final flush
+cannot fail again; the exit status is 0.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from tui.format import SIDE_WORD, clock, money, price
 if TYPE_CHECKING:
     from feeds.base import Feed
     from feeds.events import Event, Liquidation
+    from feeds.run import RunResult
 
 HELP = "liquidations on stdout, one per line (plain or JSON); ends quietly when the pipe closes"
 
@@ -63,7 +70,8 @@ class _PipeClosed(Exception):
 
 
 class TapePrinter:
-    """The feeds' emit: prints each liquidation at least ``min_usd``."""
+    """The run's sink: prints each liquidation at least ``min_usd``; a write
+    to a closed pipe raises ``_PipeClosed``, which ends the run."""
 
     def __init__(self, out: TextIO, as_json: bool, min_usd: float, tz: tzinfo, since_ts: int | None = None) -> None:
         self.out = out
@@ -77,7 +85,7 @@ class TapePrinter:
 
         self._liquidation, self._dumps = Liquidation, dumps
 
-    async def emit(self, batch: Sequence[Event]) -> None:
+    async def write(self, batch: Sequence[Event]) -> None:
         Liquidation, dumps = self._liquidation, self._dumps
         lines = [
             dumps(ev) if self.as_json else text_line(ev, self.tz)
@@ -94,47 +102,43 @@ class TapePrinter:
         except BrokenPipeError:
             raise _PipeClosed from None
 
+    async def close(self) -> None:
+        pass  # every line was flushed as it was written
 
-async def _watch_reader(out: TextIO, every_s: float = 1.0) -> None:
-    """End when the reader is gone, even while nothing is printed: a quiet
-    market (or ``--min-usd``) could otherwise keep ``tape | head`` waiting
-    for the next write.  poll() reports POLLERR on a pipe whose read end is
-    closed, and POLLHUP on a terminal that hung up."""
+
+def _reader_gone(out: TextIO) -> bool:
+    """Whether nobody reads ``out`` any more.  poll() reports POLLERR on a
+    pipe whose read end is closed, and POLLHUP on a terminal that hung up."""
     try:
         fd = out.fileno()
     except (AttributeError, OSError, ValueError):
-        return
+        return False
     poller = select.poll()
     poller.register(fd, 0)  # no events asked for: only errors and hang-ups come back
-    while True:
+    return any(flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL) for _fd, flags in poller.poll(0))
+
+
+async def _watch_reader(out: TextIO, gone: asyncio.Event, every_s: float = 1.0) -> None:
+    """Set ``gone`` when the reader is gone, even while nothing is printed: a
+    quiet market (or ``--min-usd``) could otherwise keep ``tape | head``
+    waiting for the next write."""
+    while not _reader_gone(out):
         await asyncio.sleep(every_s)
-        for _fd, flags in poller.poll(0):
-            if flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
-                raise _PipeClosed
+    gone.set()
 
 
-async def _run(feeds: Sequence[Feed], printer: TapePrinter, supervised: bool) -> None:
-    """Live feeds run under the supervisor (a venue that fails is retried,
-    the others go on); a replay runs on its own until it ends."""
-    from feeds.supervisor import Supervisor
+async def _run(feeds: Sequence[Feed], printer: TapePrinter, supervised: bool) -> tuple[RunResult, bool]:
+    """The run's result, and whether it ended because the reader went away."""
+    from feeds.run import run_feeds
 
-    supervisor = Supervisor(feeds, printer.emit) if supervised else None
-    if supervisor is not None:
-        supervisor.start()
-        tasks = [asyncio.create_task(supervisor.wait(), name="tape-supervisor")]
-    else:
-        tasks = [asyncio.create_task(feed.run(printer.emit), name=f"tape-{feed.name}") for feed in feeds]
-    watcher = asyncio.create_task(_watch_reader(printer.out))
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_watch_reader(printer.out, gone))
     try:
-        done, _ = await asyncio.wait([asyncio.gather(*tasks), watcher], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            task.result()  # re-raise _PipeClosed or a feed's error
+        result = await run_feeds(feeds, [printer], supervised=supervised, stop=gone)
     finally:
-        if supervisor is not None:
-            await supervisor.stop()
-        for task in (*tasks, watcher):
-            task.cancel()
-        await asyncio.gather(*tasks, watcher, return_exceptions=True)
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+    return result, gone.is_set()
 
 
 def _silence_stdout() -> None:
@@ -152,13 +156,20 @@ def run_tape(
     since_ts: int | None = None,
     supervised: bool = False,
 ) -> int:
-    """Stream until the feeds end, the pipe closes (exit 0) or Ctrl-C (130);
-    ``since_ts`` drops older liquidations (the demo's preloaded history)."""
+    """Stream until the feeds end (exit 0, or 1 when a feed failed), the pipe
+    closes (exit 0) or Ctrl-C (130); ``since_ts`` drops older liquidations
+    (the demo's preloaded history)."""
     printer = TapePrinter(sys.stdout, as_json, min_usd, tz, since_ts)
     try:
-        asyncio.run(_run(feeds, printer, supervised))
+        result, reader_left = asyncio.run(_run(feeds, printer, supervised))
     except _PipeClosed:
         _silence_stdout()
+        return 0
     except KeyboardInterrupt:
         return 130
-    return 0
+    if reader_left:
+        _silence_stdout()
+        return 0
+    for name, why in result.feed_errors.items():
+        print(f"liqwatch tape: feed {name} failed: {why}", file=sys.stderr)
+    return 1 if result.feed_errors else 0

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feeds.settings import DEFAULT_WATCHLIST, EXCHANGE_NAMES, ExchangeSettings, MarketCapSettings
+from feeds.settings import DEFAULT_WATCHLIST, ExchangeSettings, MarketCapSettings
+from feeds.venues import EXCHANGE_NAMES
 from indicators.params import IndicatorParams
 from tui.runtime.alerts import AlertSettings
 from tui.runtime.paths import CONFIG_ENV, default_config_path

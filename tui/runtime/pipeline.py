@@ -1,9 +1,11 @@
 """The running pipeline: feeds -> bounded queue -> engine, plus the tape buffer.
 
-This is the one place where producers meet the indicator layer.  Feeds put
-batches on a bounded queue (back-pressure: a producer that outruns the engine
-waits); one consumer drains it, applies every batch to the engine and keeps
-the newest liquidations for the tape.  The UI never sees events: it reads
+This is the one place where producers meet the indicator layer.  The feeds
+run through the one driver (``feeds.run.FeedRunner``: supervised when live)
+with the pipeline as their sink: ``write`` puts each batch on a bounded
+queue (back-pressure: a producer that outruns the engine waits); one
+consumer drains it, applies every batch to the engine and keeps the newest
+liquidations for the tape.  The UI never sees events: it reads
 ``engine.snapshot()`` and the tape buffer on a timer.
 """
 
@@ -18,7 +20,7 @@ from typing import Callable, Sequence
 from feeds.base import Feed
 from feeds.events import Event, FeedStatus, Liquidation
 from feeds.replay import ReplayFeed
-from feeds.supervisor import Supervisor
+from feeds.run import FeedRunner
 from indicators.engine import Engine
 
 log = logging.getLogger("liqwatch.runtime")
@@ -29,7 +31,8 @@ DRAIN_BUDGET_S = 0.05
 
 
 class Pipeline:
-    """Owns the queue, the consumer task, the feed tasks and the tape."""
+    """Owns the queue, the consumer task, the feeds' run and the tape; it is
+    that run's sink (``write``, ``close``)."""
 
     def __init__(
         self,
@@ -56,9 +59,8 @@ class Pipeline:
         self._tasks: list[asyncio.Task] = []
         # Live feeds run under the supervisor (backoff, watchdog, health);
         # a replay runs on its own, it has no network to fail.
-        self.supervisor: Supervisor | None = Supervisor(self.feeds, self.emit) if supervised else None
+        self.runner = FeedRunner(self.feeds, [self], supervised=supervised)
         self._idle = asyncio.Event()
-        self.feed_errors: dict[str, str] = {}
         # Called with every batch after the engine (the history collects through one).
         self.taps: list[Callable[[Sequence[Event]], None]] = []
         # Cleared while the history warm-loads the engine; batches wait in the queue.
@@ -95,10 +97,13 @@ class Pipeline:
         return max(0.0, (self.wall_ms() - self.last_data_wall) / 1000)
 
     # -- the flow -----------------------------------------------------------
-    async def emit(self, batch: Sequence[Event]) -> None:
-        if batch:
-            self._idle.clear()
-            await self.queue.put(batch)
+    async def write(self, batch: Sequence[Event]) -> None:
+        """The sink's write: onto the queue, waiting while it is full."""
+        self._idle.clear()
+        await self.queue.put(batch)
+
+    async def close(self) -> None:
+        """The run ended (a replay finished): what is queued is still applied."""
 
     def apply(self, batch: Sequence[Event]) -> None:
         self.engine.apply_many(batch)
@@ -139,26 +144,18 @@ class Pipeline:
                     await asyncio.sleep(0)
                     deadline = time.monotonic() + DRAIN_BUDGET_S
 
-    async def _run_feed(self, feed: Feed) -> None:
-        try:
-            await feed.run(self.emit)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a feed's failure must not take the app down
-            log.exception("feed %s failed", feed.name)
-            self.feed_errors[feed.name] = f"{type(exc).__name__}: {exc}"
+    @property
+    def feed_errors(self) -> dict[str, str]:
+        """Feeds run alone (a replay) that failed, with why."""
+        return self.runner.feed_errors
 
     @property
     def no_venue_reachable(self) -> bool:
-        return self.supervisor is not None and self.supervisor.no_venue_reachable
+        return self.runner.no_venue_reachable
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._consume(), name="liqwatch-consumer"))
-        if self.supervisor is not None:
-            self.supervisor.start()
-            return
-        for feed in self.feeds:
-            self._tasks.append(asyncio.create_task(self._run_feed(feed), name=f"feed-{feed.name}"))
+        self._tasks.append(asyncio.create_task(self.runner.run(), name="liqwatch-feeds"))
 
     async def wait_idle(self) -> None:
         """Until every queued batch has been applied (tests and snapshots use it)."""
@@ -168,8 +165,6 @@ class Pipeline:
             await asyncio.sleep(0)
 
     async def stop(self) -> None:
-        if self.supervisor is not None:
-            await self.supervisor.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from feeds.settings import EXCHANGE_NAMES
+from feeds.venues import EXCHANGE_NAMES
 from tui.format import parse_money
 from tui.screens import MODAL_CSS
 from tui.widgets.tape import TapeFilter

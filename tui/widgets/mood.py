@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from indicators.snapshot import Mood
+from indicators.why import why
 from tui.format import price, short_symbol
 from tui.palette import Palette
 from tui.widgets.base import Fit, SnapshotPane
@@ -51,28 +52,12 @@ class MoodPane(SnapshotPane):
                 (f"{m.euphoria:3.0f} {m.euphoria_band:<8}", greed_style),
             )
             if why_inline:
-                line.append(f"  {why(m)}", palette.dim)
+                line.append(f"  {why(m, price)}", palette.dim)
             lines.append(line)
             # Without room for a why column, a notable score still gets its reasons.
             if not why_inline and not compact and max(m.bai, m.euphoria) >= 20:
-                reason = Text(f"{'':6} └ {why(m)}", palette.dim, no_wrap=True, overflow="ellipsis")
+                reason = Text(f"{'':6} └ {why(m, price)}", palette.dim, no_wrap=True, overflow="ellipsis")
                 reason.truncate(width, overflow="ellipsis")
                 lines.append(reason)
         return Group(*lines)
 
-
-def why(m: Mood) -> str:
-    """The inputs that explain the larger of the two scores, in words."""
-    if m.euphoria > m.bai and m.ceiling is not None:
-        return f"ceiling {price(m.ceiling)}, {m.extension_pct:+.0f}% vs 30d mean"
-    if m.floor is None:
-        return "no floor yet"
-    bits = [f"floor {price(m.floor)}"]
-    if m.floor_age_days is not None:
-        bits.append(f"{m.floor_age_days:.0f}d old")
-    bits.append(f"{m.touches} test{'s' if m.touches != 1 else ''}")
-    if m.breach_pct > 0:
-        bits.append(f"{m.breach_pct:.0f}% below")
-    elif m.state == "testing":
-        bits.append("testing")
-    return ", ".join(bits)

@@ -9,7 +9,8 @@ from typing import AsyncIterator
 import pytest
 
 from feeds.events import Liquidation
-from feeds.venues.rest_polled import RestLiquidationFeed
+from feeds.venues import liquidation_feed
+from feeds.venues.polled import PolledLiquidationFeed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.harness import Collector, running
 from tests.loopback.rest_venues import HTX_CONTRACT_SIZE, GateLoopback, HtxLoopback
@@ -27,8 +28,8 @@ async def htx() -> AsyncIterator[HtxLoopback]:
         yield server  # type: ignore[misc]
 
 
-def polled(venue: str, server: GateLoopback | HtxLoopback) -> RestLiquidationFeed:
-    return RestLiquidationFeed(venue, settings_for(server), poll_s=0.02, rate_limit_ms=1)
+def polled(venue: str, server: GateLoopback | HtxLoopback) -> PolledLiquidationFeed:
+    return liquidation_feed(venue, settings_for(server), poll_s=0.02, rate_limit_ms=1)  # type: ignore[return-value]
 
 
 async def test_gate_side_from_position_size_and_quanto_notional(gate: GateLoopback) -> None:
@@ -98,7 +99,7 @@ async def test_htx_side_and_turnover_for_top_symbols(htx: HtxLoopback) -> None:
 
 async def test_polled_429_waits_retry_after(htx: HtxLoopback) -> None:
     htx.rate_limit(count=1, retry_after=0.2)
-    feed = RestLiquidationFeed("htx", settings_for(htx), poll_s=0.02, rate_limit_ms=1, rate_limit_wait_s=0.01)
+    feed = liquidation_feed("htx", settings_for(htx), poll_s=0.02, rate_limit_ms=1, rate_limit_wait_s=0.01)
     async with running(feed) as driver:
         async with asyncio.timeout(BOUND_S):
             while not feed.symbols:
