@@ -61,7 +61,7 @@ class Engine:
         self._codes = PairCodes()
         self.liq = LiquidationWindows(WINDOWS, rolling, self._codes)
         self.hours = HourlyLiquidations(p)
-        self.cap = CapRange(p.cap_range_days, p.cap_band or None)
+        self.cap = CapRange(p.cap_range_days, p.cap_band or None, p.cap_range_min_days)
         self.leverage = Leverage(p)
         self.series: dict[str, MoodSeries] = {}
         self.events = 0

@@ -152,6 +152,7 @@ def _assemble(n: int, start_ts: int | None, snap: Snapshot, view: ReportView) ->
             "days_in_range": cap.days_in_range,
             "marks": list(cap.marks),
             "fixed_band": cap.fixed_band,
+            "covered_days": cap.covered_days,
         },
         "anxiety": anxiety,
         "anxiety_peaks": peaks,

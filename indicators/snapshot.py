@@ -121,18 +121,30 @@ class LeverageSnapshot:
     lvr_trend_days: float | None = None
 
 
+# The cap range's state while its samples cover too little time to be a range.
+FORMING = "forming"
+
+
 @dataclass(frozen=True, slots=True)
 class CapSnapshot:
     usd: float
     ts: int
     source: str
-    low: float
+    low: float  # while forming: the lowest and highest samples so far
     high: float
-    position: float  # (usd - low) / (high - low); below 0 or above 1 outside the band
-    state: str  # "inside", "above", "below" (outside only after two samples beyond)
+    # (usd - low) / (high - low); below 0 or above 1 outside the band; None while forming
+    position: float | None
+    # "forming" (too little history: no position, no break), then "inside",
+    # "above", "below" (outside only after two samples beyond)
+    state: str
     days_in_range: float
     marks: tuple[float, ...] = ()  # round trillions within [low, high]
     fixed_band: bool = False
+    covered_days: float = 0.0  # how much history the range is made of
+
+    @property
+    def forming(self) -> bool:
+        return self.state == FORMING
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.cli.common import add_config, load_config
-from tui.format import SIDE_ARROW, SIDE_WORD, local_tz, money, pct, price, short_symbol, stamp
+from tui.format import SIDE_ARROW, SIDE_WORD, age, local_tz, money, pct, price, short_symbol, stamp
 from tui.format import day as day_of
 
 if TYPE_CHECKING:
@@ -96,6 +96,16 @@ def _side_text(long_usd: float, short_usd: float) -> Text:
     return t
 
 
+def cap_words(cap: dict[str, Any]) -> str:
+    """Where the cap sits: in, above or below its range, or that the range is still forming."""
+    from indicators.snapshot import FORMING
+
+    if cap["state"] == FORMING:
+        return (f"its range still forming ({age(cap['covered_days'] * 86400)} of samples, "
+                f"{money(cap['low'])} - {money(cap['high'])} so far)")
+    return f"{cap['state']} its range {money(cap['low'])} - {money(cap['high'])}"
+
+
 def story(r: dict[str, Any], tz: tzinfo) -> list[str]:
     """The recording in a few sentences, in the article's terms."""
     liq, lev, cap = r["liquidations"], r["leverage"], r["market_cap"]
@@ -114,8 +124,7 @@ def story(r: dict[str, Any], tz: tzinfo) -> list[str]:
     if lev.get("lvr_trend") == "falling" and lev.get("falling_since"):
         out.append(f"liquidations per volume falling since {day_of(lev['falling_since'], tz)}: leverage is leaving")
     if cap is not None:
-        out.append(f"total market cap {money(cap['usd'])}, {cap['state']} its range "
-                   f"{money(cap['low'])} - {money(cap['high'])}")
+        out.append(f"total market cap {money(cap['usd'])}, {cap_words(cap)}")
     for sym, a in r["anxiety"].items():
         if a["bai"] >= 50 and a["floor"] is not None:
             fmt = money if sym == "TOTAL" else price
@@ -203,8 +212,8 @@ def render(r: dict[str, Any], console: Console, tz: tzinfo) -> None:
     cap = r["market_cap"]
     if cap is not None:
         console.print(Text("Market cap", style="bold"))
-        console.print(f"  {money(cap['usd'])}, {cap['state']} its range {money(cap['low'])} - {money(cap['high'])}"
-                      f" (position {cap['position']:.2f}, {cap['days_in_range']:.1f} days in range)")
+        where = "" if cap["position"] is None else f" (position {cap['position']:.2f}, {cap['days_in_range']:.1f} days in range)"
+        console.print(f"  {money(cap['usd'])}, {cap_words(cap)}{where}")
 
     if r["anxiety"]:
         t = Table(title="Bottom anxiety and height euphoria", title_justify="left")

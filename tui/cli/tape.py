@@ -26,7 +26,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Sequence, TextIO
 
 from tui.cli.common import add_config, add_source, load_config, non_negative, replay_source
-from tui.format import SIDE_WORD, clock, money, price
+from tui.format import SIDE_WORD, date_time, money, price
 
 if TYPE_CHECKING:
     from feeds.base import Feed
@@ -60,9 +60,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def text_line(ev: Liquidation, tz: tzinfo) -> str:
-    """'14:03:07  binance  BTC/USDT:USDT  ▼ LONG   $1.21M  @ 64,012.5'."""
+    """'2025-11-04 14:03:07  binance  BTC/USDT:USDT  ▼ LONG   $1.21M  @ 64,012.5'.
+
+    The date on every line: a log outlives its day, and a replay's events
+    are from another one."""
     side = SIDE_WORD[ev.side].upper()
-    return f"{clock(ev.ts, tz)}  {ev.exchange:<12} {ev.symbol:<18} {side:<7} {money(ev.usd):>7}  @ {price(ev.price)}"
+    return f"{date_time(ev.ts, tz)}  {ev.exchange:<12} {ev.symbol:<18} {side:<7} {money(ev.usd):>7}  @ {price(ev.price)}"
 
 
 class _PipeClosed(Exception):
