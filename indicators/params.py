@@ -40,6 +40,10 @@ class IndicatorParams:
     flush_liq_oi_multiple: float = 3.0
 
     cap_range_days: float = 30.0
+    # Until the samples cover this many days the range is "forming": a range
+    # of minutes is no fluctuation range, and nothing claims a position in it
+    # or a break out of it.  A fixed cap_band needs no history.
+    cap_range_min_days: float = 7.0
     # A fixed [low, high] band in USD instead of the rolling range; empty = rolling.
     cap_band: list[float] = field(default_factory=list)
 
@@ -72,6 +76,7 @@ class IndicatorParams:
         "flush_oi_drop": "(0, 1)",
         "flush_liq_oi_multiple": "(1, 1000]",
         "cap_range_days": "(0, 3650]",
+        "cap_range_min_days": "[0, 3650]",
         "bai_window_days": "[2, 3650]",
         "bai_maturity_days": "(0, 365]",
         "bai_maturity_touches": "[1, 100]",
@@ -93,6 +98,8 @@ class IndicatorParams:
         band = self.cap_band
         if band and (len(band) != 2 or not 0 < band[0] < band[1] <= 1e15):
             errors["cap_band"] = "must be [low, high] in USD with 0 < low < high <= 1e15"
+        if not errors.keys() & {"cap_range_days", "cap_range_min_days"} and self.cap_range_min_days > self.cap_range_days:
+            errors["cap_range_min_days"] = "must be at most cap_range_days"
         if "bai_eps_max" not in errors and not self.bai_eps_min <= self.bai_eps_max:
             errors["bai_eps_max"] = "must be at least bai_eps_min"
         return errors
