@@ -36,6 +36,8 @@ OKX_CT_VAL = {"BTC": 0.01, "ETH": 0.1, "SOL": 1.0, "XRP": 100.0, "DOGE": 1000.0,
 
 
 def contracts(venue: str) -> dict[str, Contract]:
+    if venue in TABLES:
+        return TABLES[venue]()
     if venue == "binance":
         return {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES}
     if venue == "bybit":
@@ -45,6 +47,15 @@ def contracts(venue: str) -> dict[str, Contract]:
     table = {f"{b}-USDT-SWAP": Contract(f"{b}/USDT:USDT", OKX_CT_VAL[b], False) for b in BASES}
     table.update({"BTC-USD-SWAP": Contract("BTC/USD:BTC", 100.0, True), "ETH-USD-SWAP": Contract("ETH/USD:ETH", 10.0, True)})
     return table
+
+
+#: venue -> its contract table, for the venues added after the first three
+TABLES: dict[str, Callable[[], dict[str, Contract]]] = {
+    "deribit": lambda: {
+        **{f"{b}-PERPETUAL": Contract(f"{b}/USD:{b}", 10.0 if b == "BTC" else 1.0, True) for b in ("BTC", "ETH")},
+        **{f"{b}_USDC-PERPETUAL": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
+    },
+}
 
 
 def _px(rng: random.Random, base: str) -> float:
@@ -106,11 +117,37 @@ def okx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
     return out
 
 
+def deribit_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """The whole futures trade stream: most trades are ordinary, one in five
+    carries a ``liquidation`` flag (M, T or MT)."""
+    out = []
+    for i in range(n):
+        trades = []
+        for k in range(rng.choice((1, 1, 2, 3))):
+            if rng.random() < 0.3:
+                base = rng.choice(("BTC", "ETH"))
+                name, amount = f"{base}-PERPETUAL", float(10 * rng.randint(1, 5000))
+            else:
+                base = rng.choice(list(BASES))
+                name, amount = f"{base}_USDC-PERPETUAL", round(rng.uniform(0.001, 50.0), 3)
+            px = _px(rng, base)
+            t = {"trade_seq": i * 3 + k, "trade_id": str(i * 3 + k), "timestamp": t0 + i, "tick_direction": 1,
+                 "price": px, "mark_price": px, "instrument_name": name, "index_price": px,
+                 "direction": rng.choice(("buy", "sell")), "amount": amount}
+            if rng.random() < 0.2:
+                t["liquidation"] = rng.choice(("M", "T", "MT"))
+            trades.append(t)
+        frame = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": "trades.future.any.100ms", "data": trades}}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
 #: venue -> its frame generator
 FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "binance": binance_frames,
     "bybit": bybit_frames,
     "okx": okx_frames,
+    "deribit": deribit_frames,
 }
 
 

@@ -11,6 +11,7 @@ from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.bybit import BybitLoopback
+from tests.loopback.deribit import DeribitLoopback
 
 # Upper bound for any wait on the loopback (a hang fails instead of blocking).
 BOUND_S = 10
@@ -41,4 +42,10 @@ async def okx() -> AsyncIterator["OkxLoopback"]:
 @pytest.fixture
 async def bybit() -> AsyncIterator[BybitLoopback]:
     async with BybitLoopback() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def deribit() -> AsyncIterator[DeribitLoopback]:
+    async with DeribitLoopback() as server:
         yield server  # type: ignore[misc]

@@ -13,6 +13,7 @@ against them unchanged (only origins differ).  Usable outside pytest::
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bybit import BybitLoopback
+from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.rest_venues import GateLoopback, HtxLoopback
@@ -25,6 +26,7 @@ __all__ = [
     "OkxLoopback",
     "GateLoopback",
     "HtxLoopback",
+    "DeribitLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -40,4 +42,5 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "okx": OkxLoopback(),
         "gate": GateLoopback(),
         "htx": HtxLoopback(),
+        "deribit": DeribitLoopback(),
     }
