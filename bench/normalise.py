@@ -55,6 +55,7 @@ TABLES: dict[str, Callable[[], dict[str, Contract]]] = {
         **{f"{b}-PERPETUAL": Contract(f"{b}/USD:{b}", 10.0 if b == "BTC" else 1.0, True) for b in ("BTC", "ETH")},
         **{f"{b}_USDC-PERPETUAL": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
     },
+    "bitfinex": lambda: {f"t{b}F0:USTF0": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES},
 }
 
 
@@ -142,18 +143,35 @@ def deribit_frames(n: int, rng: random.Random, t0: int) -> list[str]:
     return out
 
 
+def bitfinex_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """``liq:global``: a liquidation announced (IS_MATCH 0), sometimes with its fills."""
+    out = []
+    for i in range(n):
+        base = rng.choice(list(BASES))
+        px = _px(rng, base)
+        amount = round(rng.uniform(0.001, 50.0), 3) * rng.choice((1, -1))
+        entries = [["pos", 1000 + i, t0 + i, None, f"t{base}F0:USTF0", amount, px * 1.02, None, 0, 1, None, px]]
+        entries += [["pos", 1000 + i, t0 + i, None, f"t{base}F0:USTF0", amount / 2, px * 1.02, None, 1, 1, None, None]
+                    for _ in range(rng.choice((0, 0, 1, 2)))]
+        out.append(json.dumps([386841, entries], separators=(",", ":")))
+    return out
+
+
 #: venue -> its frame generator
 FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "binance": binance_frames,
     "bybit": bybit_frames,
     "okx": okx_frames,
     "deribit": deribit_frames,
+    "bitfinex": bitfinex_frames,
 }
 
 
 def _fresh_feed(venue: str) -> StreamLiquidationFeed:
     feed = liquidation_feed(venue, ExchangeSettings())
     assert isinstance(feed, StreamLiquidationFeed)
+    if venue == "bitfinex":
+        feed.chan_id = 386841  # learnt from the ``subscribed`` answer when live
     feed._normalise = feed.make_normaliser(contracts(venue))
     return feed
 

@@ -75,6 +75,7 @@ CONTEXT_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).context is not No
 #: venues added since the first six, in the 429 rotation (one line each)
 NEW_VENUES = (
     "deribit",
+    "bitfinex",
 )
 STALLED_VENUE = "bybit"
 BURST_VENUE = "binance"

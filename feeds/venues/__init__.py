@@ -32,6 +32,7 @@ VENUE_MODULES: dict[str, str] = {
     "gate": "feeds.venues.gate",
     "htx": "feeds.venues.htx",
     "deribit": "feeds.venues.deribit",
+    "bitfinex": "feeds.venues.bitfinex",
 }
 
 EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)

@@ -11,6 +11,7 @@ from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.bybit import BybitLoopback
+from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.deribit import DeribitLoopback
 
 # Upper bound for any wait on the loopback (a hang fails instead of blocking).
@@ -48,4 +49,10 @@ async def bybit() -> AsyncIterator[BybitLoopback]:
 @pytest.fixture
 async def deribit() -> AsyncIterator[DeribitLoopback]:
     async with DeribitLoopback() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def bitfinex() -> AsyncIterator[BitfinexLoopback]:
+    async with BitfinexLoopback() as server:
         yield server  # type: ignore[misc]

@@ -23,12 +23,14 @@ from feeds.events import Liquidation
 from feeds.venues import liquidation_feed
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.base import LoopbackExchange
+from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.harness import Collector, running
 
 #: venue -> its loopback server class (one line per venue)
 VENUES: dict[str, type[LoopbackExchange]] = {
     "deribit": DeribitLoopback,
+    "bitfinex": BitfinexLoopback,
 }
 
 

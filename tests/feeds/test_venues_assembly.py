@@ -36,6 +36,7 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "okx:context",
         "htx",
         "deribit",
+        "bitfinex",
     ]
 
 

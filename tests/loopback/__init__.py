@@ -13,6 +13,7 @@ against them unchanged (only origins differ).  Usable outside pytest::
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bybit import BybitLoopback
+from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.okx import OkxLoopback
@@ -27,6 +28,7 @@ __all__ = [
     "GateLoopback",
     "HtxLoopback",
     "DeribitLoopback",
+    "BitfinexLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -43,4 +45,5 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "gate": GateLoopback(),
         "htx": HtxLoopback(),
         "deribit": DeribitLoopback(),
+        "bitfinex": BitfinexLoopback(),
     }
