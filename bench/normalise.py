@@ -56,6 +56,10 @@ TABLES: dict[str, Callable[[], dict[str, Contract]]] = {
         **{f"{b}_USDC-PERPETUAL": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
     },
     "bitfinex": lambda: {f"t{b}F0:USTF0": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES},
+    "krakenfutures": lambda: {
+        **{f"PF_{b}USD": Contract(f"{b}/USD:USD", 1.0, False) for b in BASES},
+        **{f"PI_{b}USD": Contract(f"{b}/USD:{b}", 1.0, True) for b in ("BTC", "ETH")},
+    },
 }
 
 
@@ -157,6 +161,23 @@ def bitfinex_frames(n: int, rng: random.Random, t0: int) -> list[str]:
     return out
 
 
+def krakenfutures_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """The trade feed of every product: one trade a frame, one in five a liquidation."""
+    out = []
+    for i in range(n):
+        if rng.random() < 0.2:
+            base = rng.choice(("BTC", "ETH"))
+            product, qty = f"PI_{base}USD", float(rng.randint(1, 50000))
+        else:
+            base = rng.choice(list(BASES))
+            product, qty = f"PF_{base}USD", round(rng.uniform(0.001, 50.0), 3)
+        kind = "liquidation" if rng.random() < 0.2 else "fill"
+        trade = {"feed": "trade", "product_id": product, "uid": f"u{i}", "side": rng.choice(("buy", "sell")),
+                 "type": kind, "seq": i, "time": t0 + i, "qty": qty, "price": _px(rng, base)}
+        out.append(json.dumps(trade, separators=(",", ":")))
+    return out
+
+
 #: venue -> its frame generator
 FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "binance": binance_frames,
@@ -164,6 +185,7 @@ FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "okx": okx_frames,
     "deribit": deribit_frames,
     "bitfinex": bitfinex_frames,
+    "krakenfutures": krakenfutures_frames,
 }
 
 

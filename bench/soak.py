@@ -76,6 +76,7 @@ CONTEXT_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).context is not No
 NEW_VENUES = (
     "deribit",
     "bitfinex",
+    "krakenfutures",
 )
 STALLED_VENUE = "bybit"
 BURST_VENUE = "binance"

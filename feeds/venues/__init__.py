@@ -33,6 +33,7 @@ VENUE_MODULES: dict[str, str] = {
     "htx": "feeds.venues.htx",
     "deribit": "feeds.venues.deribit",
     "bitfinex": "feeds.venues.bitfinex",
+    "krakenfutures": "feeds.venues.krakenfutures",
 }
 
 EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)

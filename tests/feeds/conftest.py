@@ -9,10 +9,11 @@ import pytest
 from feeds.settings import ExchangeSettings
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
-from tests.loopback.okx import OkxLoopback
-from tests.loopback.bybit import BybitLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
+from tests.loopback.bybit import BybitLoopback
 from tests.loopback.deribit import DeribitLoopback
+from tests.loopback.krakenfutures import KrakenFuturesLoopback
+from tests.loopback.okx import OkxLoopback
 
 # Upper bound for any wait on the loopback (a hang fails instead of blocking).
 BOUND_S = 10
@@ -55,4 +56,10 @@ async def deribit() -> AsyncIterator[DeribitLoopback]:
 @pytest.fixture
 async def bitfinex() -> AsyncIterator[BitfinexLoopback]:
     async with BitfinexLoopback() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def krakenfutures() -> AsyncIterator[KrakenFuturesLoopback]:
+    async with KrakenFuturesLoopback() as server:
         yield server  # type: ignore[misc]

@@ -26,11 +26,13 @@ from tests.loopback.base import LoopbackExchange
 from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.harness import Collector, running
+from tests.loopback.krakenfutures import KrakenFuturesLoopback
 
 #: venue -> its loopback server class (one line per venue)
 VENUES: dict[str, type[LoopbackExchange]] = {
     "deribit": DeribitLoopback,
     "bitfinex": BitfinexLoopback,
+    "krakenfutures": KrakenFuturesLoopback,
 }
 
 

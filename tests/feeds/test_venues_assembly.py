@@ -37,6 +37,7 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "htx",
         "deribit",
         "bitfinex",
+        "krakenfutures",
     ]
 
 

@@ -12,10 +12,11 @@ against them unchanged (only origins differ).  Usable outside pytest::
 
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
-from tests.loopback.bybit import BybitLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
+from tests.loopback.bybit import BybitLoopback
 from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.harness import Collector, Restarting, running
+from tests.loopback.krakenfutures import KrakenFuturesLoopback
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.rest_venues import GateLoopback, HtxLoopback
 
@@ -29,6 +30,7 @@ __all__ = [
     "HtxLoopback",
     "DeribitLoopback",
     "BitfinexLoopback",
+    "KrakenFuturesLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -46,4 +48,5 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "htx": HtxLoopback(),
         "deribit": DeribitLoopback(),
         "bitfinex": BitfinexLoopback(),
+        "krakenfutures": KrakenFuturesLoopback(),
     }
