@@ -77,6 +77,7 @@ NEW_VENUES = (
     "deribit",
     "bitfinex",
     "krakenfutures",
+    "dydx",
 )
 STALLED_VENUE = "bybit"
 BURST_VENUE = "binance"

@@ -34,6 +34,7 @@ VENUE_MODULES: dict[str, str] = {
     "deribit": "feeds.venues.deribit",
     "bitfinex": "feeds.venues.bitfinex",
     "krakenfutures": "feeds.venues.krakenfutures",
+    "dydx": "feeds.venues.dydx",
 }
 
 EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)

@@ -12,6 +12,7 @@ from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.bybit import BybitLoopback
 from tests.loopback.deribit import DeribitLoopback
+from tests.loopback.dydx import DydxLoopback
 from tests.loopback.krakenfutures import KrakenFuturesLoopback
 from tests.loopback.okx import OkxLoopback
 
@@ -62,4 +63,10 @@ async def bitfinex() -> AsyncIterator[BitfinexLoopback]:
 @pytest.fixture
 async def krakenfutures() -> AsyncIterator[KrakenFuturesLoopback]:
     async with KrakenFuturesLoopback() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def dydx() -> AsyncIterator[DydxLoopback]:
+    async with DydxLoopback() as server:
         yield server  # type: ignore[misc]

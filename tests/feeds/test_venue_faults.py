@@ -25,6 +25,7 @@ from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.deribit import DeribitLoopback
+from tests.loopback.dydx import DydxLoopback
 from tests.loopback.harness import Collector, running
 from tests.loopback.krakenfutures import KrakenFuturesLoopback
 
@@ -33,6 +34,7 @@ VENUES: dict[str, type[LoopbackExchange]] = {
     "deribit": DeribitLoopback,
     "bitfinex": BitfinexLoopback,
     "krakenfutures": KrakenFuturesLoopback,
+    "dydx": DydxLoopback,
 }
 
 
@@ -78,3 +80,5 @@ async def test_every_frame_is_recorded_once_through_every_fault(name: str) -> No
     assert server.resent and feed.duplicates > 0
     assert server.stalled_frames == 3 and feed.garbage == 1
     assert driver.runs == 2  # the drop restarted the feed once
+    if hasattr(server, "deleveraged_sent"):  # dYdX: auto-deleveraging is counted apart, once per trade
+        assert feed.deleveraged == len(server.deleveraged_sent) > 0  # type: ignore[attr-defined]

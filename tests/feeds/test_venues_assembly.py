@@ -38,6 +38,7 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "deribit",
         "bitfinex",
         "krakenfutures",
+        "dydx",
     ]
 
 

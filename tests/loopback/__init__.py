@@ -15,6 +15,7 @@ from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.bybit import BybitLoopback
 from tests.loopback.deribit import DeribitLoopback
+from tests.loopback.dydx import DydxLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.krakenfutures import KrakenFuturesLoopback
 from tests.loopback.okx import OkxLoopback
@@ -31,6 +32,7 @@ __all__ = [
     "DeribitLoopback",
     "BitfinexLoopback",
     "KrakenFuturesLoopback",
+    "DydxLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -49,4 +51,5 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "deribit": DeribitLoopback(),
         "bitfinex": BitfinexLoopback(),
         "krakenfutures": KrakenFuturesLoopback(),
+        "dydx": DydxLoopback(),
     }
