@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from feeds.settings import ExchangeSettings
 from feeds.venues import liquidation_feed
+from feeds.venues.bitmex import BitmexContract
 from feeds.venues.markets import Contract
 from feeds.venues.stream import StreamLiquidationFeed
 
@@ -50,12 +51,16 @@ def contracts(venue: str) -> dict[str, Contract]:
 
 
 #: venue -> its contract table, for the venues added after the first three
-TABLES: dict[str, Callable[[], dict[str, Contract]]] = {
+TABLES: dict[str, Callable[[], dict[str, Any]]] = {
     "deribit": lambda: {
         **{f"{b}-PERPETUAL": Contract(f"{b}/USD:{b}", 10.0 if b == "BTC" else 1.0, True) for b in ("BTC", "ETH")},
         **{f"{b}_USDC-PERPETUAL": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
     },
     "bitfinex": lambda: {f"t{b}F0:USTF0": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES},
+    "bitmex": lambda: {
+        "XBTUSD": BitmexContract("BTC/USD:BTC", "inverse", 1.0),
+        **{f"{b}USDT": BitmexContract(f"{b}/USDT:USDT", "linear", 1e-4) for b in BASES},
+    },
     "dydx": lambda: {f"{b}-USD": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
     "krakenfutures": lambda: {
         **{f"PF_{b}USD": Contract(f"{b}/USD:USD", 1.0, False) for b in BASES},
@@ -198,6 +203,28 @@ def dydx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
     return out
 
 
+def bitmex_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """The ``liquidation`` table: inserts of new orders, updates and deletes of resting ones."""
+    out, resting = [], []
+    for i in range(n):
+        if resting and rng.random() < 0.4:
+            order_id, symbol = resting.pop(rng.randrange(len(resting)))
+            row, action = {"orderID": order_id, "symbol": symbol}, "delete"
+            if rng.random() < 0.5:
+                row["leavesQty"], action = rng.randint(1, 100), "update"
+                resting.append((order_id, symbol))
+        else:
+            base = rng.choice(list(BASES))
+            symbol = "XBTUSD" if rng.random() < 0.3 else f"{base}USDT"
+            order_id = f"{i:08x}-0000-0000-0000-{t0 % 10**12:012d}"
+            row = {"orderID": order_id, "symbol": symbol, "side": rng.choice(("Buy", "Sell")),
+                   "price": _px(rng, "BTC" if symbol == "XBTUSD" else base), "leavesQty": rng.randint(1, 100000)}
+            action = "insert"
+            resting.append((order_id, symbol))
+        out.append(json.dumps({"table": "liquidation", "action": action, "data": [row]}, separators=(",", ":")))
+    return out
+
+
 #: venue -> its frame generator
 FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "binance": binance_frames,
@@ -207,6 +234,7 @@ FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "bitfinex": bitfinex_frames,
     "krakenfutures": krakenfutures_frames,
     "dydx": dydx_frames,
+    "bitmex": bitmex_frames,
 }
 
 

@@ -35,6 +35,7 @@ VENUE_MODULES: dict[str, str] = {
     "bitfinex": "feeds.venues.bitfinex",
     "krakenfutures": "feeds.venues.krakenfutures",
     "dydx": "feeds.venues.dydx",
+    "bitmex": "feeds.venues.bitmex",
 }
 
 EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)

@@ -121,32 +121,42 @@ class StreamLiquidationFeed(CcxtFeed):
         self.last_garbage = f"{type(exc).__name__}: {exc} in {str(frame)[:120]!r}"
 
     async def run(self, emit: Emit) -> None:
-        tasks: list[asyncio.Task[Any]] = []
-
         async with self.session(sink=self._on_frame, bad=self._on_bad, control=self.is_control_text) as exchange:
-            wake = self._wake = asyncio.Event()
 
-            def spawn(coro: Coroutine[Any, Any, Any]) -> None:
-                task = asyncio.ensure_future(coro)
-                task.add_done_callback(lambda _t: wake.set())
-                tasks.append(task)
-
-            try:
+            async def start(spawn: Spawn) -> None:
                 self.set_contracts(exchange.markets)
                 await self.subscribe(exchange, spawn)
                 spawn(self._refresh_markets(exchange, spawn))
-                while True:
-                    await wake.wait()
-                    wake.clear()
-                    for task in tasks:
-                        if task.done():
-                            task.result()  # raises the connection's error
-                            raise ConnectionError(f"{self.name}: a subscription ended")
-                    if self._pending:
-                        batch, self._pending = self._pending, []
-                        await emit(batch)
-            finally:
-                self._wake = None
+
+            await self.pump(start, emit)
+
+    async def pump(self, start: Callable[[Spawn], Coroutine[Any, Any, None]], emit: Emit) -> None:
+        """Run the connection's tasks (``start`` spawns them) and hand the
+        queued events to ``emit`` until one of the tasks ends: then raise its
+        error (or ``ConnectionError``) for the supervisor.  Every stream feed
+        runs through here, whatever client speaks to the venue."""
+        tasks: list[asyncio.Task[Any]] = []
+        wake = self._wake = asyncio.Event()
+
+        def spawn(coro: Coroutine[Any, Any, Any]) -> None:
+            task = asyncio.ensure_future(coro)
+            task.add_done_callback(lambda _t: wake.set())
+            tasks.append(task)
+
+        try:
+            await start(spawn)
+            while True:
+                await wake.wait()
+                wake.clear()
                 for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                    if task.done():
+                        task.result()  # raises the connection's error
+                        raise ConnectionError(f"{self.name}: a subscription ended")
+                if self._pending:
+                    batch, self._pending = self._pending, []
+                    await emit(batch)
+        finally:
+            self._wake = None
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

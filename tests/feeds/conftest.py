@@ -10,6 +10,7 @@ from feeds.settings import ExchangeSettings
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
+from tests.loopback.bitmex import BitmexLoopback
 from tests.loopback.bybit import BybitLoopback
 from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.dydx import DydxLoopback
@@ -69,4 +70,10 @@ async def krakenfutures() -> AsyncIterator[KrakenFuturesLoopback]:
 @pytest.fixture
 async def dydx() -> AsyncIterator[DydxLoopback]:
     async with DydxLoopback() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def bitmex() -> AsyncIterator[BitmexLoopback]:
+    async with BitmexLoopback() as server:
         yield server  # type: ignore[misc]

@@ -11,6 +11,7 @@ from bench.normalise import FEEDS, run
 #: venue -> the events one decoded frame holds (venues added after the first three)
 ENTRIES = {
     "bitfinex": lambda f: sum(1 for e in f[1] if e[8] == 0),
+    "bitmex": lambda f: len(f["data"]) if f["action"] == "insert" else 0,
     "dydx": lambda f: sum(t["type"] == "LIQUIDATED" for t in f["contents"]["trades"]),
     "krakenfutures": lambda f: int(f["type"] == "liquidation"),
     "deribit": lambda f: sum({"M": 1, "T": 1, "MT": 2}.get(t.get("liquidation"), 0) for t in f["params"]["data"]),

@@ -39,6 +39,7 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "bitfinex",
         "krakenfutures",
         "dydx",
+        "bitmex",
     ]
 
 

@@ -13,6 +13,7 @@ against them unchanged (only origins differ).  Usable outside pytest::
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
+from tests.loopback.bitmex import BitmexLoopback
 from tests.loopback.bybit import BybitLoopback
 from tests.loopback.deribit import DeribitLoopback
 from tests.loopback.dydx import DydxLoopback
@@ -33,6 +34,7 @@ __all__ = [
     "BitfinexLoopback",
     "KrakenFuturesLoopback",
     "DydxLoopback",
+    "BitmexLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -52,4 +54,5 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "bitfinex": BitfinexLoopback(),
         "krakenfutures": KrakenFuturesLoopback(),
         "dydx": DydxLoopback(),
+        "bitmex": BitmexLoopback(),
     }
