@@ -32,7 +32,7 @@ from feeds.settings import ExchangeSettings
 from feeds.venues.dedupe import RecentKeys
 from feeds.venues.markets import Contract
 from feeds.venues.spec import STREAM, VenueSpec
-from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
+from feeds.venues.stream import NEW_EVENT, Normaliser, PerMarketStreamFeed, Spawn
 
 CHANNEL = "v4_trades"
 LIQUIDATED = "LIQUIDATED"
@@ -45,14 +45,11 @@ def _ms(iso: str) -> int:
     return round(datetime.fromisoformat(iso).timestamp() * 1000)
 
 
-class DydxFeed(StreamLiquidationFeed):
-    """dYdX v4 perpetuals liquidations (feed name ``dydx``).  Markets are
-    refreshed every 10 minutes: each new listing is a channel to subscribe."""
+class DydxFeed(PerMarketStreamFeed):
+    """dYdX v4 perpetuals liquidations, one channel per market (feed name ``dydx``)."""
 
-    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, *, markets_refresh_s: float = 600.0, **kwargs: Any) -> None:
-        super().__init__(spec, settings, markets_refresh_s=markets_refresh_s, **kwargs)
-        #: market ids subscribed on the current connection
-        self.subscribed: set[str] = set()
+    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, **kwargs: Any) -> None:
+        super().__init__(spec, settings, **kwargs)
         #: auto-deleveraging trades seen (kept apart from liquidations) and their USD
         self.deleveraged = 0
         self.deleveraged_usd = 0.0
@@ -87,22 +84,14 @@ class DydxFeed(StreamLiquidationFeed):
 
         return normalise
 
-    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
-        self.subscribed = set()
-        self._subscribe_new(exchange, spawn)
+    def wants(self, market: dict[str, Any]) -> bool:
+        return bool(market.get("swap"))
 
-    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
-        self._subscribe_new(exchange, spawn)
-
-    def _subscribe_new(self, exchange: Any, spawn: Spawn) -> None:
+    def subscribe_markets(self, exchange: Any, spawn: Spawn, markets: list[dict[str, Any]]) -> None:
         url = exchange.urls["api"]["ws"]
-        for market in sorted(exchange.markets.values(), key=lambda m: m["id"]):
-            market_id = market["id"]
-            if not market.get("swap") or market_id in self.subscribed:
-                continue
-            hash_ = f"liqwatch:{CHANNEL}:{market_id}"
-            spawn(exchange.watch(url, hash_, {"type": "subscribe", "channel": CHANNEL, "id": market_id}, hash_))
-            self.subscribed.add(market_id)
+        for market in markets:
+            hash_ = f"liqwatch:{CHANNEL}:{market['id']}"
+            spawn(exchange.watch(url, hash_, {"type": "subscribe", "channel": CHANNEL, "id": market["id"]}, hash_))
 
 
 SPEC = VenueSpec(

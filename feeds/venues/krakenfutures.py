@@ -23,10 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
-from feeds.settings import ExchangeSettings
 from feeds.venues.markets import Contract
 from feeds.venues.spec import STREAM, VenueSpec
-from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
+from feeds.venues.stream import NEW_EVENT, Normaliser, PerMarketStreamFeed, Spawn
 
 FEED = "trade"
 SNAPSHOT = "trade_snapshot"
@@ -64,15 +63,9 @@ def krakenfutures_normaliser(contracts: dict[str, Contract], exchange: str = "kr
     return normalise
 
 
-class KrakenFuturesFeed(StreamLiquidationFeed):
-    """Kraken Futures liquidations, every product (feed name ``krakenfutures``).
-    Markets are refreshed every 10 minutes: each new listing is a product to
-    subscribe."""
-
-    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, *, markets_refresh_s: float = 600.0, **kwargs: Any) -> None:
-        super().__init__(spec, settings, markets_refresh_s=markets_refresh_s, **kwargs)
-        #: product ids subscribed on the current connection
-        self.subscribed: set[str] = set()
+class KrakenFuturesFeed(PerMarketStreamFeed):
+    """Kraken Futures liquidations, every product in one request (feed name
+    ``krakenfutures``)."""
 
     def is_liquidation_frame(self, message: Any) -> bool:
         return type(message) is dict and message.get("feed") in (FEED, SNAPSHOT) and "event" not in message
@@ -81,25 +74,18 @@ class KrakenFuturesFeed(StreamLiquidationFeed):
         # The instruments API has spelt ids in lower case; the feed's product_id is upper case.
         return krakenfutures_normaliser({k.upper(): v for k, v in contracts.items()}, self.name)
 
-    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
-        self.subscribed = set()
-        self._subscribe_new(exchange, spawn)
+    def wants(self, market: dict[str, Any]) -> bool:
+        return bool(market.get("swap") or market.get("future"))
 
-    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
-        self._subscribe_new(exchange, spawn)
+    @staticmethod
+    def market_id(market: dict[str, Any]) -> str:
+        return str(market["id"]).upper()
 
-    def _subscribe_new(self, exchange: Any, spawn: Spawn) -> None:
-        ids = sorted(
-            m["id"].upper()
-            for m in exchange.markets.values()
-            if (m.get("swap") or m.get("future")) and m["id"].upper() not in self.subscribed
-        )
-        if not ids:
-            return
+    def subscribe_markets(self, exchange: Any, spawn: Spawn, markets: list[dict[str, Any]]) -> None:
+        ids = [self.market_id(m) for m in markets]
         request = {"event": "subscribe", "feed": FEED, "product_ids": ids}
         hash_ = f"liqwatch:{FEED}:{ids[0]}:{len(self.subscribed)}"
         spawn(exchange.watch(exchange.urls["api"]["ws"], hash_, request, hash_))
-        self.subscribed.update(ids)
 
 
 SPEC = VenueSpec(

@@ -160,3 +160,44 @@ class StreamLiquidationFeed(CcxtFeed):
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class PerMarketStreamFeed(StreamLiquidationFeed):
+    """A venue whose liquidations come per market (Bybit, Kraken Futures,
+    dYdX): every listed market it ``wants`` is subscribed on each new
+    connection, and each markets refresh (every 10 minutes, not hourly: a
+    new listing is one more market to subscribe) subscribes the new ones.
+    ``subscribed`` holds the market ids of the current connection."""
+
+    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, *, markets_refresh_s: float = 600.0, **kwargs: Any) -> None:
+        super().__init__(spec, settings, markets_refresh_s=markets_refresh_s, **kwargs)
+        self.subscribed: set[str] = set()
+
+    @abstractmethod
+    def wants(self, market: dict[str, Any]) -> bool:
+        """Whether ccxt ``market`` carries liquidations to subscribe."""
+
+    @abstractmethod
+    def subscribe_markets(self, exchange: Any, spawn: Spawn, markets: list[dict[str, Any]]) -> None:
+        """Spawn the watches for ``markets`` (new on this connection, by id)."""
+
+    @staticmethod
+    def market_id(market: dict[str, Any]) -> str:
+        """The id a subscription names (the ccxt market id by default)."""
+        return str(market["id"])
+
+    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
+        self.subscribed = set()
+        self._subscribe_new(exchange, spawn)
+
+    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
+        self._subscribe_new(exchange, spawn)
+
+    def _subscribe_new(self, exchange: Any, spawn: Spawn) -> None:
+        new = sorted(
+            (m for m in exchange.markets.values() if self.wants(m) and self.market_id(m) not in self.subscribed),
+            key=self.market_id,
+        )
+        if new:
+            self.subscribe_markets(exchange, spawn, new)
+            self.subscribed.update(map(self.market_id, new))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import pytest
 
@@ -49,31 +49,20 @@ async def bybit() -> AsyncIterator[BybitLoopback]:
         yield server  # type: ignore[misc]
 
 
-@pytest.fixture
-async def deribit() -> AsyncIterator[DeribitLoopback]:
-    async with DeribitLoopback() as server:
-        yield server  # type: ignore[misc]
+
+def _served(cls: type[LoopbackExchange]) -> Any:
+    """A fixture that runs a fresh ``cls()`` loopback server for each test."""
+
+    @pytest.fixture
+    async def server() -> AsyncIterator[LoopbackExchange]:
+        async with cls() as running_server:
+            yield running_server
+
+    return server
 
 
-@pytest.fixture
-async def bitfinex() -> AsyncIterator[BitfinexLoopback]:
-    async with BitfinexLoopback() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-async def krakenfutures() -> AsyncIterator[KrakenFuturesLoopback]:
-    async with KrakenFuturesLoopback() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-async def dydx() -> AsyncIterator[DydxLoopback]:
-    async with DydxLoopback() as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-async def bitmex() -> AsyncIterator[BitmexLoopback]:
-    async with BitmexLoopback() as server:
-        yield server  # type: ignore[misc]
+deribit = _served(DeribitLoopback)
+bitfinex = _served(BitfinexLoopback)
+krakenfutures = _served(KrakenFuturesLoopback)
+dydx = _served(DydxLoopback)
+bitmex = _served(BitmexLoopback)
