@@ -144,7 +144,9 @@ class AiohttpStreamFeed(StreamLiquidationFeed):
                 self._on_bad(text, exc)
                 return
             self._on_frame(message)
-        elif not self.is_control_text(text):
+        elif self.is_control_text(text):
+            self.frames += 1
+        else:
             self._on_bad(text, ValueError("not a JSON frame"))
 
     async def run(self, emit: Emit) -> None:

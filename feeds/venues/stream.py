@@ -11,6 +11,13 @@ Frames are normalised synchronously inside ccxt's receive callback (cheap,
 no copy of the frame kept) and queued; ``run`` awaits ``emit`` for whatever
 has accumulated, so back-pressure from the pipeline never blocks the socket
 reader and no frame is lost while ``emit`` waits.
+
+A venue can go minutes without a liquidation (BitMEX, Bitfinex) while its
+connection is busy with trades, heartbeats or pongs.  So when
+``heartbeat_s`` pass with frames but no liquidation, the feed emits an empty
+batch: the supervisor's heartbeat (``Feed.stale_after``), which keeps a
+quiet venue ``live`` instead of resubscribing it as silent.  A connection
+that sends nothing at all still goes stale.
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ Spawn = Callable[[Coroutine[Any, Any, Any]], None]
 # same immutable tuple as ``Liquidation(ts, ...)``, without namedtuple's
 # Python-level ``__new__``, which costs 5x more (bench/normalise.py).
 NEW_EVENT = tuple.__new__
+
+#: Seconds between heartbeats (empty batches) while frames come but no liquidation.
+HEARTBEAT_S = 5.0
 
 # What a broken frame raises inside a normaliser (missing key, wrong type,
 # unparsable number, unknown side).
@@ -57,6 +67,9 @@ class StreamLiquidationFeed(CcxtFeed):
         super().__init__(spec, settings, rate_limit_wait_s=rate_limit_wait_s, dedupe_capacity=dedupe_capacity)
         self.markets_refresh_s = markets_refresh_s
         self.last_garbage = ""
+        #: every frame the venue sent (liquidation or not): what a heartbeat proves
+        self.frames = 0
+        self.heartbeat_s = HEARTBEAT_S
         self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
@@ -95,6 +108,7 @@ class StreamLiquidationFeed(CcxtFeed):
         raise KeyError("markets not loaded yet")
 
     def _on_frame(self, message: Any) -> bool:
+        self.frames += 1
         if not self.is_liquidation_frame(message):
             return False
         try:
@@ -145,8 +159,16 @@ class StreamLiquidationFeed(CcxtFeed):
 
         try:
             await start(spawn)
+            seen = self.frames
             while True:
-                await wake.wait()
+                try:
+                    async with asyncio.timeout(self.heartbeat_s):
+                        await wake.wait()
+                except TimeoutError:
+                    if self.frames != seen:
+                        seen = self.frames
+                        await emit([])  # alive, nothing to report
+                    continue
                 wake.clear()
                 for task in tasks:
                     if task.done():
@@ -154,6 +176,7 @@ class StreamLiquidationFeed(CcxtFeed):
                         raise ConnectionError(f"{self.name}: a subscription ended")
                 if self._pending:
                     batch, self._pending = self._pending, []
+                    seen = self.frames
                     await emit(batch)
         finally:
             self._wake = None

@@ -82,3 +82,22 @@ async def test_a_broken_entry_is_garbage(bitfinex: BitfinexLoopback) -> None:
             events = await out.wait_for(1)
     assert feed.garbage == 1 and driver.runs == 1
     assert events == [Liquidation(T0, "bitfinex", "ETH/USDT:USDT", "long", 2900.0, 2.0, 5800.0)]
+
+
+async def test_a_quiet_venue_heartbeats_while_its_frames_flow(bitfinex: BitfinexLoopback) -> None:
+    """No liquidation for a while, but the venue's heartbeats come: the feed
+    emits empty batches (the supervisor's heartbeat) and stays live."""
+    feed = liquidation_feed("bitfinex", settings_for(bitfinex))
+    feed.heartbeat_s = 0.05
+    out = Collector()
+    async with running(feed, out):
+        async with asyncio.timeout(BOUND_S):
+            await bitfinex.wait_subscribed()
+            while out.batches < 2:
+                await bitfinex.send_heartbeat()
+                await asyncio.sleep(0.02)
+            bitfinex.stall()  # nothing comes any more: no heartbeat either (the watchdog's case)
+            await asyncio.sleep(0.1)
+            quiet = out.batches
+            await asyncio.sleep(0.3)
+    assert out.events == [] and quiet >= 2 and out.batches == quiet
