@@ -3,7 +3,12 @@
 An on-chain venue: every match is public, so the stream is complete.  The
 channel exists per market (``{"type":"subscribe","channel":"v4_trades",
 "id":"BTC-USD"}``): the feed subscribes every listed market and a markets
-refresh adds new listings.  The ``subscribed`` answer carries the market's
+refresh adds new listings.  The indexer takes at most 32 subscriptions per
+channel on one connection and 2 subscribe messages a second (its docs, as
+nautilus_trader's client keeps them), so markets go 32 to a connection
+(``markets_per_connection``), each connection subscribing one market every
+``subscribe_interval_s``.  ccxt keeps one connection per URL: the shards'
+URLs differ only in a fragment (``.../v4/ws#2``), which is never sent.  The ``subscribed`` answer carries the market's
 recent trades (read, and de-duplicated after a reconnect), ``channel_data``
 the new ones.  Frame (tardis-node's fixture)::
 
@@ -24,6 +29,7 @@ profitable one (auto-deleveraging).  They are not counted as liquidations
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +45,10 @@ LIQUIDATED = "LIQUIDATED"
 DELEVERAGED = "DELEVERAGED"
 _SIDES = {"SELL": LONG, "BUY": SHORT}
 _TYPES = ("subscribed", "channel_data", "channel_batch_data")
+#: The indexer's limits: subscriptions per channel on one connection, and
+#: seconds between subscribe messages on one connection (2 a second, with room).
+MARKETS_PER_CONNECTION = 32
+SUBSCRIBE_INTERVAL_S = 0.55
 
 
 def _ms(iso: str) -> int:
@@ -48,8 +58,23 @@ def _ms(iso: str) -> int:
 class DydxFeed(PerMarketStreamFeed):
     """dYdX v4 perpetuals liquidations, one channel per market (feed name ``dydx``)."""
 
-    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        spec: VenueSpec,
+        settings: ExchangeSettings,
+        *,
+        markets_per_connection: int = MARKETS_PER_CONNECTION,
+        subscribe_interval_s: float = SUBSCRIBE_INTERVAL_S,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(spec, settings, **kwargs)
+        if markets_per_connection < 1:
+            raise ValueError("markets_per_connection must be >= 1")
+        self.markets_per_connection = markets_per_connection
+        self.subscribe_interval_s = subscribe_interval_s
+        #: per connection (shard) of the current session: markets subscribed,
+        #: and the loop time its next subscribe message may go
+        self.shards: list[list[float]] = []
         #: auto-deleveraging trades seen (kept apart from liquidations) and their USD
         self.deleveraged = 0
         self.deleveraged_usd = 0.0
@@ -87,11 +112,27 @@ class DydxFeed(PerMarketStreamFeed):
     def wants(self, market: dict[str, Any]) -> bool:
         return bool(market.get("swap"))
 
+    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
+        self.shards = []
+        await super().subscribe(exchange, spawn)
+
     def subscribe_markets(self, exchange: Any, spawn: Spawn, markets: list[dict[str, Any]]) -> None:
         url = exchange.urls["api"]["ws"]
+        now = asyncio.get_running_loop().time()
         for market in markets:
-            hash_ = f"liqwatch:{CHANNEL}:{market['id']}"
-            spawn(exchange.watch(url, hash_, {"type": "subscribe", "channel": CHANNEL, "id": market["id"]}, hash_))
+            shard = next((i for i, s in enumerate(self.shards) if s[0] < self.markets_per_connection), len(self.shards))
+            if shard == len(self.shards):
+                self.shards.append([0, now])
+            count, at = self.shards[shard]
+            at = max(now, at)
+            self.shards[shard] = [count + 1, at + self.subscribe_interval_s]
+            request = {"type": "subscribe", "channel": CHANNEL, "id": market["id"]}
+            spawn(self._watch_later(exchange, f"{url}#{shard}", request, at - now))
+
+    async def _watch_later(self, exchange: Any, url: str, request: dict[str, Any], delay: float) -> Any:
+        await asyncio.sleep(delay)
+        hash_ = f"liqwatch:{CHANNEL}:{request['id']}"
+        return await exchange.watch(url, hash_, request, hash_)
 
 
 SPEC = VenueSpec(

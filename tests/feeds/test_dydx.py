@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from pathlib import Path
 
@@ -26,7 +27,7 @@ async def test_real_frames_liquidated_counts_deleveraged_apart(dydx: DydxLoopbac
     DELEVERAGED trade (0.811 ETH at 2340.744...) is counted apart."""
     assert {s["repo"] for s in REAL["sources"]} == {"tardis-dev/tardis-node", "nautechsystems/nautilus_trader"}
     dydx.list_market("AVAX-USD")
-    feed = liquidation_feed("dydx", settings_for(dydx))
+    feed = liquidation_feed("dydx", settings_for(dydx), subscribe_interval_s=0.01)
     out = Collector()
     async with running(feed, out):
         async with asyncio.timeout(BOUND_S):
@@ -42,7 +43,7 @@ async def test_real_frames_liquidated_counts_deleveraged_apart(dydx: DydxLoopbac
 
 
 async def test_every_market_subscribed_and_the_snapshot_counts_once(dydx: DydxLoopback) -> None:
-    feed = liquidation_feed("dydx", settings_for(dydx))
+    feed = liquidation_feed("dydx", settings_for(dydx), subscribe_interval_s=0.01)
     out = Collector()
     t = dydx.trade
     async with running(feed, out) as driver:
@@ -66,7 +67,7 @@ async def test_every_market_subscribed_and_the_snapshot_counts_once(dydx: DydxLo
 
 
 async def test_new_listing_is_subscribed_after_markets_refresh(dydx: DydxLoopback) -> None:
-    feed = liquidation_feed("dydx", settings_for(dydx), markets_refresh_s=0.05)
+    feed = liquidation_feed("dydx", settings_for(dydx), markets_refresh_s=0.05, subscribe_interval_s=0.01)
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):
@@ -80,7 +81,7 @@ async def test_new_listing_is_subscribed_after_markets_refresh(dydx: DydxLoopbac
 
 
 async def test_a_broken_trade_is_garbage(dydx: DydxLoopback) -> None:
-    feed = liquidation_feed("dydx", settings_for(dydx))
+    feed = liquidation_feed("dydx", settings_for(dydx), subscribe_interval_s=0.01)
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):
@@ -92,3 +93,21 @@ async def test_a_broken_trade_is_garbage(dydx: DydxLoopback) -> None:
             events = await out.wait_for(1)
     assert feed.garbage == 1 and driver.runs == 1
     assert events == [Liquidation(T0, "dydx", "XRP/USDC:USDC", "long", 0.5, 1000.0, 500.0)]
+
+
+async def test_markets_are_spread_over_connections_and_subscribed_at_the_indexers_pace(dydx: DydxLoopback) -> None:
+    """The indexer takes 32 v4_trades subscriptions a connection and 2
+    subscribe messages a second (here a cap of 2, to need three connections)."""
+    dydx.max_per_connection = 2
+    feed = liquidation_feed("dydx", settings_for(dydx), markets_per_connection=2, subscribe_interval_s=0.2)
+    out = Collector()
+    async with running(feed, out) as driver:
+        async with asyncio.timeout(BOUND_S):
+            await dydx.wait_subscribed(len(MARKETS))
+            await dydx.send_trades("DOGE-USD", [dydx.trade("SELL", 1000.0, 0.1, T0)])
+            events = await out.wait_for(1)
+    assert len(dydx.ws_paths) == 3 and set(dydx.ws_paths) == {"/v4/ws"} and driver.runs == 1
+    assert sorted(s["id"] for s in dydx.subscriptions) == sorted(MARKETS)
+    for times in dydx.subscribe_times.values():
+        assert all(b - a >= 0.15 for a, b in itertools.pairwise(times))
+    assert events == [Liquidation(T0, "dydx", "DOGE/USDC:USDC", "long", 0.1, 1000.0, 100.0)]

@@ -4,6 +4,7 @@ with the market's recent trades, then ``channel_data``)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections import defaultdict, deque
@@ -56,6 +57,10 @@ class DydxLoopback(LoopbackExchange):
         self._recent: dict[str, deque[dict[str, Any]]] = defaultdict(lambda: deque(maxlen=SNAPSHOT_DEPTH))
         #: auto-deleveraging trades sent (kept apart from liquidations)
         self.deleveraged_sent: list[dict[str, Any]] = []
+        #: the indexer's cap on v4_trades subscriptions per connection
+        self.max_per_connection = 32
+        #: loop time of every subscribe message, per connection
+        self.subscribe_times: dict[int, list[float]] = defaultdict(list)
 
     def list_market(self, ticker: str) -> None:
         self.markets[ticker] = _market(ticker, len(self.markets))
@@ -72,6 +77,11 @@ class DydxLoopback(LoopbackExchange):
             msg = json.loads(text)
             if msg.get("type") == "subscribe" and msg.get("channel") == CHANNEL:
                 market_id = msg.get("id")
+                self.subscribe_times[id(ws)].append(asyncio.get_running_loop().time())
+                if len(self._sockets.get(ws, ())) >= self.max_per_connection:
+                    await self.send_json(ws, {"type": "error", "connection_id": "loopback", "message_id": self._next_id(),
+                                              "message": f"Invalid subscribe message: max subscriptions reached for {CHANNEL}"})
+                    return
                 if market_id not in self.markets:
                     await self.send_json(ws, {"type": "error", "message": f"Invalid subscribe message: {market_id}",
                                               "connection_id": "loopback", "message_id": self._next_id()})
