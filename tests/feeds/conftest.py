@@ -49,6 +49,14 @@ async def bybit() -> AsyncIterator[BybitLoopback]:
         yield server  # type: ignore[misc]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _ccxt_imported() -> None:
+    """ccxt imported once per test process, before the first feed test: its
+    cold import (about 1 s of CPU, several seconds on a loaded machine) would
+    otherwise fall inside whichever feed test runs first in a worker, and eat
+    that test's BOUND_S."""
+    import ccxt.pro  # noqa: F401
+
 
 def _served(cls: type[LoopbackExchange]) -> Any:
     """A fixture that runs a fresh ``cls()`` loopback server for each test."""
