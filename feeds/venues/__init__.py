@@ -31,6 +31,11 @@ VENUE_MODULES: dict[str, str] = {
     "okx": "feeds.venues.okx",
     "gate": "feeds.venues.gate",
     "htx": "feeds.venues.htx",
+    "deribit": "feeds.venues.deribit",
+    "bitfinex": "feeds.venues.bitfinex",
+    "krakenfutures": "feeds.venues.krakenfutures",
+    "dydx": "feeds.venues.dydx",
+    "bitmex": "feeds.venues.bitmex",
 }
 
 EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)

@@ -35,6 +35,11 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "okx",
         "okx:context",
         "htx",
+        "deribit",
+        "bitfinex",
+        "krakenfutures",
+        "dydx",
+        "bitmex",
     ]
 
 

@@ -12,8 +12,13 @@ against them unchanged (only origins differ).  Usable outside pytest::
 
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
+from tests.loopback.bitfinex import BitfinexLoopback
+from tests.loopback.bitmex import BitmexLoopback
 from tests.loopback.bybit import BybitLoopback
+from tests.loopback.deribit import DeribitLoopback
+from tests.loopback.dydx import DydxLoopback
 from tests.loopback.harness import Collector, Restarting, running
+from tests.loopback.krakenfutures import KrakenFuturesLoopback
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.rest_venues import GateLoopback, HtxLoopback
 
@@ -25,6 +30,11 @@ __all__ = [
     "OkxLoopback",
     "GateLoopback",
     "HtxLoopback",
+    "DeribitLoopback",
+    "BitfinexLoopback",
+    "KrakenFuturesLoopback",
+    "DydxLoopback",
+    "BitmexLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -40,4 +50,9 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "okx": OkxLoopback(),
         "gate": GateLoopback(),
         "htx": HtxLoopback(),
+        "deribit": DeribitLoopback(),
+        "bitfinex": BitfinexLoopback(),
+        "krakenfutures": KrakenFuturesLoopback(),
+        "dydx": DydxLoopback(),
+        "bitmex": BitmexLoopback(),
     }
