@@ -101,6 +101,13 @@ class LeverageSnapshot:
     # The lag (days) the trend actually compared over: lvr_trend_days, or half
     # the covered history when that is shorter (a young recording).
     lvr_trend_days: float | None = None
+    # The daily LVR (mean of each UTC day's hourly samples) over lvr_peak_days,
+    # oldest first, today last, None for a day without samples: the sparkline.
+    lvr_daily: tuple[float | None, ...] = ()
+    lvr_daily_from: int | None = None  # ms, the start of lvr_daily's first day
+    # The index in lvr_daily of the peak to mark: the day "falling since" names
+    # when the trend is falling, else the highest day.
+    lvr_peak_index: int | None = None
 
 
 # The cap range's state while its samples cover too little time to be a range.
@@ -123,6 +130,10 @@ class CapSnapshot:
     marks: tuple[float, ...] = ()  # round trillions within [low, high]
     fixed_band: bool = False
     covered_days: float = 0.0  # how much history the range is made of
+    # The cap over the range's days in 6-hour closes, oldest first, the
+    # current one last, None where no sample came: the sparkline under the band.
+    history: tuple[float | None, ...] = ()
+    history_days: float = 0.0  # the span those closes cover
 
     @property
     def forming(self) -> bool:
@@ -156,6 +167,10 @@ class Mood:
     breakout_pct: float = 0.0  # how far above the ceiling, in percent
     euphoria_live: float = 0.0
     euphoria_from: int | None = None
+    # The scores over the last 7 days, the highest of each 12 hours (0-100),
+    # oldest first, the current 12 hours last, None before the series had a score.
+    bai_7d: tuple[float | None, ...] = ()
+    euphoria_7d: tuple[float | None, ...] = ()
 
     @property
     def bai_band(self) -> str:
