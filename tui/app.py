@@ -233,7 +233,7 @@ class LiqwatchApp(App[int]):
             hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
-            leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
+            leverage.show((snap.leverage, theme, compact), palette, snap.leverage, self.tz, compact)
         cap = self.query_one(CapPane)
         if self._visible(cap):
             min_days = self.engine.params.cap_range_min_days

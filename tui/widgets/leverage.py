@@ -11,9 +11,36 @@ from rich.text import Text
 from indicators.snapshot import LeverageSnapshot
 from tui.format import day, money, pct
 from tui.palette import Palette
-from tui.widgets.base import SnapshotPane, one_line
+from tui.widgets.base import Fit, SnapshotPane, one_line
+from tui.widgets.spark import cell_of, fit, strip
 
 TREND_WORD = {"falling": "▼ falling", "rising": "▲ rising", "flat": "▶ flat", "unknown": "trend unknown"}
+DAY_MS = 86_400_000
+
+
+def lvr_picture(palette: Palette, lev: LeverageSnapshot, width: int, tz: tzinfo, marker: bool) -> list[Text]:
+    """The daily LVR as a sparkline from 0 to its highest day, the peak's cell
+    in bold (and, with ``marker``, a ▲ under it with its date): the fall that
+    "falling since" names, seen."""
+    label = f"{len(lev.lvr_daily)}d "
+    cells = fit(lev.lvr_daily, width - len(label), "mean")
+    known = [v for v in cells if v is not None]
+    if len(known) < 2 or lev.lvr_daily_from is None:
+        return []
+    line = Text(label, palette.dim)
+    spark = strip(cells, 0.0, max(known))
+    peak = None if lev.lvr_peak_index is None else cell_of(lev.lvr_peak_index, len(lev.lvr_daily), len(cells))
+    for i, ch in enumerate(spark):
+        line.append(ch, palette.accent + palette.bold if i == peak else palette.dim)
+    lines = [one_line(line)]
+    if marker and peak is not None:
+        when = day(lev.lvr_daily_from + lev.lvr_peak_index * DAY_MS, tz)
+        col = len(label) + peak
+        note = f"▲ peak {when}"
+        # The note on the right of the ▲ when it fits, else on its left.
+        text = " " * col + note if col + len(note) <= width else (f"peak {when} ▲").rjust(col + 1)
+        lines.append(one_line(Text(text, palette.dim)))
+    return lines
 
 
 class LeveragePane(SnapshotPane):
@@ -22,7 +49,10 @@ class LeveragePane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Leverage", **kwargs)
 
-    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo) -> RenderableType:
+    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo, compact: bool) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, lev, width, tz, compact))
+
+    def draw(self, palette: Palette, lev: LeverageSnapshot, width: int, tz: tzinfo, compact: bool) -> RenderableType:
         lines: list[Text] = []
         if lev.lvr_24h is None:
             lines.append(Text("LVR: waiting for 24h volume…", palette.dim))
@@ -38,6 +68,7 @@ class LeveragePane(SnapshotPane):
                 )
             )
             lines.append(Text(trend + since, trend_style))
+            lines.extend(lvr_picture(palette, lev, width, tz, marker=not compact))
             if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
                 lines.append(
                     one_line(
