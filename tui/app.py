@@ -70,6 +70,12 @@ class AppOptions:
     tz: tzinfo | None = None
     # The wall clock in ms: tests freeze it for stable snapshots.
     wall_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    # A ready engine, already fed (built with this config's indicators and
+    # watchlist); the feeds carry on from where it stands.  None: a new one.
+    engine: Engine | None = None
+    # The newest liquidations that engine has seen, oldest first: the tape
+    # starts with them instead of empty.
+    tape: Sequence[Liquidation] = ()
 
 
 class LiqwatchApp(App[int]):
@@ -85,9 +91,10 @@ class LiqwatchApp(App[int]):
         super().__init__()
         self.options = options
         cfg = options.config
-        self.engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
+        self.engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
         self.pipeline = Pipeline(
-            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE
+            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE,
+            tape=options.tape,
         )
         # Status file each second, history when live (tui/runtime/companion.py).
         self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
@@ -397,6 +404,8 @@ class LiqwatchApp(App[int]):
 
 
 def make_app(options: AppOptions) -> LiqwatchApp:
-    """The app factory shared by the CLI and the tests."""
+    """The app factory shared by the CLI and the tests.  It wires the engine
+    (a new one, or the ready one in ``options.engine``), the pipeline and the
+    companion."""
     return LiqwatchApp(options)
 

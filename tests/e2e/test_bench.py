@@ -14,9 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.first
 def test_one_minute_soak_records_exactly_the_ground_truth(tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
     proc = subprocess.run(
@@ -36,6 +39,7 @@ def test_one_minute_soak_records_exactly_the_ground_truth(tmp_path: Path) -> Non
     assert result["recorded"] == result["expected"]
 
 
+@pytest.mark.first
 def test_bench_quick_runs_every_benchmark_and_saves_the_results(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--results-dir", str(tmp_path)],

@@ -93,7 +93,7 @@ def state(e: Engine) -> tuple:
             list(e.leverage.liq_oi_samples))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(events=streams(), cuts=st.lists(st.integers(0, 120), max_size=20), rolling=st.booleans(),
        batch_min=st.sampled_from([1, 2, 10**9]))
 def test_apply_many_in_any_chunks_equals_apply_on_each(events, cuts, rolling, batch_min):
@@ -121,7 +121,7 @@ def test_apply_many_in_any_chunks_equals_apply_on_each(events, cuts, rolling, ba
         assert one.snapshot(late) == many.snapshot(late)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(events=streams(max_size=150))
 def test_report_totals_windows_and_top_match_the_stream_read_by_hand(events):
     r = build_report(iter(events), IndicatorParams())

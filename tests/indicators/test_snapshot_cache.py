@@ -13,7 +13,7 @@ import subprocess
 import sys
 from statistics import median
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.events import Candle, Liquidation, Price
@@ -142,7 +142,6 @@ def _expected(events, t_ms, seconds):
     return ex, sym
 
 
-@settings(max_examples=150, deadline=None)
 @given(ops=st.lists(_op, max_size=120))
 def test_window_copies_follow_every_event_and_stay_as_handed_out(ops):
     """Each query's splits equal a brute force over the events; what an
@@ -249,7 +248,6 @@ def _lvr_value(rnd, i: int, n: int, step: bool, odd: bool) -> float:
     return rnd.uniform(0, 1e4) * 0.99 ** i
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     n=st.integers(0, 400),
     rnd=st.randoms(use_true_random=False),

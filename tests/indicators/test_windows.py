@@ -62,7 +62,7 @@ def check(w: LiquidationWindows, events, t_ms):
         assert (view.largest.usd if view.largest else None) == ref["largest"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=st.lists(liquidation, max_size=60),
     shuffle=st.randoms(use_true_random=False),
@@ -86,7 +86,6 @@ def test_windows_match_brute_force(events, shuffle, disorder, query):
     check(w, events, t_ms)
 
 
-@settings(max_examples=60, deadline=None)
 @given(events=st.lists(liquidation, min_size=1, max_size=40), lag=st.integers(0, 299))
 def test_query_behind_the_newest_event(events, lag):
     """A clock slightly behind the data (live: skew between venue and local time)."""
@@ -98,7 +97,6 @@ def test_query_behind_the_newest_event(events, lag):
     check(w, events, t_ms)
 
 
-@settings(max_examples=40, deadline=None)
 @given(events=st.lists(liquidation, max_size=40), steps=st.lists(st.integers(0, 40_000), min_size=1, max_size=5))
 def test_windows_slide_with_the_clock(events, steps):
     """Queries at later and later times expire buckets exactly once."""
@@ -131,7 +129,7 @@ def test_storm_baseline_uses_only_covered_hours():
     assert w.baseline(h0 + 3 * 3_600_000, min_hours=6) is None  # too little history
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=st.lists(liquidation, max_size=40),
     plan=st.lists(st.tuples(st.booleans(), st.integers(-3000, 3000)), min_size=40, max_size=40),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import settle, text_of
+from tests.conftest import frozen_demo_app, settle, text_of
 from tui.screens.help import HelpScreen
 from tui.widgets.cap import CapPane
 from tui.widgets.mood import MoodPane
@@ -11,8 +11,8 @@ from tui.widgets.tape import TapeView
 from tui.widgets.totals import TotalsPane
 
 
-async def test_demo_fills_every_pane(demo_app):
-    app = demo_app
+async def test_demo_fills_every_pane():
+    app = frozen_demo_app(full_replay=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         tape = app.query_one(TapeView)
