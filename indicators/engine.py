@@ -32,7 +32,7 @@ from indicators.batch import LiquidationBatch, PairCodes, base_of, fold_keyed
 from indicators.caprange import CapRange
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
+from indicators.snapshot import FeedHealth, HourBar, HourVerdict, LiquidationSnapshot, Mood, Snapshot, WindowTotals
 from indicators.windows import WINDOWS, LiquidationWindows, WindowView, hour_of, storm_of
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
@@ -44,6 +44,8 @@ CLOCK_SKEW_MS = 2000
 _BASE_HOURS_KEEP = 48
 _SYMBOL = attrgetter("symbol")
 _BAI = attrgetter("bai")
+_TOTAL = attrgetter("total_usd")
+MEMORY_HOURS = 24  # the storm memory looks back this many hours, the current one included
 
 
 class Engine:
@@ -82,6 +84,8 @@ class Engine:
         self._closed_bars: tuple[HourBar, ...] = ()
         self._closed_baseline: float | None = None
         self._hourly_last: tuple[HourBar, ...] = ()
+        # The LVR trend at the close of the last storm hour judged, by hour and samples.
+        self._peak_trend: tuple[tuple[int, int, int], str] | None = None
         # The last snapshot's moods: as built (to see a change) and as sorted;
         # and the moods of symbols with a price or in the watchlist but no bars.
         self._mood_list: list[Mood] = []
@@ -387,10 +391,13 @@ class Engine:
         )
         hourly = self._hourly(hour_of(t))
         current = hourly[-1]
+        peak, quiet = self._memory(hourly, t)
         return LiquidationSnapshot(
             windows=windows,
             hourly=hourly,
             storm=current if current.storm else None,
+            peak=peak,
+            quiet=quiet,
             count=liq.count,
             usd=liq.usd,
             largest=liq.largest,
@@ -419,6 +426,39 @@ class Engine:
         if not self._hourly_last or self._hourly_last[-1] != current:
             self._hourly_last = (*self._closed_bars, current)
         return self._hourly_last
+
+    def _memory(self, hourly: tuple[HourBar, ...], t: int) -> tuple[HourVerdict | None, HourVerdict | None]:
+        """(peak, quiet): the largest hour of the last MEMORY_HOURS (the current
+        one included, the later on a tie) judged with the LVR trend at its
+        close (as of ``t`` while it is the current hour), and the smallest closed hour among them (the current hour is
+        still filling: it would always look quiet).  Only hours since coverage
+        began count: before it nothing was watched.
+
+        The storm stays on screen a day after its hour: "peak 21:00 $600M, 33x
+        baseline, final harvest" beside "quiet 15:00 $12M"."""
+        first = self.liq.first_ts
+        if first is None:
+            return None, None
+        first_h = hour_of(first)
+        day = [b for b in hourly[-MEMORY_HOURS:] if b.start >= first_h]
+        if not day:
+            return None, None
+        newest_first = day[::-1]
+        peak = max(newest_first, key=_TOTAL)
+        closed = newest_first[1:]
+        quiet = HourVerdict(min(closed, key=_TOTAL)) if closed else None
+        if not peak.storm:
+            return HourVerdict(peak), quiet
+        trend = self._trend_at(min(t, peak.start + HOUR_MS))
+        return HourVerdict(peak, trend, trend == "falling"), quiet
+
+    def _trend_at(self, t: int) -> str:
+        """The LVR trend word as of ``t``, kept while the hourly samples stay as they were."""
+        samples = self.leverage.lvr_samples
+        key = (t, len(samples), samples[-1][0] if samples else 0)
+        if self._peak_trend is None or self._peak_trend[0] != key:
+            self._peak_trend = (key, self.leverage.trend(t)[0])
+        return self._peak_trend[1]
 
     def hour_bar(self, h: int) -> HourBar:
         """One hour of liquidations with its storm verdict against its own baseline.

@@ -70,10 +70,24 @@ class HourBar:
 
 
 @dataclass(frozen=True, slots=True)
+class HourVerdict:
+    """An hour's bar with what the LVR trend made of it (indicators/hourly.py)."""
+
+    bar: HourBar
+    lvr_trend: str | None = None  # the LVR trend at the hour's close; asked of storm hours only
+    final_harvest: bool = False  # a storm hour while that trend was falling
+
+
+@dataclass(frozen=True, slots=True)
 class LiquidationSnapshot:
     windows: tuple[WindowTotals, ...] = ()  # 1h, 4h, 12h, 24h in that order
     hourly: tuple[HourBar, ...] = ()  # the last 48 h, oldest first, current hour last
     storm: HourBar | None = None  # the current hour when it is a storm
+    # The storm memory, the article's first sentence: the largest hour of the
+    # last 24 (the current one included) with its verdict, and the quietest
+    # closed hour of them it stands against.  None before coverage.
+    peak: HourVerdict | None = None
+    quiet: HourVerdict | None = None
     count: int = 0  # every liquidation seen since start
     usd: float = 0.0
     largest: Liquidation | None = None

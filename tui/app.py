@@ -229,15 +229,15 @@ class LiqwatchApp(App[int]):
         """The 1 Hz panes.  The totals are here too: at a thousand liquidations
         a second their digits change on every tick, and redrawing them four
         times a second costs terminal bandwidth nobody can read."""
+        liq = snap.liquidations
         totals = self.query_one(TotalsPane)
         totals.set_note(self._coverage_note())
         if self._visible(totals):
-            liq = snap.liquidations
             totals.show((liq.windows, liq.storm, theme, compact), palette, liq, self.tz, compact)
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
             rows = STRIP_ROWS if self.screen.has_class("-narrow") else (COMPACT_ROWS if compact else BAR_ROWS)
-            hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
+            hourly.show((liq.hourly, liq.peak, liq.quiet, rows, theme), palette, liq, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
             leverage.show((snap.leverage, theme, compact), palette, snap.leverage, self.tz, compact)

@@ -18,29 +18,24 @@ TREND_WORD = {"falling": "▼ falling", "rising": "▲ rising", "flat": "▶ fla
 DAY_MS = 86_400_000
 
 
-def lvr_picture(palette: Palette, lev: LeverageSnapshot, width: int, tz: tzinfo, marker: bool) -> list[Text]:
+def lvr_picture(palette: Palette, lev: LeverageSnapshot, width: int, tz: tzinfo) -> Text | None:
     """The daily LVR as a sparkline from 0 to its highest day, the peak's cell
-    in bold (and, with ``marker``, a ▲ under it with its date): the fall that
+    in bold with its date after the line where it fits: the fall that
     "falling since" names, seen."""
     label = f"{len(lev.lvr_daily)}d "
     cells = fit(lev.lvr_daily, width - len(label), "mean")
     known = [v for v in cells if v is not None]
     if len(known) < 2 or lev.lvr_daily_from is None:
-        return []
+        return None
     line = Text(label, palette.dim)
-    spark = strip(cells, 0.0, max(known))
     peak = None if lev.lvr_peak_index is None else cell_of(lev.lvr_peak_index, len(lev.lvr_daily), len(cells))
-    for i, ch in enumerate(spark):
+    for i, ch in enumerate(strip(cells, 0.0, max(known))):
         line.append(ch, palette.accent + palette.bold if i == peak else palette.dim)
-    lines = [one_line(line)]
-    if marker and peak is not None:
-        when = day(lev.lvr_daily_from + lev.lvr_peak_index * DAY_MS, tz)
-        col = len(label) + peak
-        note = f"▲ peak {when}"
-        # The note on the right of the ▲ when it fits, else on its left.
-        text = " " * col + note if col + len(note) <= width else (f"peak {when} ▲").rjust(col + 1)
-        lines.append(one_line(Text(text, palette.dim)))
-    return lines
+    if lev.lvr_peak_index is not None:
+        note = f" peak {day(lev.lvr_daily_from + lev.lvr_peak_index * DAY_MS, tz)}"
+        if line.cell_len + len(note) <= width:
+            line.append(note, palette.dim)
+    return one_line(line)
 
 
 class LeveragePane(SnapshotPane):
@@ -68,8 +63,11 @@ class LeveragePane(SnapshotPane):
                 )
             )
             lines.append(Text(trend + since, trend_style))
-            lines.extend(lvr_picture(palette, lev, width, tz, marker=not compact))
-            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
+            picture = lvr_picture(palette, lev, width, tz)
+            if picture is not None:
+                lines.append(picture)
+            # Where rows are few, the picture says what the medians do.
+            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None and not (compact and picture):
                 lines.append(
                     one_line(
                         Text(f"7d median {money(lev.lvr_median_7d)}, was {money(lev.lvr_median_then)}", palette.dim)
