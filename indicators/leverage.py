@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS, MarketCap, OpenInterest, Volume
-from indicators.history import MEAN, Buckets
+from indicators.history import MAX, Buckets
 from indicators.params import IndicatorParams
 from indicators.snapshot import LeverageSnapshot
 from indicators.windows import Pair
@@ -104,7 +104,7 @@ class Leverage:
         self.liq_oi_samples: deque[tuple[int, float]] = deque(maxlen=7 * 24)
         self._days = math.ceil(params.lvr_peak_days)
         self._daily_key: tuple | None = None
-        self._daily = Buckets(DAY_MS, self._days, MEAN)
+        self._daily = Buckets(DAY_MS, self._days, MAX)
 
     def on_volume(self, ev: Volume) -> None:
         if ev.usd_24h >= 0:
@@ -207,22 +207,30 @@ class Leverage:
         return recent[23 + last][0]
 
     def daily(self, t: int, falling_since: int | None) -> tuple[tuple[float | None, ...], int, int | None]:
-        """(the daily LVR over lvr_peak_days, the start of its first day, the
-        index of the peak to mark).
+        """(the LVR's picture over lvr_peak_days, the start of its first day,
+        the index of the peak to mark).
 
-        Each day is the mean of its hourly samples (an hour counts on the day
-        it began).  Rebuilt from the samples when they change (once an hour;
-        a warm start replaces them wholesale), so it never drifts from them.
-        The peak is the day "falling since" names when the trend is falling,
-        so the picture and the words point at the same day; else the highest."""
+        Each day holds the highest 24 h LVR (the mean of 24 consecutive hourly
+        samples, as ``_peak_time`` reads it) of the windows that ended in it,
+        so the tallest day is the one "falling since" names: the picture and
+        the words point at the same day.  Rebuilt from the samples when they
+        change (once an hour; a warm start replaces them wholesale), so it
+        never drifts from them.  The peak marked is "falling since"'s day when
+        the trend is falling, else the highest day."""
         samples = self.lvr_samples
         key = (len(samples), samples[0][0], samples[-1][0]) if samples else None
         if key != self._daily_key:
             self._daily_key = key
-            self._daily = Buckets(DAY_MS, self._days, MEAN)
-            for end, value in sorted(samples, key=_TS):
-                if math.isfinite(value):  # a NaN or inf sample (no volume) is no picture
-                    self._daily.add(end - 1, value)
+            self._daily = Buckets(DAY_MS, self._days, MAX)
+            # A NaN or inf sample (no volume) is no picture: passed over, as the peak search does.
+            ordered = [s for s in sorted(samples, key=_TS) if math.isfinite(s[1])]
+            running = 0.0
+            for i, (end, value) in enumerate(ordered):
+                running += value
+                if i >= 24:
+                    running -= ordered[i - 24][1]
+                if i >= 23:
+                    self._daily.add(end, running / 24)
         values = self._daily.values(t)
         first = self._daily.first_start(t)
         if falling_since is not None:

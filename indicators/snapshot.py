@@ -115,8 +115,9 @@ class LeverageSnapshot:
     # The lag (days) the trend actually compared over: lvr_trend_days, or half
     # the covered history when that is shorter (a young recording).
     lvr_trend_days: float | None = None
-    # The daily LVR (mean of each UTC day's hourly samples) over lvr_peak_days,
-    # oldest first, today last, None for a day without samples: the sparkline.
+    # The LVR's picture over lvr_peak_days: each UTC day's highest 24 h LVR
+    # (of the 24-hour windows that ended in it), oldest first, today last,
+    # None for a day without one: the sparkline.
     lvr_daily: tuple[float | None, ...] = ()
     lvr_daily_from: int | None = None  # ms, the start of lvr_daily's first day
     # The index in lvr_daily of the peak to mark: the day "falling since" names
