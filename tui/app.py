@@ -84,7 +84,9 @@ class LiqwatchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "liqwatch"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-standard"), (140, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Under 36 rows the panes are compact (tui/app.tcss, refresh_panes): the
+    # panes' column must hold totals, cap and mood whole.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-medium"), (36, "-tall")]
     BINDINGS = keys.bindings()
 
     def __init__(self, options: AppOptions) -> None:
@@ -129,9 +131,10 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # The tape, the panes (essentials first: at 80x24 the ones that fit
-        # are the ones that matter) and the hourly bars, laid out by
-        # tui/app.tcss.
+        # The tape; the panes that answer "what now" (totals, cap, mood:
+        # essentials first, in one column they are the ones that fit); the
+        # hourly bars and the leverage pane, which go under the tape or
+        # beside the panes as the size allows.  Laid out by tui/app.tcss.
         with Container(id="main"):
             with Vertical(id="tape-pane", classes="pane"):
                 yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
@@ -140,8 +143,8 @@ class LiqwatchApp(App[int]):
                 yield TotalsPane(id="totals", classes="pane")
                 yield CapPane(id="cap", classes="pane")
                 yield MoodPane(id="mood", classes="pane")
-                yield LeveragePane(id="leverage", classes="pane")
             yield HourlyPane(id="hourly", classes="pane")
+            yield LeveragePane(id="leverage", classes="pane")
         yield Static("", id="banner")
         yield Static("", id="too-small")
         yield StatusLine(id="status")
@@ -200,9 +203,10 @@ class LiqwatchApp(App[int]):
         self.last_snapshot = snap
         palette = self.palette
         theme = self.theme
-        # The side panel and short terminals are compact by nature (24 rows
-        # must show the essentials); elsewhere `c` decides.
-        compact = self.compact or self.screen.has_class("-narrow") or self.screen.has_class("-short")
+        # The side panel and terminals under 36 rows are compact by nature
+        # (24 rows must show the essentials); elsewhere `c` decides.
+        screen = self.screen
+        compact = self.compact or any(screen.has_class(c) for c in ("-narrow", "-short", "-medium"))
         with self.batch_update():
             tape = self.query_one(TapeView)
             tape.set_palette(palette)

@@ -91,8 +91,9 @@ class LeveragePane(SnapshotPane):
                 )
             )
         if lev.final_harvest:
-            lines.append(Text("⚑ LEVERAGE FLUSH: \"final harvest\"", palette.warning + palette.bold))
-            lines.append(Text("storm hour while LVR trends down", palette.dim))
+            lines.append(one_line(Text("⚑ LEVERAGE FLUSH: \"final harvest\"", palette.warning + palette.bold)))
+            if not compact:
+                lines.append(one_line(Text("storm hour while LVR trends down", palette.dim)))
         elif lev.flush:
-            lines.append(Text("⚑ FLUSH: OI -10%+ in 24h, heavy liquidations", palette.warning + palette.bold))
+            lines.append(one_line(Text("⚑ FLUSH: OI -10%+ in 24h, heavy liquidations", palette.warning + palette.bold)))
         return Group(*lines)

@@ -68,12 +68,14 @@ class MoodPane(SnapshotPane):
             if greed_w:
                 line.append(" ")
                 line.append_text(week(palette, m.euphoria_7d, greed_w, greed=True))
-            if why_inline:
-                line.append(f"  {why(m, price)}", palette.dim)
+            reason_text = why(m, price)
+            # The why after the scores when it fits whole; else, for a notable score, on a line of its own.
+            inline = why_inline and line.cell_len + 2 + len(reason_text) <= width
+            if inline:
+                line.append(f"  {reason_text}", palette.dim)
             lines.append(line)
-            # Without room for a why column, a notable score still gets its reasons.
-            if not why_inline and not compact and max(m.bai, m.euphoria) >= 20:
-                reason = Text(f"{'':6} └ {why(m, price)}", palette.dim, no_wrap=True, overflow="ellipsis")
+            if not inline and not compact and max(m.bai, m.euphoria) >= 20:
+                reason = Text(f"{'':6} └ {reason_text}", palette.dim, no_wrap=True, overflow="ellipsis")
                 reason.truncate(width, overflow="ellipsis")
                 lines.append(reason)
         return Group(*lines)
