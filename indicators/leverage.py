@@ -26,10 +26,11 @@ import math
 import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS, MarketCap, OpenInterest, Volume
+from indicators.batch import Pair
 from indicators.history import MAX, Buckets
+from indicators.hourly import final_harvest
 from indicators.params import IndicatorParams
 from indicators.snapshot import LeverageSnapshot
-from indicators.windows import Pair
 
 PER_BILLION = 1e9
 VENUE_TOTAL = "*"
@@ -136,6 +137,11 @@ class Leverage:
                 self.liq_oi_samples.append((end, _covered(hour_by_pair, self.oi) / self.oi_total))
 
     # -- reading ------------------------------------------------------------
+
+    def lvr_24h(self, by_pair: Mapping[Pair, Sequence[float]],
+                by_exchange: Mapping[str, Sequence[float]] | None = None) -> float | None:
+        """LVR over the last 24 h of liquidations (see ``lvr``) against the latest volumes."""
+        return lvr(by_pair, self.volumes, by_exchange=by_exchange)
 
     def trend(self, t: int) -> tuple[str, float | None, float | None, int | None, float | None]:
         """(trend word, median now, median then, falling since, lag in days).
@@ -273,7 +279,7 @@ class Leverage:
         change_24h = self._oi_change(t, DAY_MS)
         daily, daily_from, peak = self.daily(t, since)
         return LeverageSnapshot(
-            lvr_24h=lvr(day[1], self.volumes, by_exchange=day[0]) if day is not None else None,
+            lvr_24h=self.lvr_24h(day[1], day[0]) if day is not None else None,
             lvr_trend=word,
             lvr_median_7d=now_m,
             lvr_median_then=then_m,
@@ -283,7 +289,7 @@ class Leverage:
             oi_change_7d=self._oi_change(t, 7 * DAY_MS),
             oi_to_cap=oi / self.cap_usd if oi is not None and self.cap_usd else None,
             flush=self.flush(t, change_24h, self.p.storm_min_baseline_hours),
-            final_harvest=storm_now and word == "falling",
+            final_harvest=final_harvest(storm_now, word),
             lvr_trend_days=lag_days,
             lvr_daily=daily,
             lvr_daily_from=daily_from if daily else None,
