@@ -50,8 +50,7 @@ class Buckets:
         if self.fold == LAST:
             cur[1] = value
         elif self.fold == MAX:
-            if value > cur[1]:
-                cur[1] = value
+            cur[1] = max(cur[1], value)
         else:
             cur[1] += (value - cur[1]) / (cur[2] + 1)
         cur[2] += 1

@@ -10,7 +10,7 @@ per time bucket; here they are only fitted to the cells there are.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 TICKS = "▁▂▃▄▅▆▇█"
 GAP = " "
