@@ -32,6 +32,7 @@ from collections import deque
 from typing import NamedTuple
 
 from feeds.events import DAY_MS, HOUR_MS
+from indicators.history import MAX, Buckets
 from indicators.params import IndicatorParams
 from indicators.snapshot import Mood
 
@@ -39,6 +40,9 @@ _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
 MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
 ATR_BARS = 14  # eps is the mean log true range of this many bars
+# The mood pane's sparklines: the highest score of each 12 hours over 7 days.
+HISTORY_SPAN_MS = 12 * HOUR_MS
+HISTORY_BUCKETS = 14
 # BA beyond a level of maturity E: E * (W_PAIN S + W_ROUND R + W_CONFIRM K);
 # near it on its safe side (a test): at most W_TEST E.
 W_PAIN = 0.60
@@ -474,6 +478,10 @@ class MoodSeries:
         self._version = 0  # bumped on every change of price, bar or score
         self._mood_key: tuple[int, int] | None = None
         self._mood: Mood | None = None
+        # Each score as bars closed (a score is a decayed running maximum, so
+        # what a tick between two closes reached still shows at the next one).
+        self.bai_history = Buckets(HISTORY_SPAN_MS, HISTORY_BUCKETS, MAX)
+        self.euphoria_history = Buckets(HISTORY_SPAN_MS, HISTORY_BUCKETS, MAX)
 
     @property
     def floor(self) -> Level | None:
@@ -541,6 +549,8 @@ class MoodSeries:
             self.price, self.price_ts = close, now
         if self.days:
             self._update(now, ba, eu)
+            self.bai_history.add(now - 1, 100.0 * self.bai)
+            self.euphoria_history.add(now - 1, 100.0 * self.euphoria)
         else:
             self._version += 1
 
@@ -662,11 +672,12 @@ class MoodSeries:
         eu_live = self.live[1]
         bai, eu = self._decayed(t)
         ref, cref = down.ref, up.ref
+        bai_now, eu_now = 100.0 * max(down.ba, bai), 100.0 * max(eu_live, eu)
         return Mood(
             symbol=self.symbol,
             price=self.price,
-            bai=100.0 * max(down.ba, bai),
-            euphoria=100.0 * max(eu_live, eu),
+            bai=bai_now,
+            euphoria=eu_now,
             floor=ref.price if ref else None,
             floor_age_days=max(0, t - ref.ts) / DAY_MS if ref else None,
             touches=ref.touches if ref else 0,
@@ -685,7 +696,17 @@ class MoodSeries:
             breakout_pct=up.beyond_pct,
             euphoria_live=100.0 * eu_live,
             euphoria_from=self.euphoria_from if eu_live < eu and self.euphoria_from < self._at else None,
+            bai_7d=_with_now(self.bai_history.values(t), bai_now),
+            euphoria_7d=_with_now(self.euphoria_history.values(t), eu_now),
         )
+
+
+def _with_now(past: tuple[float | None, ...], now: float) -> tuple[float | None, ...]:
+    """The closed bars' scores with the current 12 hours raised to the score now."""
+    if not past:
+        return ()
+    last = past[-1]
+    return past if last is not None and last >= now else (*past[:-1], now)
 
 
 class RollingZ:

@@ -85,7 +85,9 @@ class LiqwatchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "liqwatch"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-standard"), (140, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Under 36 rows the panes are compact (tui/app.tcss, refresh_panes): the
+    # panes' column must hold totals, cap and mood whole.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-medium"), (36, "-tall")]
     BINDINGS = keys.bindings()
 
     def __init__(self, options: AppOptions) -> None:
@@ -131,9 +133,10 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # The tape, the panes (essentials first: at 80x24 the ones that fit
-        # are the ones that matter) and the hourly bars, laid out by
-        # tui/app.tcss.
+        # The tape; the panes that answer "what now" (totals, cap, mood:
+        # essentials first, in one column they are the ones that fit); the
+        # hourly bars and the leverage pane, which go under the tape or
+        # beside the panes as the size allows.  Laid out by tui/app.tcss.
         with Container(id="main"):
             with Vertical(id="tape-pane", classes="pane"):
                 yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
@@ -142,8 +145,8 @@ class LiqwatchApp(App[int]):
                 yield TotalsPane(id="totals", classes="pane")
                 yield CapPane(id="cap", classes="pane")
                 yield MoodPane(id="mood", classes="pane")
-                yield LeveragePane(id="leverage", classes="pane")
             yield HourlyPane(id="hourly", classes="pane")
+            yield LeveragePane(id="leverage", classes="pane")
         yield Static("", id="banner")
         yield Static("", id="too-small")
         yield StatusLine(id="status")
@@ -202,9 +205,10 @@ class LiqwatchApp(App[int]):
         self.last_snapshot = snap
         palette = self.palette
         theme = self.theme
-        # The side panel and short terminals are compact by nature (24 rows
-        # must show the essentials); elsewhere `c` decides.
-        compact = self.compact or self.screen.has_class("-narrow") or self.screen.has_class("-short")
+        # The side panel and terminals under 36 rows are compact by nature
+        # (24 rows must show the essentials); elsewhere `c` decides.
+        screen = self.screen
+        compact = self.compact or any(screen.has_class(c) for c in ("-narrow", "-short", "-medium"))
         with self.batch_update():
             tape = self.query_one(TapeView)
             tape.set_palette(palette)
@@ -231,18 +235,18 @@ class LiqwatchApp(App[int]):
         """The 1 Hz panes.  The totals are here too: at a thousand liquidations
         a second their digits change on every tick, and redrawing them four
         times a second costs terminal bandwidth nobody can read."""
+        liq = snap.liquidations
         totals = self.query_one(TotalsPane)
         totals.set_note(self._coverage_note())
         if self._visible(totals):
-            liq = snap.liquidations
             totals.show((liq.windows, liq.storm, theme, compact), palette, liq, self.tz, compact)
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
             rows = STRIP_ROWS if self.screen.has_class("-narrow") else (COMPACT_ROWS if compact else BAR_ROWS)
-            hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
+            hourly.show((liq.hourly, liq.peak, liq.quiet, rows, theme), palette, liq, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
-            leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
+            leverage.show((snap.leverage, theme, compact), palette, snap.leverage, self.tz, compact)
         cap = self.query_one(CapPane)
         if self._visible(cap):
             min_days = self.engine.params.cap_range_min_days
