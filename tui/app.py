@@ -5,6 +5,11 @@ tests (so a test drives exactly what a user runs).  The app never renders per
 event: a timer takes the engine's snapshot and updates the visible panes
 inside ``batch_update()``, the fast ones at 4 Hz and the slow ones at 1 Hz,
 and a pane whose slice of the snapshot did not change sends nothing.
+
+Nothing but Textual and the panes is imported before the first frame: the
+engine (numpy), the pipeline and the feeds behind it are wired just after
+it (``_start``), so the screen is up in about the time of a bare Textual
+app.  Until then the frame shows the badge and the pane titles.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from datetime import tzinfo
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
@@ -23,21 +28,15 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 
-from feeds.base import Feed
 from feeds.events import Liquidation
-from feeds.venues import EXCHANGE_NAMES
-from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui import keys
 from tui.format import DEMO, LIVE, MODE_LABEL, clock, local_tz
 from tui.keys import PANES
 from tui.palette import VARIABLE_DEFAULTS, Palette
-from tui.runtime import replay_keys
 from tui.runtime.alerts import Alert, AlertBook, desktop_escapes, run_command
-from tui.runtime.companion import companion_for
 from tui.runtime.config import Config
 from tui.runtime.paths import user_themes_dir
-from tui.runtime.pipeline import Pipeline
 from tui.screens.alerts import AlertsScreen
 from tui.screens.filter import FilterScreen
 from tui.screens.help import HelpScreen
@@ -50,6 +49,12 @@ from tui.widgets.mood import MoodPane
 from tui.widgets.status_line import StatusFacts, StatusLine
 from tui.widgets.tape import TapeFilter, TapeView
 from tui.widgets.totals import TotalsPane
+
+if TYPE_CHECKING:
+    from feeds.base import Feed
+    from indicators.engine import Engine
+    from tui.runtime.companion import Companion
+    from tui.runtime.pipeline import Pipeline
 
 # Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.
 FAST_S = 0.25
@@ -91,13 +96,10 @@ class LiqwatchApp(App[int]):
         super().__init__()
         self.options = options
         cfg = options.config
-        self.engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
-        self.pipeline = Pipeline(
-            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE,
-            tape=options.tape,
-        )
-        # Status file each second, history when live (tui/runtime/companion.py).
-        self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
+        self._engine: Engine | None = None
+        self._pipeline: Pipeline | None = None
+        self._companion: Companion | None = None
+        self._timer = None
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
         self.alert_book = AlertBook(cfg.alerts)
@@ -115,6 +117,49 @@ class LiqwatchApp(App[int]):
             self.register_theme(theme)
         self.theme_names = [t.name for t in themes]
         self.theme = cfg.ui.theme
+
+    # -- wiring (after the first frame) ---------------------------------------
+    def _wire(self) -> None:
+        """The engine, the pipeline and the companion, and their imports (numpy):
+        done once, by ``_start`` just after the first frame, or earlier by
+        whoever asks for one of them (a test, an action)."""
+        if self._pipeline is not None:
+            return
+        from indicators.engine import Engine
+        from tui.runtime.companion import companion_for
+        from tui.runtime.pipeline import Pipeline
+
+        options, cfg = self.options, self.options.config
+        engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
+        pipeline = Pipeline(
+            engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE,
+            tape=options.tape,
+        )
+        # Status file each second, history when live (tui/runtime/companion.py).
+        self._companion = companion_for(pipeline, cfg, options.wall_ms)
+        self._engine, self._pipeline = engine, pipeline
+
+    @property
+    def wired(self) -> bool:
+        return self._pipeline is not None
+
+    @property
+    def engine(self) -> Engine:
+        self._wire()
+        assert self._engine is not None
+        return self._engine
+
+    @property
+    def pipeline(self) -> Pipeline:
+        self._wire()
+        assert self._pipeline is not None
+        return self._pipeline
+
+    @property
+    def companion(self) -> Companion:
+        self._wire()
+        assert self._companion is not None
+        return self._companion
 
     # -- theme -------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -151,17 +196,26 @@ class LiqwatchApp(App[int]):
             self.query_one(f"#{pane}", SnapshotPane).key = key
         for reason in self.skipped_themes:
             self.notify(reason, title="Theme skipped", severity="warning", timeout=10, markup=False)
+        self.refresh_panes(slow=True)
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        """After the first frame: wire the engine, draw it, then start the feeds
+        (a venue feed's first act is the heavy ccxt import)."""
+        if not self.is_running:
+            return
+        self._wire()
         self.companion.start(exit=None if self.is_headless else self.exit)
         self.refresh_panes(slow=True)
-        # Feeds start after the first frame: a venue feed's first act is the
-        # heavy ccxt import, and the screen should be up before that.
         self.call_after_refresh(self.pipeline.start)
         self._timer = self.set_interval(FAST_S, self._tick)
 
     async def on_unmount(self) -> None:
-        self._timer.stop()
-        await self.pipeline.stop()
-        await self.companion.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        if self.wired:
+            await self.pipeline.stop()
+            await self.companion.stop()
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
@@ -193,7 +247,11 @@ class LiqwatchApp(App[int]):
         return pane.display and not pane.has_class("-collapsed")
 
     def refresh_panes(self, slow: bool = True) -> None:
-        """Take one snapshot and update the visible panes from it."""
+        """Take one snapshot and update the visible panes from it (before the
+        engine is wired, the first frame: the titles and the badge)."""
+        if not self.wired:
+            self._first_frame()
+            return
         pipeline = self.pipeline
         now = pipeline.now_ms()
         snap = self.engine.snapshot(now)
@@ -224,6 +282,14 @@ class LiqwatchApp(App[int]):
                 feed_errors=pipeline.feed_errors,
             )
             self.query_one(StatusLine).show(palette, facts)
+
+    def _first_frame(self) -> None:
+        with self.batch_update():
+            self._update_tape_title(self.query_one(TapeView))
+            wall = self.options.wall_ms()
+            facts = StatusFacts(mode=self.options.mode, label=self.mode_label, feeds=(), now_ms=wall, data_age_s=None,
+                                wall_ms=wall, tz=self.tz, width=self.size.width, alerts=0)
+            self.query_one(StatusLine).show(self.palette, facts)
 
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
         """The 1 Hz panes.  The totals are here too: at a thousand liquidations
@@ -271,7 +337,7 @@ class LiqwatchApp(App[int]):
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
-        if self.pipeline.mode == DEMO:
+        if self.options.mode == DEMO:
             title += " · synthetic"
         if tape.filter.active:
             title += f" · filter {tape.filter.describe()}"
@@ -333,6 +399,8 @@ class LiqwatchApp(App[int]):
         self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
 
     def action_replay_pause(self) -> None:
+        from tui.runtime import replay_keys
+
         replay = self.pipeline.replay
         if replay is None:
             self.notify("Nothing to pause: this is live data", timeout=2)
@@ -341,6 +409,8 @@ class LiqwatchApp(App[int]):
         self.refresh_panes(slow=False)
 
     def action_replay_speed(self, step: int) -> None:
+        from tui.runtime import replay_keys
+
         replay = self.pipeline.replay
         if replay is None:
             self.notify("Speed applies to a replay or the demo", timeout=2)
@@ -360,6 +430,8 @@ class LiqwatchApp(App[int]):
             if new is not None:
                 tape.set_filter(new)
                 self.refresh_panes(slow=False)
+
+        from feeds.venues import EXCHANGE_NAMES
 
         # The venues liqwatch has feeds for, and any other a recording brings.
         known = {*EXCHANGE_NAMES, *(ev.exchange for ev in self.pipeline.tape)}
