@@ -28,10 +28,11 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 
+from feeds.bus import BUS_FEED
 from feeds.events import Liquidation
 from indicators.snapshot import Snapshot
 from tui import keys
-from tui.format import DEMO, LIVE, MODE_LABEL, clock, local_tz
+from tui.format import DEMO, DESK, LIVE, MODE_LABEL, clock, local_tz
 from tui.keys import PANES
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime.alerts import Alert, AlertBook, desktop_escapes, run_command
@@ -110,6 +111,7 @@ class LiqwatchApp(App[int]):
         self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
+        self._banner = ""
         # Bad user theme files are skipped and named on screen once mounted.
         self.skipped_themes: list[str] = []
         themes = load_themes(Path(user_themes_dir()), self.skipped_themes)
@@ -132,7 +134,7 @@ class LiqwatchApp(App[int]):
         options, cfg = self.options, self.options.config
         engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
         pipeline = Pipeline(
-            engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE,
+            engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode in (LIVE, DESK),
             tape=options.tape,
         )
         # Status file each second, history when live (tui/runtime/companion.py).
@@ -316,10 +318,17 @@ class LiqwatchApp(App[int]):
             mood.show((snap.moods, theme, compact), palette, snap.moods, compact)
         self._fire_alerts(snap)
         banner = self.query_one("#banner", Static)
-        unreachable = self.pipeline.no_venue_reachable
-        if unreachable != banner.display:
-            banner.display = unreachable
-            banner.update("✖ No venue can be reached: check the network, or run `liqwatch --demo`.")
+        text = ""
+        if self.pipeline.no_venue_reachable:
+            text = "✖ No venue can be reached: check the network, or run `liqwatch --demo`."
+        elif self.pipeline.mode == DESK:
+            bus = next((f for f in snap.feeds if f.feed == BUS_FEED and f.state == "down"), None)
+            if bus is not None:
+                text = f"✖ bus down: {bus.detail}. The panes hold what arrived before."
+        if text != self._banner:
+            banner.display = bool(text)
+            banner.update(text)
+            self._banner = text
 
     def _coverage_note(self) -> str:
         """Totals cover less than their windows when data starts late: say from when."""

@@ -13,7 +13,10 @@ from datetime import datetime, timezone, tzinfo
 
 # Modes: the status line's badge and the front of ``liqwatch status``.
 LIVE, DEMO, REPLAY, RECORD = "LIVE", "DEMO", "REPLAY", "RECORD"
-MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE", RECORD: "RECORD"}
+# Desk mode: a viewer of the desk's stream, and the collector that feeds it.
+DESK, COLLECT = "DESK", "COLLECT"
+MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE", RECORD: "RECORD", DESK: "DESK",
+              COLLECT: "COLLECT"}
 
 # Sides, always an arrow and a letter or word, never colour alone: a long
 # liquidated is a forced sell (down), a short liquidated a forced buy (up).

@@ -95,7 +95,7 @@ def test_hourly_bars_kept_until_an_event_changes_them():
     e.apply(_liq(T0 + 10 * H + 5, 1e6))  # below the baseline's median, now above it
     third = e.snapshot().liquidations.hourly
     assert third[-20].start == T0 + 10 * H and third[-20].long_usd == 1e6 + 1010.0
-    assert third[-1] == e.hour_bar(now_h)  # the same verdict as a fresh computation
+    assert third[-1] == e.hours.bar(now_h)  # the same verdict as a fresh computation
     assert third[-1].multiple != second[-1].multiple  # the baseline moved with the late hour
     # The next hour: the bars shift by one.
     e.apply(_liq(now_h + H + 1, 7.0))
@@ -109,7 +109,7 @@ def test_hourly_bars_at_a_clock_past_the_newest_liquidation():
     bars = e.snapshot(later).liquidations.hourly
     assert bars[-1].start == T0 + 31 * H and bars[-1].count == 0
     assert bars[-3].long_usd == 1029.0
-    assert bars == tuple(e.hour_bar(T0 + 31 * H - i * H) for i in range(47, -1, -1))
+    assert bars == tuple(e.hours.bar(T0 + 31 * H - i * H) for i in range(47, -1, -1))
 
 
 # -- the windows' per-exchange / per-symbol copies, patched from query to query

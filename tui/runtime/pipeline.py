@@ -90,11 +90,21 @@ class Pipeline:
                 return now
             if self.newest_ts is not None:
                 return self.newest_ts
-        return self.wall_ms()
+        relayed = self._relayed_clock()
+        return relayed if relayed is not None else self.wall_ms()
+
+    def _relayed_clock(self) -> int | None:
+        """A desk viewer whose collector plays a recording (the demo) runs on
+        that recording's clock, which the bus feed relays (feeds/bus/feed.py)."""
+        for feed in self.feeds:
+            clock = getattr(feed, "data_clock", None)
+            if clock is not None:
+                return clock()
+        return None
 
     def data_age_s(self) -> float | None:
         """Seconds since the newest data, on the clock that matters for the mode."""
-        if self.replay is not None:
+        if self.replay is not None or self._relayed_clock() is not None:
             if self.newest_ts is None:
                 return None
             return max(0.0, (self.now_ms() - self.newest_ts) / 1000)

@@ -73,6 +73,8 @@ def status_dict(
         "feeds_live": live,
         "feeds_total": len(snap.feeds),
         "feeds_down": feeds_down,
+        # Each feed's state by name (a desk viewer's include ``bus`` and ``collector``).
+        "feed_states": {f.feed: f.state for f in snap.feeds},
     }
     text = _text(data)
     data["text"] = text

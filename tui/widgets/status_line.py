@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from indicators.snapshot import FeedHealth
-from tui.format import LIVE, age, clock, clock_on
+from tui.format import DESK, LIVE, age, clock, clock_on
 from tui.palette import Palette
 
 STATE_MARK = {"live": "●", "connecting": "◌", "stale": "◐", "down": "✖"}
@@ -101,7 +101,8 @@ class StatusLine(Static):
 def status_text(palette: Palette, facts: StatusFacts) -> Text:
     """The whole line for ``facts.width`` cells: the badge, feed health in the room left, the right side."""
     mode, label, width = facts.mode, facts.label, facts.width
-    badge_style = palette.warning if mode != LIVE else palette.success
+    # Live data, the venues' own or a desk's, is green; a replay, the demo or a recorder is not.
+    badge_style = palette.success if mode in (LIVE, DESK) else palette.warning
     badge = Text(f" {label} ", badge_style + palette.bold + Style(reverse=True))
     # The side panel's badge: the mode and its state, without the long words.
     short_badge = Text(f" {' · '.join([mode, *label.split(' · ')[1:]])} ", badge.style)
