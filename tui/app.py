@@ -57,9 +57,14 @@ if TYPE_CHECKING:
     from tui.runtime.companion import Companion
     from tui.runtime.pipeline import Pipeline
 
-# Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.
+# Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.  The fast
+# timer sleeps while nothing arrives (a batch wakes it); the slow one keeps
+# the clock.
 FAST_S = 0.25
-SLOW_EVERY = 4
+SLOW_S = 1.0
+# With nothing arriving only time changes the panes (a liquidation leaving a
+# window, a mood decaying): they are read again after this much data time.
+QUIET_REFRESH_MS = 10_000
 MIN_WIDTH, MIN_HEIGHT = 40, 12
 # Textual's palette commands that liqwatch's own keys replace (q, ?).
 TEXTUAL_REPLACED = ("Quit", "Keys")
@@ -100,15 +105,15 @@ class LiqwatchApp(App[int]):
         self._engine: Engine | None = None
         self._pipeline: Pipeline | None = None
         self._companion: Companion | None = None
-        self._timer = None
+        self._fast = self._slow = None
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
         self.alert_book = AlertBook(cfg.alerts)
         self._alert_seq = 0
         self._palette: Palette | None = None
         self._palette_theme = ""
-        self._ticks = 0
-        self._events_seen = -1
+        self._events_seen = self._slow_seen = -1
+        self._snap_ms: int | None = None  # the data clock of the last snapshot
         self.compact = False
         self.last_snapshot: Snapshot | None = None
         self._banner = ""
@@ -210,11 +215,14 @@ class LiqwatchApp(App[int]):
         self.companion.start(exit=None if self.is_headless else self.exit)
         self.refresh_panes(slow=True)
         self.call_after_refresh(self.pipeline.start)
-        self._timer = self.set_interval(FAST_S, self._tick)
+        self.pipeline.taps.append(self._wake)
+        self._fast = self.set_interval(FAST_S, self._tick_fast)
+        self._slow = self.set_interval(SLOW_S, self._tick_slow)
 
     async def on_unmount(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+        for timer in (self._fast, self._slow):
+            if timer is not None:
+                timer.stop()
         if self.wired:
             await self.pipeline.stop()
             await self.companion.stop()
@@ -230,17 +238,35 @@ class LiqwatchApp(App[int]):
         self.refresh_panes(slow=True)
 
     # -- rendering -----------------------------------------------------------
-    def _tick(self) -> None:
-        """The 4 Hz timer.  A quiet tick (no new events, no slow turn) does
-        nothing: an idle screen costs no snapshot, and sends nothing.  Once
-        shutdown has begun the panes are being removed: nothing to draw."""
+    def _wake(self, _batch: object) -> None:
+        """A batch was applied (a pipeline tap): the fast timer runs again."""
+        if self._fast is not None:
+            self._fast.resume()
+
+    def _tick_fast(self) -> None:
+        """The 4 Hz timer: the fast panes when events arrived, else it pauses
+        until the next batch (``_wake``).  Once shutdown has begun the panes
+        are being removed: nothing to draw."""
         if not self.is_running:
             return
-        self._ticks += 1
-        slow = self._ticks % SLOW_EVERY == 0
-        if slow or self.pipeline.events_in != self._events_seen:
-            self._events_seen = self.pipeline.events_in
-            self.refresh_panes(slow=slow)
+        if self.pipeline.events_in != self._events_seen:
+            self.refresh_panes(slow=False)
+        elif self._fast is not None:
+            self._fast.pause()
+
+    def _tick_slow(self) -> None:
+        """The 1 Hz timer: every pane when events arrived or the data clock
+        moved QUIET_REFRESH_MS since the last snapshot; else only the status
+        line (its clock and the data age), from the last snapshot."""
+        if not self.is_running:
+            return
+        now = self.pipeline.now_ms()
+        snap_ms = self._snap_ms
+        if (self.pipeline.events_in != self._slow_seen or snap_ms is None or self.last_snapshot is None
+                or not 0 <= now - snap_ms < QUIET_REFRESH_MS):
+            self.refresh_panes(slow=True)
+        else:
+            self._show_status(self.last_snapshot, now)
 
     def _visible(self, widget: SnapshotPane | TapeView) -> bool:
         if self.screen.has_class("-too-small"):
@@ -258,6 +284,12 @@ class LiqwatchApp(App[int]):
         now = pipeline.now_ms()
         snap = self.engine.snapshot(now)
         self.last_snapshot = snap
+        self._snap_ms = now
+        # What the timers compare with: the fast panes are drawn from this
+        # snapshot, and the slow ones too when ``slow``.
+        self._events_seen = pipeline.events_in
+        if slow:
+            self._slow_seen = pipeline.events_in
         palette = self.palette
         theme = self.theme
         # The side panel and short terminals are compact by nature (24 rows
@@ -271,19 +303,23 @@ class LiqwatchApp(App[int]):
             self._update_tape_title(tape)
             if slow:
                 self._refresh_slow(snap, palette, theme, compact)
-            facts = StatusFacts(
-                mode=pipeline.mode,
-                label=self.status_label(),
-                feeds=snap.feeds,
-                now_ms=now,
-                data_age_s=pipeline.data_age_s(),
-                wall_ms=self.options.wall_ms(),
-                tz=self.tz,
-                width=self.size.width,
-                alerts=len(self.alert_book.history),
-                feed_errors=pipeline.feed_errors,
-            )
-            self.query_one(StatusLine).show(palette, facts)
+            self._show_status(snap, now)
+
+    def _show_status(self, snap: Snapshot, now: int) -> None:
+        pipeline = self.pipeline
+        facts = StatusFacts(
+            mode=pipeline.mode,
+            label=self.status_label(),
+            feeds=snap.feeds,
+            now_ms=now,
+            data_age_s=pipeline.data_age_s(),
+            wall_ms=self.options.wall_ms(),
+            tz=self.tz,
+            width=self.size.width,
+            alerts=len(self.alert_book.history),
+            feed_errors=pipeline.feed_errors,
+        )
+        self.query_one(StatusLine).show(self.palette, facts)
 
     def _first_frame(self) -> None:
         with self.batch_update():
