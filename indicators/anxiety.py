@@ -28,6 +28,7 @@ tests; a live price takes one log and a few float operations per side.
 from __future__ import annotations
 
 import math
+import zlib
 from collections import deque
 from typing import NamedTuple
 
@@ -439,6 +440,10 @@ class MoodSeries:
 
     def __init__(self, symbol: str, params: IndicatorParams, bar_ms: int = HOUR_MS) -> None:
         self.symbol = symbol
+        # Where in the 5-minute mood clock this series rolls over: spread by
+        # symbol, so that 300 series do not all rebuild in the same snapshot
+        # (that snapshot was the p95).  crc32, not hash(): the same in every run.
+        self._clock_offset = zlib.crc32(symbol.encode()) % MOOD_CLOCK_MS
         self.p = params
         self.bar_ms = bar_ms
         self.window_ms = params.bai_window_days * DAY_MS
@@ -654,12 +659,13 @@ class MoodSeries:
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
 
-        Cached per update and per 5 minutes of ``now``: the UI asks four times
+        Cached per update and per 5 minutes of ``now`` (each series on its own
+        phase of the clock): the UI asks four times
         a second (and a 60x replay moves 15 s a tick), and between updates only
         the decay (3-day half-life: 0.08 points in 5 minutes) and the floor's
         age (shown in tenths of a day) move."""
         t = self.bai_ts if now is None or now < self.bai_ts else now
-        key = (self._version, t // MOOD_CLOCK_MS)
+        key = (self._version, (t + self._clock_offset) // MOOD_CLOCK_MS)
         if key != self._mood_key:
             self._mood = self._mood_at(t)
             self._mood_key = key
