@@ -349,20 +349,15 @@ class HourlyLiquidations:
         self._left[end - HOUR_MS] = self.verdict(end - HOUR_MS, lvr_trend)
 
     def since_first(self, now_h: int, lvr_trend: LvrTrend) -> tuple[HourVerdict, ...]:
-        """Every hour with data from the first liquidation's to ``now_h``, quiet ones included.
+        """Every hour from the first liquidation's to ``now_h``, quiet ones included.
 
-        An hour without any event at all is a gap in the recording, not a quiet
-        market (the leverage samples skip it too), so it is left out; the list
-        then follows the events, never the span of their timestamps (a
-        recording of 2019 and 2025 lists its hours, not the 52k between).
         An hour still held in the bars is judged as it stands (late events
         included); an older one as it was when the data clock left it."""
         if self.first_ts is None:
             return ()
         bars, left = self.bars, self._left
-        first_h = hour_of(self.first_ts)
-        hours = sorted(h for h in {*left, *bars, now_h} if first_h <= h <= now_h)
-        return tuple(left[h] if h not in bars and h in left else self.verdict(h, lvr_trend) for h in hours)
+        return tuple(left[h] if h not in bars and h in left else self.verdict(h, lvr_trend)
+                     for h in range(hour_of(self.first_ts), now_h + 1, HOUR_MS))
 
     def extremes(self, now_h: int, lvr_trend: LvrTrend) -> tuple[HourVerdict, HourVerdict | None] | None:
         """(peak, quiet): the hour with the largest total of the last 24

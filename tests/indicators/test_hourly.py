@@ -185,18 +185,3 @@ def test_sampled_bars_close_an_hour_when_a_later_hour_begins():
     assert bars.add(T0 + 3, 4.0) is None
     assert bars.add(T0 + 2 * H, 6.0) == (T0, 7.0, 4.0, 4.0)  # (open, high, low, close), a gap hour skipped
     assert bars.add(T0 + 3 * H, 1.0) == (T0 + 2 * H, 6.0, 6.0, 6.0)
-
-
-def test_the_report_lists_hours_with_data_never_the_span_between():
-    """Two liquidations six years apart: the report's hourly list holds their
-    hours, not the 52k empty ones between (issue 13: time and memory follow
-    the events, never the span of their timestamps); a quiet hour that had an
-    event (a candle) stays listed at $0."""
-    from feeds.events import Candle
-    from indicators.report import build_report
-
-    far = T0 + 6 * 365 * 24 * H
-    quiet = Candle(T0 + H, "binance", BTC, "1h", 100.0, 101.0, 99.0, 100.0, 100.0)
-    hourly = build_report([liq(T0, 100.0), quiet, liq(far, 50.0)])["liquidations"]["hourly"]
-    assert [h["start"] for h in hourly] == [T0, T0 + H, far]
-    assert [h["long_usd"] for h in hourly] == [100.0, 0.0, 50.0]
