@@ -29,11 +29,23 @@ def _is_origin(url: str) -> bool:
 @dataclass
 class ExchangeSettings:
     """One venue.  A URL replaces the venue's origin (scheme, host, port) only;
-    the paths stay the venue's own.  Empty means the venue's real origin."""
+    the paths stay the venue's own.  Empty means the venue's real origin.
+
+    ``ws_path`` replaces the liquidation stream's WebSocket path where the
+    venue keeps that path as a fact because public sources disagree on it
+    (``VenueSpec.ws_paths``: Binance COIN-M); empty keeps the venue's.
+    """
 
     enabled: bool = True
     ws_url: str = ""
     rest_url: str = ""
+    ws_path: str = ""
+
+    def validate(self) -> dict[str, str]:
+        """Bad values by key (the loader turns them into a named error)."""
+        if self.ws_path and not self.ws_path.startswith("/"):
+            return {"ws_path": "must be empty or a path starting with /, e.g. /market/ws"}
+        return {}
 
 
 @dataclass

@@ -106,7 +106,8 @@ def open_exchange(
     rate_limit_ms: float | None = None,
 ) -> Any:
     """A ccxt.pro ``ccxt_id`` exchange with origins from ``settings`` and the
-    venue's own paths from ``ws_paths`` (``VenueSpec.ws_paths``).
+    venue's own paths from ``ws_paths`` (``VenueSpec.ws_paths``; config's
+    ``ws_path`` replaces them).
 
     With ``sink``/``bad`` it is the hooked subclass (liquidation streams); the
     context feeds pass neither and get the stock class (REST only).  The
@@ -130,6 +131,6 @@ def open_exchange(
         exchange.liqwatch_control = control
     urls = rewrite_origins(exchange.urls, settings.ws_url, settings.rest_url)
     for key, path in (ws_paths or {}).items():
-        urls["api"]["ws"][key] = replace_path(urls["api"]["ws"][key], path)
+        urls["api"]["ws"][key] = replace_path(urls["api"]["ws"][key], settings.ws_path or path)
     exchange.urls = urls
     return exchange

@@ -16,6 +16,7 @@ reader and no frame is lost while ``emit`` waits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import abstractmethod
 from typing import Any, Callable, Coroutine
 
@@ -60,6 +61,7 @@ class StreamLiquidationFeed(CcxtFeed):
         self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
+        self._refresh_now: asyncio.Event | None = None
 
     # -- what a venue provides ------------------------------------------------
 
@@ -84,6 +86,10 @@ class StreamLiquidationFeed(CcxtFeed):
         """A non-JSON text frame this venue legitimately sends."""
         return False
 
+    async def on_subscribed(self, exchange: Any) -> None:
+        """Once per run, right after ``subscribe``: a venue that can fetch
+        what it missed during an outage (Gate) does it here."""
+
     # -- the engine -----------------------------------------------------------
 
     def set_contracts(self, markets: Any) -> None:
@@ -102,16 +108,29 @@ class StreamLiquidationFeed(CcxtFeed):
         except FRAME_ERRORS as exc:
             self._on_bad(message, exc)
             return True
+        self.accept(events)
+        return True
+
+    def accept(self, events: list[Liquidation]) -> None:
+        """Queue the fresh ones of ``events`` for ``emit``."""
         fresh = self.fresh(events)
         if fresh:
             self._pending.extend(fresh)
             if self._wake is not None:
                 self._wake.set()
-        return True
+
+    def refresh_soon(self) -> None:
+        """Reload markets now rather than at the next hourly refresh (a frame
+        named a contract the loaded markets do not have)."""
+        if self._refresh_now is not None:
+            self._refresh_now.set()
 
     async def _refresh_markets(self, exchange: Any, spawn: Spawn) -> None:
+        now = self._refresh_now = asyncio.Event()
         while True:
-            await asyncio.sleep(self.markets_refresh_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(now.wait(), self.markets_refresh_s)
+            now.clear()
             await self.load_markets(exchange, reload=True)
             self.set_contracts(exchange.markets)
             await self.on_markets_refreshed(exchange, spawn)
@@ -135,6 +154,7 @@ class StreamLiquidationFeed(CcxtFeed):
                 self.set_contracts(exchange.markets)
                 await self.subscribe(exchange, spawn)
                 spawn(self._refresh_markets(exchange, spawn))
+                await self.on_subscribed(exchange)
                 while True:
                     await wake.wait()
                     wake.clear()
@@ -146,7 +166,7 @@ class StreamLiquidationFeed(CcxtFeed):
                         batch, self._pending = self._pending, []
                         await emit(batch)
             finally:
-                self._wake = None
+                self._wake = self._refresh_now = None
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)

@@ -84,6 +84,39 @@ async def test_the_ws_path_is_the_specs() -> None:
     assert server.ws_paths[0].startswith("/market/ws/")
 
 
+def test_coinm_stream_path_today_is_dstream_ws() -> None:
+    """Today's choice, pinned: COIN-M liquidations on dstream's ``/ws`` (USD-M
+    moved to ``/market/ws``; public sources disagree whether COIN-M did)."""
+    assert spec_of("binancecoinm").ws_paths == {"inverse": "/ws"}
+
+
+async def test_config_ws_path_overrides_the_coinm_stream_path() -> None:
+    from tui.runtime.config import parse
+
+    async with BinanceLoopback("coinm") as server:
+        cfg = parse(f'[exchanges.binancecoinm]\nws_url = "{server.ws_origin}"\nrest_url = "{server.http_origin}"\n'
+                    'ws_path = "/market/ws"\n')
+        async with running(spec_of("binancecoinm").liquidation_feed(cfg.exchanges["binancecoinm"])):
+            async with asyncio.timeout(BOUND_S):
+                await server.wait_connections(1)
+    assert server.ws_paths[0].startswith("/market/ws/")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[exchanges.binancecoinm]\nws_path = "market/ws"\n', "exchanges.binancecoinm.ws_path (line 2): must be empty or a path"),
+        ('[exchanges.okx]\nws_path = "/ws"\n', "exchanges.okx.ws_path (line 2): this venue has no overridable stream path"),
+    ],
+)
+def test_a_bad_ws_path_is_named_with_its_line(text: str, message: str) -> None:
+    from tui.runtime.config import ConfigError, parse
+
+    with pytest.raises(ConfigError) as err:
+        parse(text)
+    assert message in err.value.render()
+
+
 NEW_VENUE = '''
 """Examplex: a venue added to the tree the way the next one will be."""
 
