@@ -205,9 +205,15 @@ class Traffic:
                 ]
                 await server.send_liquidations(f"{base}-USDT-SWAP", details)
         elif venue == "gate":
-            base = rng.choice(tuple(BASE_PRICE))
-            size = self._next() * rng.choice((1, -1))
-            server.add_liquidations([server.row(f"{base}_USDT", size, BASE_PRICE[base], t // 1000)])
+            if "futures.public_liquidates:usdt" not in self._channels(server):
+                return 0
+            for _ in range(frames):
+                base = rng.choice(tuple(BASE_PRICE))
+                entries = [
+                    server.entry(f"{base}_USDT", self._next() * rng.choice((1, -1)), BASE_PRICE[base], t)
+                    for _ in range(rng.choice((1, 1, 2, 3)))
+                ]
+                await server.send_liquidations(f"{base}_USDT", entries)
         elif venue == "htx":
             base = rng.choice(tuple(BASE_PRICE))
             row = server.row(f"{base}-USDT", rng.choice(("sell", "buy")), self._next(), BASE_PRICE[base], t, HTX_CONTRACT_SIZE[base])

@@ -41,7 +41,6 @@ async def test_every_venue_records_exactly_the_ground_truth_through_faults() -> 
         t = int(time.time() * 1000) - 60_000
         usdm, coinm, bybit, okx = servers["binance"], servers["binancecoinm"], servers["bybit"], servers["okx"]
         gate, htx = servers["gate"], servers["htx"]
-        gate.add_liquidations([gate.row("BTC_USDT", -700, 61000.0, t // 1000)])
         htx.add_liquidations([htx.row("ETH-USDT", "buy", 30, 3100.0, t, HTX_CONTRACT_SIZE["ETH"])])
         async with contextlib.AsyncExitStack() as runs:
             for f in feeds:
@@ -51,6 +50,8 @@ async def test_every_venue_records_exactly_the_ground_truth_through_faults() -> 
                 await coinm.wait_subscribed(1)
                 await bybit.wait_subscribed(2)
                 await okx.wait_subscribed(2)
+                await gate.wait_subscribed(2)
+                await gate.send_liquidations("BTC_USDT", [gate.entry("BTC_USDT", -700, 61000.0, t + 500), gate.entry("BTC_USDT", 3, 61001.0, t + 501)])
                 await usdm.send_liquidations([usdm.order("BTCUSDT", "SELL", 0.01 * (i + 1), 60000.0, t + i) for i in range(50)])
                 await usdm.send_garbage()
                 await coinm.send_liquidations([coinm.order("ETHUSD_PERP", "BUY", 4, 3000.0, t + 100)])
@@ -58,14 +59,15 @@ async def test_every_venue_records_exactly_the_ground_truth_through_faults() -> 
                 await okx.send_liquidations("ETH-USD-SWAP", [okx.detail("sell", 3, 3000.0, t + 300), okx.detail("buy", 1, 3001.0, t + 301)])
                 await okx.send_garbage("[1, 2")
                 # a drop: the venues resend the last frames after the resubscribe
-                for server in (usdm, bybit, okx):
+                for server in (usdm, bybit, okx, gate):
                     server.replay_on_subscribe = 2
-                subscribed = {s: len(s.subscriptions) for s in (usdm, bybit, okx)}
-                for server in (usdm, bybit, okx):
+                subscribed = {s: len(s.subscriptions) for s in (usdm, bybit, okx, gate)}
+                for server in (usdm, bybit, okx, gate):
                     await server.drop()
                 await usdm.wait_subscribed(subscribed[usdm] + 1)
                 await bybit.wait_subscribed(subscribed[bybit] + 2)
                 await okx.wait_subscribed(subscribed[okx] + 2)
+                await gate.wait_subscribed(subscribed[gate] + 2)
                 await usdm.send_liquidations([usdm.order("ETHUSDT", "BUY", 1.5, 3000.0, t + 400)])
                 expected = [e for s in servers.values() for e in s.expected_liquidations()]
                 await out.wait_for(len(expected))

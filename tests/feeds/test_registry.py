@@ -66,9 +66,9 @@ def test_config_tables_come_from_the_registry() -> None:
 
 
 def test_a_spec_that_contradicts_its_feed_class_does_not_build() -> None:
-    spec = spec_of("gate")
-    with pytest.raises(ValueError, match="polled feed, the spec says stream"):
-        dataclasses.replace(spec, kind="stream")
+    spec = spec_of("okx")
+    with pytest.raises(ValueError, match="stream feed, the spec says polled"):
+        dataclasses.replace(spec, kind="polled")
     with pytest.raises(ValueError, match="kind must be one of"):
         dataclasses.replace(spec, kind="carrier-pigeon")
 

@@ -15,7 +15,8 @@ from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bybit import BybitLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.okx import OkxLoopback
-from tests.loopback.rest_venues import GateLoopback, HtxLoopback
+from tests.loopback.gate import GateLoopback
+from tests.loopback.rest_venues import HtxLoopback
 
 __all__ = [
     "all_venues",
