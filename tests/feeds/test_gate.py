@@ -124,3 +124,20 @@ async def test_ccxt_fetch_liquidations_sends_gate_ms_as_seconds_field(gate: Gate
     finally:
         await exchange.close()
     assert gate.liq_queries[-1]["from"] == str(since_ms)
+
+
+async def test_a_429_while_reconnecting_is_waited_out_and_the_catch_up_still_comes(gate: GateLoopback) -> None:
+    feed = liquidation_feed("gate", settings_for(gate), confirm_wait_s=2.0, rate_limit_wait_s=0.01)
+    out = Collector()
+    now = int(time.time() * 1000) - 10_000
+    async with running(feed, out) as driver:
+        async with asyncio.timeout(BOUND_S):
+            await gate.wait_subscribed(2)
+            await gate.send_liquidations("XRP_USDT", [gate.entry("XRP_USDT", 100, 0.5, now)])
+            await out.wait_for(1)
+            gate.rate_limit(1, retry_after=0.3)  # the reconnect's first REST request is refused once
+            await gate.drop()
+            gate.add_history([gate.row("XRP_USDT", 70, 0.51, now // 1000 + 1)])  # while nobody listened
+            events = await out.wait_for(2)
+    assert driver.runs == 2 and feed.rate_limit_waits == [pytest.approx(0.3)] and len(gate.rate_limited) == 1
+    assert events[1] == Liquidation((now // 1000 + 1) * 1000, "gate", "XRP/USDT:USDT", "long", 0.51, 700.0, pytest.approx(357.0))

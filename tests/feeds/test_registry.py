@@ -67,8 +67,12 @@ def test_config_tables_come_from_the_registry() -> None:
 
 def test_a_spec_that_contradicts_its_feed_class_does_not_build() -> None:
     spec = spec_of("okx")
-    with pytest.raises(ValueError, match="stream feed, the spec says polled"):
-        dataclasses.replace(spec, kind="polled")
+
+    class CarrierPigeonFeed(type(spec.liquidation_feed(ExchangeSettings()))):  # type: ignore[misc]
+        KIND = "carrier-pigeon"
+
+    with pytest.raises(ValueError, match="CarrierPigeonFeed is a carrier-pigeon feed, the spec says stream"):
+        dataclasses.replace(spec, feed=CarrierPigeonFeed)
     with pytest.raises(ValueError, match="kind must be one of"):
         dataclasses.replace(spec, kind="carrier-pigeon")
 
@@ -122,18 +126,23 @@ NEW_VENUE = '''
 
 from typing import Any
 
-from feeds.events import Liquidation
 from feeds.venues.markets import Contract
-from feeds.venues.polled import PolledLiquidationFeed
-from feeds.venues.spec import POLLED, VenueSpec
+from feeds.venues.spec import STREAM, VenueSpec
+from feeds.venues.stream import Normaliser, Spawn, StreamLiquidationFeed
 
 
-class ExamplexFeed(PolledLiquidationFeed):
-    def normalise_row(self, row: dict[str, Any], contract: Contract) -> Liquidation:
+class ExamplexFeed(StreamLiquidationFeed):
+    def is_liquidation_frame(self, message: Any) -> bool:
+        return False
+
+    def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
+        raise NotImplementedError
+
+    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
         raise NotImplementedError
 
 
-SPEC = VenueSpec(name="examplex", ccxt_id="kraken", kind=POLLED, feed=ExamplexFeed)
+SPEC = VenueSpec(name="examplex", ccxt_id="kraken", kind=STREAM, feed=ExamplexFeed)
 '''
 
 CHECK_NEW_VENUE = textwrap.dedent(

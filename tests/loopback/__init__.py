@@ -16,7 +16,7 @@ from tests.loopback.bybit import BybitLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.gate import GateLoopback
-from tests.loopback.rest_venues import HtxLoopback
+from tests.loopback.htx import HtxLoopback
 
 __all__ = [
     "all_venues",
