@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from feeds.events import Liquidation
 from feeds.venues import liquidation_feed
-from feeds.venues.gate import GateFeed, gate_normaliser, gate_row
 from feeds.venues.dedupe import RecentKeys
+from feeds.venues.gate import GateFeed, gate_normaliser, gate_row
 from feeds.venues.markets import Contract
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.gate import GateLoopback
@@ -100,7 +100,7 @@ async def test_after_an_outage_rest_catches_up_what_the_stream_missed_and_nothin
             gate.replay_on_subscribe = 1  # and it resends its last frame after the resubscribe
             await gate.drop()
             await gate.wait_subscribed(4)
-            events = await out.wait_for(3)
+            await out.wait_for(3)
             await asyncio.sleep(0.2)
     assert driver.runs == 2 and len(gate.missed) == 2
     assert [q["settle"] for q in gate.liq_queries] == ["usdt", "btc"] and all(int(q["from"]) == now // 1000 for q in gate.liq_queries)

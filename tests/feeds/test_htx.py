@@ -4,7 +4,7 @@ endpoints, gzip frames, HTX's op ping, real frames."""
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 
