@@ -2,14 +2,14 @@
 
     python -m bench.soak --minutes N [--seed S] [--keep DIR] [--json FILE]
 
-Starts the loopback exchanges (Binance USD-M and COIN-M, Bybit, OKX, Gate,
-HTX) and the market-cap server on 127.0.0.1, writes a config that points
+Starts the loopback exchanges (one per registered venue, ``all_venues``)
+and the market-cap server on 127.0.0.1, writes a config that points
 every venue's ``ws_url``/``rest_url`` and every ``*_url`` of ``[marketcap]``
 at them, and runs the real ``liqwatch record`` as a subprocess against them.
 Over N minutes it:
 
-* sends liquidation frames to every venue all the time (the WebSocket venues
-  a few frames a second each, Gate and HTX a row every couple of seconds);
+* sends liquidation frames to every venue all the time (a few frames a
+  second each);
 * drops each WebSocket venue's connection every 20 to 60 s;
 * sends a garbage frame for 1 % of the frames;
 * stalls one venue (no frames, no pongs) for 2 minutes;
@@ -217,6 +217,16 @@ class Traffic:
                     for _ in range(rng.choice((1, 1, 2)))
                 ]
                 await server.send_liquidations(f"{base}-USDT", entries)
+        elif venue == "bitget":
+            if "liquidation:usdt-futures" not in self._channels(server):
+                return 0
+            for _ in range(frames):
+                base = rng.choice(("BTC", "ETH"))
+                entries = [
+                    server.entry(f"{base}USDT", rng.choice(("buy", "sell")), BASE_PRICE[base], float(self._next()), t)
+                    for _ in range(rng.choice((1, 1, 2)))
+                ]
+                await server.send_liquidations("usdt-futures", entries)
         self.frames += frames
         if venue in STREAM_VENUES:
             for _ in range(frames):

@@ -12,6 +12,7 @@ against them unchanged (only origins differ).  Usable outside pytest::
 
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
+from tests.loopback.bitget import BitgetLoopback
 from tests.loopback.bybit import BybitLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.okx import OkxLoopback
@@ -26,6 +27,7 @@ __all__ = [
     "OkxLoopback",
     "GateLoopback",
     "HtxLoopback",
+    "BitgetLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -41,4 +43,5 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "okx": OkxLoopback(),
         "gate": GateLoopback(),
         "htx": HtxLoopback(),
+        "bitget": BitgetLoopback(),
     }
