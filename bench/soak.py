@@ -19,9 +19,9 @@ Over N minutes it:
 
 Short soaks scale the stall (20 % of the run, at most 120 s), the burst (10 %
 of the run, at most 10 s) and the drop interval (at least 10 s) down, and say
-so in the summary.  After the N minutes the soak stops sending, gives the
-last frames 2 s to be recorded, and stops the recorder with SIGTERM (its
-normal way out).
+so in the summary.  After the N minutes the soak stops sending, gives a
+fault at the very end its 10 s to recover, and stops the recorder with
+SIGTERM (its normal way out).
 
 The servers know the ground truth (every entry they sent, computed into
 events independently of the feed code).  The soak asserts:
@@ -469,9 +469,10 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
             for server in servers.values():
                 server.resume()
             if proc.returncode is None:
-                # The last frames (and Gate's last catch-up) reach the recording.
-                log("soak: faults done; 2 s for the last frames")
-                await asyncio.wait([died], timeout=2.0)
+                # A fault just before the end gets its time to recover (and
+                # Gate its catch-up) before the recorder stops.
+                log(f"soak: faults done; {RECOVERY_LIMIT_S:.0f} s for the last recoveries")
+                await asyncio.wait([died], timeout=RECOVERY_LIMIT_S)
             if proc.returncode is not None:
                 process_died = f"the recorder exited with code {proc.returncode} during the soak"
             else:

@@ -25,8 +25,9 @@ Catch-up: after every reconnect (not the first connect) and once the venue
 has confirmed the subscriptions, the feed asks ``liq_orders`` of both settles
 for everything since the newest liquidation it has seen.  The two sources
 spell the same liquidation differently (order vs position size, ms vs s,
-order vs fill price), so a second memory keyed on (contract, side, |size|,
-second) keeps a liquidation seen on the stream from coming back over REST.
+order vs fill price), so the stream's recent entries, keyed on (contract,
+side, |size|, second), keep a liquidation seen on the stream from coming
+back over REST.
 An outage longer than ``MAX_WINDOW_S`` loses what lies before that window.
 """
 
@@ -35,12 +36,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.settings import ExchangeSettings
 from feeds.venues.ccxt_feed import DEDUPE_CAPACITY, RATE_LIMIT_WAIT_S
-from feeds.venues.dedupe import RecentKeys
 from feeds.venues.markets import Contract
 from feeds.venues.spec import STREAM, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
@@ -56,8 +57,11 @@ CONFIRM_WAIT_S = 10.0
 CoarseKey = tuple[str, str, float, int]
 
 
-def gate_normaliser(contracts: dict[str, Contract], seen: RecentKeys, exchange: str = "gate") -> Normaliser:
-    add = seen.add
+def gate_normaliser(contracts: dict[str, Contract], recent: deque[tuple[str, Any, int]], exchange: str = "gate") -> Normaliser:
+    """``recent`` gets ``(contract, size, time_ms)`` of every entry, raw: the
+    catch-up turns them into coarse keys only when it runs (a deque append is
+    a fifth of the cost of keeping a key per entry)."""
+    remember = recent.append
 
     def normalise(msg: Any) -> list[Liquidation]:
         out: list[Liquidation] = []
@@ -76,7 +80,7 @@ def gate_normaliser(contracts: dict[str, Contract], seen: RecentKeys, exchange: 
             else:
                 qty = abs(size) * contract.contract_size
                 usd = qty * price
-            add((name, side, abs(size), ts // 1000))
+            remember((name, r["size"], ts))
             out.append(NEW_EVENT(Liquidation, (ts, exchange, contract.symbol, side, price, qty, usd)))
         return out
 
@@ -98,9 +102,16 @@ def gate_row(row: dict[str, Any], contract: Contract, exchange: str = "gate") ->
     return Liquidation(int(float(row["time"]) * 1000), exchange, contract.symbol, side, price, qty, usd)
 
 
-def row_key(row: dict[str, Any], contract: Contract) -> CoarseKey:
+def row_key(row: dict[str, Any]) -> CoarseKey:
+    """A REST row's coarse key (its size is the position's: > 0 = long)."""
     size = float(row["size"])
     return (row["contract"], LONG if size > 0 else SHORT, abs(size), int(float(row["time"])))
+
+
+def entry_key(name: str, size: Any, time_ms: int) -> CoarseKey:
+    """A stream entry's coarse key (its size is the order's: < 0 = long)."""
+    value = float(size)
+    return (name, LONG if value < 0 else SHORT, abs(value), time_ms // 1000)
 
 
 class GateFeed(StreamLiquidationFeed):
@@ -125,7 +136,7 @@ class GateFeed(StreamLiquidationFeed):
         self.caught_up = 0
         #: ms of the newest liquidation emitted (None: none yet, nothing to catch up)
         self.newest_ms: int | None = None
-        self._coarse = RecentKeys(dedupe_capacity)
+        self._recent: deque[tuple[str, Any, int]] = deque(maxlen=dedupe_capacity)
         self._contracts: dict[str, Contract] = {}
         self._confirmed = 0
         self._all_confirmed = asyncio.Event()
@@ -148,7 +159,7 @@ class GateFeed(StreamLiquidationFeed):
 
     def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
         self._contracts = contracts
-        return gate_normaliser(contracts, self._coarse, self.name)
+        return gate_normaliser(contracts, self._recent, self.name)
 
     def accept(self, events: list[Liquidation]) -> None:
         if events:
@@ -173,6 +184,9 @@ class GateFeed(StreamLiquidationFeed):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_confirmed.wait(), self.confirm_wait_s)
         since_s = max(self.newest_ms // 1000, int(time.time()) - MAX_WINDOW_S)
+        # What the stream already delivered (a row that an earlier catch-up
+        # fetched makes the same event again, which ``fresh`` drops).
+        seen = {entry_key(*e) for e in self._recent if e[2] // 1000 >= since_s}
         events: list[Liquidation] = []
         for settle in SETTLES:
             rows = await self.call(exchange, exchange.publicFuturesGetSettleLiqOrders, {"settle": settle, "from": since_s})
@@ -181,7 +195,7 @@ class GateFeed(StreamLiquidationFeed):
                 try:
                     if contract is None:
                         raise KeyError(f"unknown contract {row.get('contract')!r}")
-                    if self._coarse.add(row_key(row, contract)):
+                    if row_key(row) not in seen:
                         events.append(gate_row(row, contract, self.name))
                 except (KeyError, TypeError, ValueError) as exc:
                     self._on_bad(row, exc)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 
 import pytest
 
 from feeds.events import Liquidation
 from feeds.venues import liquidation_feed
-from feeds.venues.dedupe import RecentKeys
 from feeds.venues.gate import GateFeed, gate_normaliser, gate_row
 from feeds.venues.markets import Contract
 from tests.feeds.conftest import BOUND_S, settings_for
@@ -42,7 +42,7 @@ BTC_USDT = Contract("BTC/USDT:USDT", 0.0001, False)
 def test_doc_frame_order_size_sign_and_quanto_notional() -> None:
     """Source: DOC_FRAME.  size -124 is a sell order: a long liquidated;
     124 contracts x 0.0001 BTC = 0.0124 BTC at 215.1 = 2.66724 USD."""
-    (ev,) = gate_normaliser({"BTC_USDT": BTC_USDT}, RecentKeys(10))(DOC_FRAME)
+    (ev,) = gate_normaliser({"BTC_USDT": BTC_USDT}, deque())(DOC_FRAME)
     assert ev == Liquidation(1541486601123, "gate", "BTC/USDT:USDT", "long", 215.1, pytest.approx(0.0124), pytest.approx(2.66724))
 
 
