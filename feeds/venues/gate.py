@@ -41,8 +41,8 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.settings import ExchangeSettings
-from feeds.venues.ccxt_feed import DEDUPE_CAPACITY, RATE_LIMIT_WAIT_S
-from feeds.venues.markets import Contract
+from feeds.venues.ccxt_feed import DEDUPE_CAPACITY
+from feeds.venues.markets import Contract, amounts
 from feeds.venues.spec import STREAM, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
@@ -52,16 +52,29 @@ SETTLES = ("usdt", "btc")
 MAX_WINDOW_S = 3500
 #: How long a reconnect waits for the venue to confirm its subscriptions before catching up anyway.
 CONFIRM_WAIT_S = 10.0
+#: How long the stream checks its entries against what a catch-up emitted
+#: (an entry of the catch-up's window still on its way over the stream).
+CAUGHT_MEMORY_S = 30.0
+#: Rows per liq_orders request (Gate's maximum).
+LIQ_ORDERS_LIMIT = 1000
 
 #: (contract, side, |size|, second): one liquidation, whichever source spelt it.
 CoarseKey = tuple[str, str, float, int]
 
 
-def gate_normaliser(contracts: dict[str, Contract], recent: deque[tuple[str, Any, int]], exchange: str = "gate") -> Normaliser:
+def gate_normaliser(
+    contracts: dict[str, Contract],
+    recent: deque[tuple[str, Any, int]],
+    caught: set[CoarseKey] | None = None,
+    exchange: str = "gate",
+) -> Normaliser:
     """``recent`` gets ``(contract, size, time_ms)`` of every entry, raw: the
     catch-up turns them into coarse keys only when it runs (a deque append is
-    a fifth of the cost of keeping a key per entry)."""
+    a fifth of the cost of keeping a key per entry).  An entry whose coarse
+    key is in ``caught`` (the liquidations a catch-up has just emitted from
+    REST) is the same liquidation arriving late over the stream: skipped."""
     remember = recent.append
+    caught = caught if caught is not None else set()
 
     def normalise(msg: Any) -> list[Liquidation]:
         out: list[Liquidation] = []
@@ -74,13 +87,10 @@ def gate_normaliser(contracts: dict[str, Contract], recent: deque[tuple[str, Any
             price = float(r["price"])
             ts = int(r["time_ms"])
             side = LONG if size < 0 else SHORT
-            if contract.inverse:
-                usd = abs(size) * contract.contract_size
-                qty = usd / price
-            else:
-                qty = abs(size) * contract.contract_size
-                usd = qty * price
             remember((name, r["size"], ts))
+            if caught and (name, side, abs(size), ts // 1000) in caught:
+                continue
+            qty, usd = amounts(contract, abs(size), price)
             out.append(NEW_EVENT(Liquidation, (ts, exchange, contract.symbol, side, price, qty, usd)))
         return out
 
@@ -93,12 +103,7 @@ def gate_row(row: dict[str, Any], contract: Contract, exchange: str = "gate") ->
     price = float(row["fill_price"])
     filled = abs(size - float(row.get("left") or 0))
     side = LONG if size > 0 else SHORT
-    if contract.inverse:
-        usd = filled * contract.contract_size
-        qty = usd / price
-    else:
-        qty = filled * contract.contract_size
-        usd = qty * price
+    qty, usd = amounts(contract, filled, price)
     return Liquidation(int(float(row["time"]) * 1000), exchange, contract.symbol, side, price, qty, usd)
 
 
@@ -118,25 +123,16 @@ class GateFeed(StreamLiquidationFeed):
     """Gate USDT- and BTC-settled liquidations (feed name ``gate``).
     ``caught_up`` counts the liquidations that came from REST catch-ups."""
 
-    def __init__(
-        self,
-        spec: VenueSpec,
-        settings: ExchangeSettings,
-        *,
-        markets_refresh_s: float = 3600.0,
-        dedupe_capacity: int = DEDUPE_CAPACITY,
-        rate_limit_wait_s: float = RATE_LIMIT_WAIT_S,
-        confirm_wait_s: float = CONFIRM_WAIT_S,
-    ) -> None:
-        super().__init__(
-            spec, settings, markets_refresh_s=markets_refresh_s, dedupe_capacity=dedupe_capacity,
-            rate_limit_wait_s=rate_limit_wait_s,
-        )
+    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, *, confirm_wait_s: float = CONFIRM_WAIT_S,
+                 **kwargs: Any) -> None:
+        super().__init__(spec, settings, **kwargs)
         self.confirm_wait_s = confirm_wait_s
         self.caught_up = 0
-        #: ms of the newest liquidation emitted (None: none yet, nothing to catch up)
-        self.newest_ms: int | None = None
-        self._recent: deque[tuple[str, Any, int]] = deque(maxlen=dedupe_capacity)
+        #: ms of the newest liquidation a catch-up emitted
+        self._rest_newest: int | None = None
+        self._recent: deque[tuple[str, Any, int]] = deque(maxlen=kwargs.get("dedupe_capacity", DEDUPE_CAPACITY))
+        self._caught: set[CoarseKey] = set()
+        self._forget: asyncio.TimerHandle | None = None
         self._contracts: dict[str, Contract] = {}
         self._confirmed = 0
         self._all_confirmed = asyncio.Event()
@@ -159,14 +155,15 @@ class GateFeed(StreamLiquidationFeed):
 
     def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
         self._contracts = contracts
-        return gate_normaliser(contracts, self._recent, self.name)
+        return gate_normaliser(contracts, self._recent, self._caught, self.name)
 
-    def accept(self, events: list[Liquidation]) -> None:
-        if events:
-            newest = max(e.ts for e in events)
-            if self.newest_ms is None or newest > self.newest_ms:
-                self.newest_ms = newest
-        super().accept(events)
+    @property
+    def newest_ms(self) -> int | None:
+        """ms of the newest liquidation seen, stream or catch-up (None: none
+        yet, nothing to catch up); worked out when a catch-up needs it, not
+        per frame."""
+        times = [t for t in (max((e[2] for e in self._recent), default=None), self._rest_newest) if t is not None]
+        return max(times) if times else None
 
     async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
         self._confirmed = 0
@@ -179,27 +176,40 @@ class GateFeed(StreamLiquidationFeed):
 
     async def on_subscribed(self, exchange: Any) -> None:
         """The catch-up of a reconnect (see the module docstring)."""
-        if self.newest_ms is None:
+        newest = self.newest_ms
+        if newest is None:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_confirmed.wait(), self.confirm_wait_s)
-        since_s = max(self.newest_ms // 1000, int(time.time()) - MAX_WINDOW_S)
-        # What the stream already delivered (a row that an earlier catch-up
-        # fetched makes the same event again, which ``fresh`` drops).
+        since_s = max(newest // 1000, int(time.time()) - MAX_WINDOW_S)
+        answers = []
+        for settle in SETTLES:
+            params = {"settle": settle, "from": since_s, "limit": LIQ_ORDERS_LIMIT}
+            answers += await self.call(exchange, exchange.publicFuturesGetSettleLiqOrders, params)
+        # What the stream delivered meanwhile too, taken once the answers are
+        # in; what it delivers later is checked against ``_caught``.  (A row
+        # that an earlier catch-up fetched makes the same event again, which
+        # ``fresh`` drops.)
         seen = {entry_key(*e) for e in self._recent if e[2] // 1000 >= since_s}
         events: list[Liquidation] = []
-        for settle in SETTLES:
-            rows = await self.call(exchange, exchange.publicFuturesGetSettleLiqOrders, {"settle": settle, "from": since_s})
-            for row in rows:
-                contract = self._contracts.get(row.get("contract", ""))
-                try:
-                    if contract is None:
-                        raise KeyError(f"unknown contract {row.get('contract')!r}")
-                    if row_key(row) not in seen:
-                        events.append(gate_row(row, contract, self.name))
-                except (KeyError, TypeError, ValueError) as exc:
-                    self._on_bad(row, exc)
+        for row in answers:
+            contract = self._contracts.get(row.get("contract", ""))
+            try:
+                if contract is None:
+                    raise KeyError(f"unknown contract {row.get('contract')!r}")
+                key = row_key(row)
+                if key not in seen:
+                    self._caught.add(key)
+                    events.append(gate_row(row, contract, self.name))
+            except (KeyError, TypeError, ValueError) as exc:
+                self._on_bad(row, exc)
+        if self._caught:
+            if self._forget is not None:
+                self._forget.cancel()
+            self._forget = asyncio.get_running_loop().call_later(CAUGHT_MEMORY_S, self._caught.clear)
         events.sort(key=lambda e: e.ts)
+        if events:
+            self._rest_newest = max(events[-1].ts, self._rest_newest or 0)
         before = self.received
         self.accept(events)
         self.caught_up += self.received - before

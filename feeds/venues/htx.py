@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
-from feeds.venues.markets import Contract
+from feeds.venues.markets import Contract, amounts
 from feeds.venues.spec import STREAM, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
@@ -62,12 +62,9 @@ def htx_normaliser(contracts: dict[str, Contract], exchange: str = "htx") -> Nor
             contract = contracts.get(code)
             if contract is None:
                 symbol, qty, usd = _unknown(code, item)
-            elif contract.inverse:
-                symbol, usd = contract.symbol, float(item["volume"]) * contract.contract_size
-                qty = usd / price
             else:
-                symbol, qty = contract.symbol, float(item["volume"]) * contract.contract_size
-                usd = qty * price
+                symbol = contract.symbol
+                qty, usd = amounts(contract, float(item["volume"]), price)
             side = SIDES[item["direction"]]
             out.append(NEW_EVENT(Liquidation, (int(item["created_at"]), exchange, symbol, side, price, qty, usd)))
         return out

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from feeds.events import LONG, SHORT, Liquidation
-from feeds.venues.markets import Contract, contract_table
+from feeds.venues.markets import Contract, amounts, contract_table
 from feeds.venues.spec import STREAM, ContextSpec, VenueSpec
 from feeds.venues.stream import FRAME_ERRORS, NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
 
@@ -70,15 +70,9 @@ def okx_normaliser(contracts: dict[str, Contract], exchange: str = "okx", hold: 
                 hold(item)
                 continue
             symbol = contract.symbol
-            size = contract.contract_size
             for d in item["details"]:
                 price = float(d["bkPx"])
-                if contract.inverse:
-                    usd = float(d["sz"]) * size
-                    qty = usd / price
-                else:
-                    qty = float(d["sz"]) * size
-                    usd = qty * price
+                qty, usd = amounts(contract, float(d["sz"]), price)
                 out.append(NEW_EVENT(Liquidation, (int(d["ts"]), exchange, symbol, _SIDES[d["side"]], price, qty, usd)))
         return out
 

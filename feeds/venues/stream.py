@@ -139,8 +139,23 @@ class StreamLiquidationFeed(CcxtFeed):
         self.garbage += 1
         self.last_garbage = f"{type(exc).__name__}: {exc} in {str(frame)[:120]!r}"
 
+    @staticmethod
+    async def _connected(exchange: Any, wake: asyncio.Event, news: list[bool]) -> None:
+        """Once every connection the subscriptions opened is up, ask the loop
+        for a heartbeat: a quiet venue is ``live`` (connected and subscribed)
+        before its first liquidation, not ``connecting`` until then."""
+        await asyncio.sleep(0)  # the watchers spawned by ``subscribe`` make their clients
+        try:
+            await asyncio.gather(*(client.connected for client in list(exchange.clients.values())))
+        except Exception:  # noqa: BLE001 - a failed connection ends its watcher, which the loop reports
+            return
+        news.append(True)
+        wake.set()
+
     async def run(self, emit: Emit) -> None:
         tasks: list[asyncio.Task[Any]] = []
+        connected: list[bool] = []
+        announce: asyncio.Future[Any] | None = None
 
         async with self.session(sink=self._on_frame, bad=self._on_bad, control=self.is_control_text) as exchange:
             wake = self._wake = asyncio.Event()
@@ -154,6 +169,7 @@ class StreamLiquidationFeed(CcxtFeed):
                 self.set_contracts(exchange.markets)
                 await self.subscribe(exchange, spawn)
                 spawn(self._refresh_markets(exchange, spawn))
+                announce = asyncio.ensure_future(self._connected(exchange, wake, connected))
                 await self.on_subscribed(exchange)
                 while True:
                     await wake.wait()
@@ -165,7 +181,12 @@ class StreamLiquidationFeed(CcxtFeed):
                     if self._pending:
                         batch, self._pending = self._pending, []
                         await emit(batch)
+                    elif connected:
+                        await emit([])  # the heartbeat of ``_connected``
+                    connected.clear()
             finally:
+                if announce is not None:
+                    announce.cancel()
                 self._wake = self._refresh_now = None
                 for task in tasks:
                     task.cancel()

@@ -46,6 +46,16 @@ def test_doc_frame_order_size_sign_and_quanto_notional() -> None:
     assert ev == Liquidation(1541486601123, "gate", "BTC/USDT:USDT", "long", 215.1, pytest.approx(0.0124), pytest.approx(2.66724))
 
 
+def test_a_stream_entry_a_catch_up_already_emitted_is_skipped() -> None:
+    """The catch-up fetched DOC_FRAME's liquidation over REST (as the
+    position's size +124 at that second); the same one arriving late over
+    the stream is not counted twice, the others are."""
+    caught = {("BTC_USDT", "long", 124.0, 1541486601)}
+    frame = dict(DOC_FRAME, result=[*DOC_FRAME["result"], dict(DOC_FRAME["result"][0], size="-125")])
+    (ev,) = gate_normaliser({"BTC_USDT": BTC_USDT}, deque(), caught)(frame)
+    assert ev.qty == pytest.approx(0.0125)
+
+
 def test_real_rest_row_position_size_sign() -> None:
     """Source: REST_ROW.  There size is the position's: -165 = a short
     liquidated; left 0, so 165 x 0.0001 BTC at the fill price 28070."""

@@ -207,6 +207,26 @@ class LoopbackExchange:
             self._sockets.pop(ws, None)
         return ws
 
+    async def serve_args_ws(self, request: web.Request, channel_of: Callable[[dict[str, Any]], str]) -> web.WebSocketResponse:
+        """The protocol OKX and Bitget share: text "ping" answered "pong", and
+        ``{"op":"subscribe","args":[...]}`` acknowledged arg by arg, each arg
+        subscribing the channel ``channel_of(arg)``."""
+
+        async def on_text(ws: web.WebSocketResponse, text: str) -> None:
+            if text == "ping":
+                if not self.stalled:
+                    await ws.send_str("pong")
+                return
+            msg = json.loads(text)
+            if msg.get("op") == "subscribe":
+                channels = []
+                for arg in msg.get("args", []):
+                    await self.send_json(ws, {"event": "subscribe", "arg": arg, "connId": "loopback"})
+                    channels.append(channel_of(arg))
+                await self._subscribed(ws, msg, channels)
+
+        return await self.serve_ws(request, on_text)
+
     @staticmethod
     async def _send(ws: web.WebSocketResponse, frame: str | bytes) -> None:
         """A text frame, or a binary one (venues that compress, HTX)."""

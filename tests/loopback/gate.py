@@ -104,7 +104,7 @@ class GateLoopback(LoopbackExchange):
             for r in self.history
             if r["settle"] == settle and (contract is None or r["contract"] == contract) and r["time"] >= since_s
         ]
-        return web.json_response(rows)
+        return web.json_response(rows[: int(request.query.get("limit", "100"))])
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
         settle = request.match_info["settle"]

@@ -173,20 +173,7 @@ class OkxLoopback(LoopbackExchange):
         return web.json_response({"code": "0", "msg": "", "data": [{"ts": str(int(time.time() * 1000))}]})
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
-        async def on_text(ws: web.WebSocketResponse, text: str) -> None:
-            if text == "ping":
-                if not self.stalled:
-                    await ws.send_str("pong")
-                return
-            msg = json.loads(text)
-            if msg.get("op") == "subscribe":
-                channels = []
-                for arg in msg.get("args", []):
-                    await self.send_json(ws, {"event": "subscribe", "arg": arg, "connId": "loopback"})
-                    channels.append(f"{arg.get('channel')}:{arg.get('instType', arg.get('instId'))}")
-                await self._subscribed(ws, msg, channels)
-
-        return await self.serve_ws(request, on_text)
+        return await self.serve_args_ws(request, lambda arg: f"{arg.get('channel')}:{arg.get('instType', arg.get('instId'))}")
 
     @staticmethod
     def detail(side: str, sz: float, bk_px: float, ts: int) -> dict[str, str]:
