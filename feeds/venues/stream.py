@@ -45,6 +45,8 @@ class StreamLiquidationFeed(CcxtFeed):
     ``last_garbage`` says why the last bad frame was dropped."""
 
     KIND = STREAM
+    #: The shortest time between two markets reloads that frames asked for.
+    FORCED_REFRESH_GAP_S = 30.0
 
     def __init__(
         self,
@@ -126,10 +128,19 @@ class StreamLiquidationFeed(CcxtFeed):
             self._refresh_now.set()
 
     async def _refresh_markets(self, exchange: Any, spawn: Spawn) -> None:
+        """Reload markets every ``markets_refresh_s``, or sooner when asked
+        (``refresh_soon``), but an asked-for reload at most once per
+        ``FORCED_REFRESH_GAP_S``: a stream of frames naming a contract the
+        venue never lists must not turn into a stream of reloads."""
         now = self._refresh_now = asyncio.Event()
+        forced_at = float("-inf")
+        loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(now.wait(), self.markets_refresh_s)
+            if now.is_set():
+                await asyncio.sleep(max(0.0, forced_at + self.FORCED_REFRESH_GAP_S - loop.time()))
+                forced_at = loop.time()
             now.clear()
             await self.load_markets(exchange, reload=True)
             self.set_contracts(exchange.markets)

@@ -118,7 +118,12 @@ async def test_an_instrument_the_venue_never_lists_is_named_garbage_and_costs_no
             events = await out.wait_for(1)
             while feed.garbage == 0:  # counted once the reload has answered without it
                 await asyncio.sleep(0.01)
+            for i in range(5):  # more of it: held, but no reload before FORCED_REFRESH_GAP_S
+                await okx.send_liquidations("GHOST-USDT-SWAP", [okx.detail("sell", 1, 1.0, T0 + 10 + i)])
+            await asyncio.sleep(0.3)
     assert driver.runs == 1 and feed.garbage == 1 and "GHOST-USDT-SWAP" in feed.last_garbage
+    # markets loaded twice: at the start and once on the first GHOST frame (SWAP and FUTURES each)
+    assert sum("/api/v5/public/instruments" in r for r in okx.rest_log) == 4 and len(feed.held) == 5
     assert events == [Liquidation(T0 + 1, "okx", "SOL/USDT:USDT", "long", 150.0, 4.0, 600.0)]
 
 
