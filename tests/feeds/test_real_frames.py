@@ -6,17 +6,19 @@ out by hand from the venue's documented meaning, in the comment beside it."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+from pathlib import Path
 
 import pytest
 
 from feeds.events import Liquidation
 from feeds.venues import liquidation_feed
 from feeds.venues.binance import _usdm_symbol, usdm_normaliser
-from feeds.venues.binancecoinm import coinm_normaliser
+from feeds.venues.binancecoinm import _coinm_contract, coinm_normaliser
 from feeds.venues.bybit import bybit_normaliser
 from feeds.venues.markets import Contract
-from feeds.venues.okx import okx_normaliser
+from feeds.venues.okx import inverse_contract, okx_normaliser
 from tests.feeds.conftest import BOUND_S, settings_for
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.harness import Collector, running
@@ -109,3 +111,23 @@ def test_bybit_linear_real_frame() -> None:
     liquidated; linear v is base: 2846 x 0.02456 USD."""
     (ev,) = bybit_normaliser({"PIPPINUSDT": Contract("PIPPIN/USDT:USDT", 1.0, False)})(BYBIT_PIPPIN)
     assert ev == Liquidation(1740480207110, "bybit", "PIPPIN/USDT:USDT", "short", 0.02456, 2846.0, pytest.approx(69.89776))
+
+
+MARKETS = Path(__file__).resolve().parents[1] / "data" / "venues" / "markets.json.gz"
+
+
+def test_fixed_inverse_contract_values_hold_for_every_real_instrument() -> None:
+    """The fallbacks for instruments listed after markets were loaded (OKX:
+    100 USD for BTC, 10 for the others; Binance COIN-M the same) agree with
+    every inverse instrument of the recorded real answers (cryptofeed
+    sample_data, see tests/data/venues/README.md)."""
+    answers = json.load(gzip.open(MARKETS))
+    okx = [i for a in answers["okx"]["answers"].values() for i in a["data"] if i["ctType"] == "inverse"]
+    assert len(okx) > 20
+    for inst in okx:
+        contract = inverse_contract(inst["instId"])
+        assert contract is not None and contract.contract_size == float(inst["ctVal"]), inst["instId"]
+    coinm = answers["binancecoinm"]["answers"]["/dapi/v1/exchangeInfo"]["symbols"]
+    assert len(coinm) > 20
+    for sym in coinm:
+        assert _coinm_contract(sym["symbol"]).contract_size == float(sym["contractSize"]), sym["symbol"]
