@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-
 from typing import Any, Callable
 
 from bench.normalise import FEEDS, run

@@ -121,7 +121,8 @@ def test_fixed_inverse_contract_values_hold_for_every_real_instrument() -> None:
     100 USD for BTC, 10 for the others; Binance COIN-M the same) agree with
     every inverse instrument of the recorded real answers (cryptofeed
     sample_data, see tests/data/venues/README.md)."""
-    answers = json.load(gzip.open(MARKETS))
+    with gzip.open(MARKETS) as f:
+        answers = json.load(f)
     okx = [i for a in answers["okx"]["answers"].values() for i in a["data"] if i["ctType"] == "inverse"]
     assert len(okx) > 20
     for inst in okx:
