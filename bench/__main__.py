@@ -5,8 +5,9 @@
 Runs feed normalisation (``bench.normalise``), the indicator layer's report
 throughput, snapshot time and memory (``bench.report``), the cost of a candle
 and of a tick for bottom anxiety (``bench.anxiety``), the TUI under load
-in a 120x40 pty and its first frame (``bench.tui``) and ``liqwatch status``
-latency (``bench.status``, when present), then prints one table: each
+in a 120x40 pty and its first frame (``bench.tui``), desk mode over a real
+nats-server (``bench.bus``) and ``liqwatch status`` latency (``bench.status``,
+when present), then prints one table: each
 figure, its target, and ``pass`` or ``FALLS SHORT`` with the reason.  A
 benchmark that is not in the tree is reported as ``missing``, never guessed.
 
@@ -140,6 +141,13 @@ def run_all(quick: bool, tui_seconds: float) -> dict[str, Any]:
             f"TUI in a pty ({tui_seconds:g} s per rate, 60 s at 1,000/s)",
             lambda: tui.run(tui_seconds, tui.RATES, headline_seconds=60.0),
         )
+    bus = _optional("bench.bus")
+    if bus is None:
+        figures["bus"] = None
+    elif quick:
+        figures["bus"] = _timed("desk over NATS (2 s, 1 and 5 viewers)", lambda: bus.run(2.0, (1, 5)))
+    else:
+        figures["bus"] = _timed("desk over NATS (10 s at 1,000/s, 1, 5, 20 viewers)", bus.run)
     status = _optional("bench.status")
     if status is None:
         figures["status"] = None
@@ -225,6 +233,7 @@ def rows(figures: dict[str, Any], judge: bool) -> list[Row]:
                    why=(f"imports before the first paint: tui.app {imports.get('tui.app')} ms, of which textual.app "
                         f"{imports.get('textual.app')} ms and indicators.engine (numpy) {imports.get('indicators.engine')} ms")
                    if slow and imports else ""))
+    out.extend(_bus_rows(figures.get("bus"), check))
     st = figures["status"]
     if st is None:
         out.append(Row("liqwatch status latency, ms", "missing", "< 50 ms", why="bench/status.py is not in this tree"))
@@ -239,6 +248,28 @@ def rows(figures: dict[str, Any], judge: bool) -> list[Row]:
         floor = timed.get("python -c pass (this venv)")
         if floor:
             out.append(Row("  baseline: python -c pass, median ms", _num(floor["median_ms"], ".1f")))
+    return out
+
+
+def _bus_rows(bus: dict[str, Any] | None, check: Callable[[bool], bool | None]) -> list[Row]:
+    """Desk mode: one collector, N viewers, a real nats-server (bench/bus.py)."""
+    from bench.bus import TARGET_P99_MS
+
+    if bus is None:
+        return [Row("desk over NATS", "missing", why="bench/bus.py is not in this tree")]
+    out = []
+    for r in bus["runs"]:
+        label = f"desk {r['rate']:,}/s, {r['viewers']} viewer(s), {r['seconds']:g} s"
+        p99 = r["latency_ms_p99"]
+        out.append(Row(f"{label}: event-to-viewer p50 / p99, ms", f"{_num(r['latency_ms_p50'])} / {_num(p99)}",
+                       f"p99 <= {TARGET_P99_MS:g} ms", check(p99 is not None and p99 <= TARGET_P99_MS),
+                       why="the collector, nats-server and every viewer share this machine's two cores"))
+        out.append(Row("  CPU % of one core: collector / nats-server", f"{r['collector_cpu_pct']} / "
+                       f"{r['nats_server_cpu_pct']}"))
+        out.append(Row("  CPU % of one core per viewer: mean / max", f"{r['viewer_cpu_pct_mean']} / "
+                       f"{r['viewer_cpu_pct_max']}"))
+        out.append(Row("  every viewer got every event, once", "yes" if r["every_viewer_got_every_event_once"] else "NO",
+                       "yes", check(r["every_viewer_got_every_event_once"])))
     return out
 
 

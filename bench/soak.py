@@ -19,9 +19,10 @@ Over N minutes it:
 
 Short soaks scale the stall (20 % of the run, at most 120 s), the burst (10 %
 of the run, at most 10 s) and the drop interval (at least 10 s) down, and say
-so in the summary.  After the N minutes the soak stops sending, gives a
-fault at the very end its 10 s to recover, and stops the recorder with
-SIGTERM (its normal way out).
+so in the summary.  No drop or 429 starts in the last 10 s (the recovery
+limit), so each fault is judged inside the run.  After the N minutes the soak
+stops sending, gives a fault that ended late its whole recovery window, and
+stops the recorder with SIGTERM (its normal way out).
 
 The servers know the ground truth (every entry they sent, computed into
 events independently of the feed code).  The soak asserts:
@@ -376,17 +377,28 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
             def running() -> bool:
                 return time.monotonic() < end_at and proc.returncode is None
 
+            def may_start_fault() -> bool:
+                """No drop or 429 starts in the run's last RECOVERY_LIMIT_S:
+                each has its whole recovery window inside the run, with
+                traffic flowing, instead of after it."""
+                return running() and time.monotonic() < end_at - RECOVERY_LIMIT_S
+
+            async def pause(seconds: float) -> None:
+                """A wait between faults that ends with the run, so that no
+                driver holds the soak up after the last fault's window."""
+                await asyncio.sleep(max(0.0, min(seconds, end_at - time.monotonic())))
+
             async def steady(venue: str, rate: float) -> None:
                 while running():
                     await traffic.send(venue)
-                    await asyncio.sleep(rng.expovariate(rate))
+                    await pause(rng.expovariate(rate))
 
             async def dropper(venue: str) -> None:
                 server = servers[venue]
-                await asyncio.sleep(rng.uniform(plan.drop_min_s, plan.drop_max_s) / 2)
-                while running():
+                await pause(rng.uniform(plan.drop_min_s, plan.drop_max_s) / 2)
+                while may_start_fault():
                     if venue == STALLED_VENUE and server.stalled:
-                        await asyncio.sleep(1.0)
+                        await pause(1.0)
                         continue
                     fault = Fault("drop", venue, now_ms(), feeds=[venue])
                     faults.append(fault)
@@ -395,7 +407,7 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
                     fault.end = now_ms()
                     back = await _wait_until(lambda: len(server.subscriptions) >= seen + per_connect[venue], 60)
                     fault.detail = "resubscribed" if back else "no resubscribe within 60 s"
-                    await asyncio.sleep(rng.uniform(plan.drop_min_s, plan.drop_max_s))
+                    await pause(rng.uniform(plan.drop_min_s, plan.drop_max_s))
 
             async def staller() -> None:
                 await asyncio.sleep(plan.seconds * 0.5)
@@ -415,8 +427,8 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
                 # catch-up 429s are the feed tests'.
                 venues = list(CONTEXT_VENUES)
                 i = 0
-                await asyncio.sleep(plan.seconds * 0.1)
-                while running():
+                await pause(plan.seconds * 0.1)
+                while may_start_fault():
                     venue = venues[i % len(venues)]
                     i += 1
                     server = servers[venue]
@@ -429,7 +441,7 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
                     fault.detail = "3 x 429 served" if used else f"{len(server.rate_limited) - before} of 3 served"
                     if not used:
                         server.rate_limit(0)
-                    await asyncio.sleep(rng.uniform(plan.drop_min_s, plan.drop_max_s))
+                    await pause(rng.uniform(plan.drop_min_s, plan.drop_max_s))
 
             async def burster() -> None:
                 nonlocal burst_rate
@@ -469,10 +481,12 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
             for server in servers.values():
                 server.resume()
             if proc.returncode is None:
-                # A fault just before the end gets its time to recover (and
-                # Gate its catch-up) before the recorder stops.
-                log(f"soak: faults done; {RECOVERY_LIMIT_S:.0f} s for the last recoveries")
-                await asyncio.wait([died], timeout=RECOVERY_LIMIT_S)
+                # A fault that ended late (a 429 whose requests came slowly)
+                # keeps its whole recovery window.
+                last_fault_end = max((f.end for f in faults), default=0)
+                catch_up = max(2.0, (last_fault_end - now_ms()) / 1000 + RECOVERY_LIMIT_S)
+                log(f"soak: faults done; {catch_up:.0f} s for the last recoveries")
+                await asyncio.wait([died], timeout=catch_up)
             if proc.returncode is not None:
                 process_died = f"the recorder exited with code {proc.returncode} during the soak"
             else:

@@ -433,6 +433,18 @@ def _read_chunks(path: Path, on_bad_line: BadLineHandler | None, st: ReadStats) 
         st.events += events
 
 
+def decode_lines(lines: list[bytes], on_bad_line: BadLineHandler | None = _warn_bad_line,
+                 stats: ReadStats | None = None, first_lineno: int = 1) -> list[Event]:
+    """The events of recording lines held in memory (messages of a desk's
+    stream, say), read exactly as a file's: unknown types and fields ignored,
+    a bad line reported with its number and skipped."""
+    st = stats if stats is not None else ReadStats()
+    events, _refused = _decode_lines(lines, first_lineno - 1, on_bad_line, st)
+    st.lines += len(lines)
+    st.events += len(events)
+    return events
+
+
 def _decode_lines(lines: list[bytes], lineno: int, on_bad_line: BadLineHandler | None,
                   st: ReadStats) -> tuple[list[Event], int]:
     """The events of consecutive lines (the first is line ``lineno + 1``), and

@@ -145,6 +145,18 @@ class LiquidationBatch:
         return [(int(h[a]), a, b) for a, b in zip(edges, edges[1:])]
 
 
+def add_entry(totals: dict, key: Hashable, lg: float, sh: float, n: int) -> None:
+    """Add to ``totals[key]``, a [long_usd, short_usd, count] entry: one
+    liquidation's (or one bucket's) worth, the one-at-a-time ``fold_keyed``."""
+    cur = totals.get(key)
+    if cur is None:
+        totals[key] = [lg, sh, n]
+    else:
+        cur[0] += lg
+        cur[1] += sh
+        cur[2] += n
+
+
 def running_sum(start: float, values: np.ndarray) -> float:
     """``start + v0 + v1 + ...`` added left to right, as a loop would."""
     if len(values) == 0:

@@ -6,6 +6,12 @@ gauge.  The range is [low, high] of the samples of the last ``cap_range_days``
 *before* the current sample (a range that contained the current sample could
 never be left), or a band fixed in config.  One sample beyond the band is
 noise; the state turns ``above``/``below`` only on the second consecutive one.
+
+A rolling range is ``forming`` until its samples cover ``min_days``: the
+low and high of 41 minutes are not the market's fluctuation range, and a
+gauge, an alert or a status line that placed the cap in them, or called a
+break out of them, would be claiming what the data cannot say.  The
+snapshot says so in its state, and its position is then None.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import math
 from collections import deque
 
 from feeds.events import DAY_MS, MarketCap
-from indicators.snapshot import CapSnapshot
+from indicators.snapshot import FORMING, CapSnapshot
 
 _MARK_STEPS = (1e12, 5e11, 2.5e11, 1e11)
 
@@ -33,8 +39,9 @@ def round_marks(low: float, high: float) -> tuple[float, ...]:
 class CapRange:
     """Incremental range of market-cap samples (monotonic deques for min and max)."""
 
-    def __init__(self, range_days: float, band: list[float] | None = None) -> None:
+    def __init__(self, range_days: float, band: list[float] | None = None, min_days: float = 0.0) -> None:
         self.range_ms = int(range_days * DAY_MS)
+        self.min_ms = int(min_days * DAY_MS)
         self.band = (float(band[0]), float(band[1])) if band else None
         self._mins: deque[tuple[int, float]] = deque()  # usd ascending
         self._maxs: deque[tuple[int, float]] = deque()  # usd descending
@@ -44,11 +51,15 @@ class CapRange:
         self.state = "inside"
         self._beyond = 0  # consecutive samples beyond the band, signed (+ above, - below)
         self.inside_since: int | None = None
+        # The oldest sample of the unbroken run in the window: what the range covers.
+        self.covered_from: int | None = None
 
     def add(self, ev: MarketCap) -> None:
         if self.last is not None and ev.ts <= self.last.ts:
             return  # one series, in order: a late or repeated sample adds nothing
         self._expire(ev.ts)
+        if not self._mins:
+            self.covered_from = ev.ts  # every earlier sample has left the window
         low, high = self._band()
         usd = ev.usd
         if low is not None and high is not None:
@@ -90,6 +101,14 @@ class CapRange:
             return None, None
         return self._mins[0][1], self._maxs[0][1]
 
+    def forming(self) -> bool:
+        """True while a rolling range has too little history to mean anything."""
+        if self.band is not None:
+            return False
+        if self.low is None or self.high is None or self.high <= self.low or self.last is None:
+            return True
+        return self.covered_from is None or self.last.ts - self.covered_from < self.min_ms
+
     def snapshot(self) -> CapSnapshot | None:
         ev = self.last
         if ev is None:
@@ -97,8 +116,13 @@ class CapRange:
         low, high = self.low, self.high
         if low is None or high is None:
             low = high = ev.usd  # the first sample is its own range
+        covered = (ev.ts - self.covered_from) / DAY_MS if self.covered_from is not None else 0.0
+        if self.forming():
+            return CapSnapshot(
+                usd=ev.usd, ts=ev.ts, source=ev.source, low=low, high=high, position=None, state=FORMING,
+                days_in_range=0.0, marks=(), fixed_band=False, covered_days=covered,
+            )
         span = high - low
-        position = (ev.usd - low) / span if span > 0 else 0.5
         inside = self.state == "inside"
         days = (ev.ts - self.inside_since) / DAY_MS if inside and self.inside_since is not None else 0.0
         return CapSnapshot(
@@ -107,9 +131,10 @@ class CapRange:
             source=ev.source,
             low=low,
             high=high,
-            position=position,
+            position=(ev.usd - low) / span,
             state=self.state,
             days_in_range=days,
             marks=round_marks(low, high),
             fixed_band=self.band is not None,
+            covered_days=covered,
         )

@@ -4,44 +4,39 @@ One object that the UI, ``report`` and the benchmarks drive the same way:
 ``apply`` every event as it comes (synchronous, O(1) for the frequent kinds),
 ``snapshot(now_ms)`` on a timer.  The snapshot's windows are taken as of
 ``now_ms``: the UI passes the wall clock in live mode and the data clock in
-replay; the default is the newest event seen.
+replay; the default is the newest event seen.  ``report_view`` is the
+report's: what a summary of a recording needs beyond the snapshot.
+
+The engine's own jobs are the dispatch of events (liquidations queued and
+folded in bulk where they can be), the data clock (the newest event, the
+hours it leaves) and those two views.  The figures live in their homes:
+``liq`` (windows.py: every liquidation totalled), ``hours`` (hourly.py: bars,
+storms, the final harvest), ``leverage``, ``cap`` (caprange.py), ``health``
+(feed health), and ``series``, one bottom-anxiety series per symbol
+(anxiety.py), which the engine feeds with closed candles and prices.  Those
+attributes may be read (warm start, the history, tests); the panes and the
+report read only the two views.
 """
 
 from __future__ import annotations
 
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
-import numpy as np
-
-from feeds.events import (
-    HOUR_MS,
-    VENUES_STATUS,
-    Candle,
-    Event,
-    FeedStatus,
-    Liquidation,
-    MarketCap,
-    OpenInterest,
-    Price,
-    Volume,
-)
+from feeds.events import HOUR_MS, Candle, Event, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.anxiety import Bar, MoodSeries
-from indicators.batch import LiquidationBatch, PairCodes, base_of, fold_keyed
+from indicators.batch import LiquidationBatch, PairCodes, base_of
 from indicators.caprange import CapRange
+from indicators.health import MARKETCAP_FEED, FeedHealthBook
+from indicators.hourly import HourlyLiquidations, SampledBars, hour_of
 from indicators.leverage import Leverage
 from indicators.params import IndicatorParams
-from indicators.snapshot import FeedHealth, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
-from indicators.windows import WINDOWS, LiquidationWindows, WindowView, hour_of, storm_of
+from indicators.snapshot import LiquidationSnapshot, Mood, MoodPeaks, ReportView, SideTotals, Snapshot, WindowTotals
+from indicators.windows import WINDOWS, LiquidationWindows, WindowView
 
 TOTAL = "TOTAL"  # the total market cap as a mood series
-MARKETCAP_FEED = "marketcap"
-HOURLY_BARS = 48
 CLOCK_SKEW_MS = 2000
-# Per-base hourly liquidations are kept this long: a candle closes an hour
-# and reads its hour's liquidations, and candles may arrive a little late.
-_BASE_HOURS_KEEP = 48
 _SYMBOL = attrgetter("symbol")
 _BAI = attrgetter("bai")
 
@@ -49,16 +44,24 @@ _BAI = attrgetter("bai")
 class Engine:
     """Incremental indicator state for every pane of the UI and for ``report``."""
 
+    # Fewer queued liquidations than this are folded one at a time: below it,
+    # numpy's per-call cost outweighs folding in bulk.
+    batch_min = 64
+
     def __init__(self, params: IndicatorParams | None = None, watchlist: Sequence[str] = (),
-                 windows: Sequence[tuple[str, int]] = WINDOWS) -> None:
-        """``windows``: the rolling windows to keep (label, seconds).  The UI
-        wants all four; ``report`` keeps none (it computes its windows at the
-        end of the recording itself) and skips their per-event cost."""
+                 rolling: bool = True) -> None:
+        """``rolling``: the UI's shape, the four windows rolling as of any
+        clock.  ``report`` builds it with ``rolling=False``: no per-event cost
+        for the windows, which ``report_view`` computes exactly at the end
+        from the last day of liquidations, folded in bulk (batch.py)."""
         self.params = params if params is not None else IndicatorParams()
         self.watchlist = tuple(watchlist)
         p = self.params
-        self.liq = LiquidationWindows(windows)
-        self.cap = CapRange(p.cap_range_days, p.cap_band or None)
+        # The codes a batch's pair column is in.
+        self._codes = PairCodes()
+        self.liq = LiquidationWindows(WINDOWS, rolling, self._codes)
+        self.hours = HourlyLiquidations(p)
+        self.cap = CapRange(p.cap_range_days, p.cap_band or None, p.cap_range_min_days)
         self.leverage = Leverage(p)
         self.series: dict[str, MoodSeries] = {}
         self.events = 0
@@ -67,36 +70,18 @@ class Engine:
         self._candle_source: dict[str, str] = {}  # symbol -> the venue whose 1h candles it follows
         self._prices: dict[str, tuple[int, float]] = {}  # symbols with a price but no candles yet
         self._bases: dict[str, str] = {}
-        # hour open -> base -> [long_usd, short_usd]: what a closing candle reads for K.
-        self._liq_base_hour: dict[int, dict[str, list[float]]] = {}
-        self._base_hour_cut = 0
-        self._total_bar: list | None = None  # [hour, high, low, close] of the TOTAL bar in progress
-        self._status: dict[str, FeedStatus] = {}
-        self._since: dict[str, int] = {}
-        self._last_data: dict[str, int] = {}
+        self._total_bars = SampledBars()  # the market cap's hourly bars: the TOTAL series' candles
+        self.health = FeedHealthBook()
+        self._seen = self.health.seen
+        self._last_data = self.health.last_data  # written inline on the hot paths
         self._next_hour = 0
-        self._hour_cache: dict[int, HourBar] = {}
-        self._hour_cache_version = -1
-        # The hours before the snapshot's own, once all closed (see _hourly).
-        self._closed_key: tuple[int, int] | None = None
-        self._closed_bars: tuple[HourBar, ...] = ()
-        self._closed_baseline: float | None = None
-        self._hourly_last: tuple[HourBar, ...] = ()
         # The last snapshot's moods: as built (to see a change) and as sorted;
         # and the moods of symbols with a price or in the watchlist but no bars.
         self._mood_list: list[Mood] = []
         self._mood_tuple: tuple[Mood, ...] = ()
         self._blank_moods: dict[str, Mood] = {}
-        # Called with the end (ms) of each hour the data clock leaves (report uses it).
-        self.hour_listeners: list[Callable[[int], None]] = []
         # Liquidations queued by apply_many, not yet in the totals (see _settle).
         self._pending: list[Liquidation] = []
-        # The codes a batch's pair column is in (listeners read names through them).
-        self.pair_codes = PairCodes()
-        # Called with every batch of liquidations as it is folded, as columns (report uses it).
-        self.batch_listeners: list[Callable[[LiquidationBatch], None]] = []
-        # Below this many, numpy's per-call cost outweighs folding in bulk.
-        self.batch_min = 64
         # Liquidations, the common kind, are handled inline by apply and apply_many.
         self._dispatch = {
             Volume: self._on_volume,
@@ -104,7 +89,7 @@ class Engine:
             Candle: self._on_candle,
             Price: self._on_price,
             MarketCap: self._on_market_cap,
-            FeedStatus: self._on_feed_status,
+            FeedStatus: self.health.on_status,
         }
 
     # -- events ------------------------------------------------------------
@@ -131,12 +116,10 @@ class Engine:
         Hours without any event in between (a gap in the recording) are not
         sampled: silence there is missing data, not a quiet market."""
         self._settle()
-        liq = self.liq
-        if liq.first_ts is not None and liq.first_ts <= end - HOUR_MS:
-            pairs = liq.hour_pairs if liq.pairs_hour == end - HOUR_MS else {}
-            self.leverage.on_hour(end, pairs)
-        for listener in self.hour_listeners:
-            listener(end)
+        hours = self.hours
+        if hours.covers(end - HOUR_MS):
+            self.leverage.on_hour(end, hours.pairs_of(end - HOUR_MS))
+        hours.left(end, self._lvr_trend)
 
     def apply_many(self, events: Iterable[Event]) -> int:
         """Apply events in order, exactly as ``apply`` on each; returns how many.
@@ -191,80 +174,42 @@ class Engine:
         """Fold the queued liquidations into the totals (see ``apply_many``).
 
         In bulk when nothing slides per event (``report`` keeps no rolling
-        window) and the batch is big enough to pay for numpy; else, and for
-        batches that go back to a closed hour, one at a time.  Batch
-        listeners (the report's collector) get every batch as columns."""
+        window) and the batch is big enough to pay for numpy; else one at a
+        time.  The hourly bars take a batch that goes back to a closed hour
+        one event at a time too."""
         if not self._pending:
             return
         evs = self._pending.copy()  # the same list stays queued to (apply_many holds its append)
         self._pending.clear()
-        listeners = self.batch_listeners
-        if not listeners and (self.liq.rolling or len(evs) < self.batch_min):
+        if self.liq.rolling or len(evs) < self.batch_min:
             for ev in evs:
                 self._on_liquidation(ev)
             return
-        b = LiquidationBatch.of(evs, self.pair_codes, HOUR_MS)
-        if len(evs) >= self.batch_min and self.liq.can_take(b):
-            self._take(b)
+        codes = self._codes
+        b = LiquidationBatch.of(evs, codes, HOUR_MS)
+        self.liq.take(b)
+        if self.hours.can_take(b):
+            self.hours.take(b, codes)
         else:
             for ev in evs:
-                self._on_liquidation(ev)
-        for listener in listeners:
-            listener(b)
-
-    def _take(self, b: LiquidationBatch) -> None:
-        """``_on_liquidation`` on each event of a batch the windows can take, in bulk."""
-        codes = self.pair_codes
-        self.liq.take(b, codes.pairs)
-        last_data = self._last_data
-        ex = codes.exchange_of[b.pair]
-        for e in np.unique(ex).tolist():
-            name = codes.exchanges[e]
-            newest = int(b.ts[ex == e].max())
-            last = last_data.get(name)
-            if last is None or newest > last:
-                last_data[name] = newest
-        bases = codes.base_of[b.pair]
-        # Its hours never decrease (can_take), so none is behind the per-base cut.
-        for h, a, e in b.runs():
-            by_base = self._liq_base_hour.get(h)
-            if by_base is None:
-                by_base = self._liq_base_hour[h] = {}
-                if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
-                    self._prune_base_hours(h)
-            fold_keyed(by_base, codes.bases, bases[a:e], b.usd[a:e], b.long[a:e], count=False)
-
-    def _seen(self, feed: str, ts: int) -> None:
-        last = self._last_data.get(feed)
-        if last is None or ts > last:
-            self._last_data[feed] = ts
+                self.hours.add(ev, self._base(ev.symbol))
+        self.health.seen_batch(b, codes)
 
     def _on_liquidation(self, ev: Liquidation) -> None:
         last = self._last_data.get(ev.exchange)
         if last is None or ev.ts > last:
             self._last_data[ev.exchange] = ev.ts
         self.liq.add(ev)
-        base = self._bases.get(ev.symbol)
+        base = self._bases.get(ev.symbol)  # _base, inline: the UI's per-event path
         if base is None:
             base = self._bases[ev.symbol] = base_of(ev.symbol)
-        h = ev.ts - ev.ts % HOUR_MS
-        if h < self._base_hour_cut:
-            return
-        by_base = self._liq_base_hour.get(h)
-        if by_base is None:
-            by_base = self._liq_base_hour[h] = {}
-            if h - HOUR_MS * _BASE_HOURS_KEEP > self._base_hour_cut:
-                self._prune_base_hours(h)
-        cur = by_base.get(base)
-        if cur is None:
-            cur = by_base[base] = [0.0, 0.0]
-        cur[0 if ev.side == "long" else 1] += ev.usd
+        self.hours.add(ev, base)
 
-    def _prune_base_hours(self, newest_hour: int) -> None:
-        self._base_hour_cut = newest_hour - HOUR_MS * _BASE_HOURS_KEEP
-        cut = self._base_hour_cut
-        for h in [h for h in self._liq_base_hour if h < cut]:
-            del self._liq_base_hour[h]
+    def _base(self, symbol: str) -> str:
+        base = self._bases.get(symbol)
+        if base is None:
+            base = self._bases[symbol] = base_of(symbol)
+        return base
 
     def _on_volume(self, ev: Volume) -> None:
         self._seen(ev.exchange, ev.ts)
@@ -294,14 +239,10 @@ class Engine:
     def _liq_of_hour(self, base: str | None, h: int) -> tuple[float | None, float | None]:
         """Observed (long, short) liquidations of an hour, None before coverage began."""
         self._settle()
-        first = self.liq.first_ts
-        if first is None or h + HOUR_MS <= first or h < self._base_hour_cut:
-            return None, None
-        if base is None:
-            bar = self.liq.hourly.get(h)
-            return (bar[0], bar[1]) if bar else (0.0, 0.0)
-        cur = self._liq_base_hour.get(h, {}).get(base)
-        return (cur[0], cur[1]) if cur else (0.0, 0.0)
+        return self.hours.liquidations_of(base, h)
+
+    def _lvr_trend(self, t: int) -> str:
+        return self.leverage.trend(t)[0]
 
     def _on_price(self, ev: Price) -> None:
         self._seen(ev.exchange, ev.ts)
@@ -317,30 +258,15 @@ class Engine:
             return
         self.cap.add(ev)
         self.leverage.on_market_cap(ev)
-        h = hour_of(ev.ts)
-        bar = self._total_bar
         series = self.series.get(TOTAL)
         if series is None:
             series = self.series[TOTAL] = MoodSeries(TOTAL, self.params)
-        if bar is not None and h > bar[0]:
-            long_liq, short_liq = self._liq_of_hour(None, bar[0])
-            series.add_bar(Bar(bar[0], bar[1], bar[2], bar[3], None, long_liq, short_liq))
-            bar = None
-        if bar is None:
-            self._total_bar = [h, ev.usd, ev.usd, ev.usd]
-        else:
-            bar[1] = max(bar[1], ev.usd)
-            bar[2] = min(bar[2], ev.usd)
-            bar[3] = ev.usd
+        closed = self._total_bars.add(ev.ts, ev.usd)
+        if closed is not None:
+            h, high, low, close = closed
+            long_liq, short_liq = self._liq_of_hour(None, h)
+            series.add_bar(Bar(h, high, low, close, None, long_liq, short_liq))
         series.on_price(ev.ts, ev.usd)
-
-    def _on_feed_status(self, ev: FeedStatus) -> None:
-        prev = self._status.get(ev.feed)
-        if prev is not None and ev.ts < prev.ts:
-            return  # an older status than the one we hold says nothing new
-        if prev is None or prev.state != ev.state:
-            self._since[ev.feed] = ev.ts
-        self._status[ev.feed] = ev
 
     # -- snapshot ------------------------------------------------------------
 
@@ -367,7 +293,33 @@ class Engine:
                                             liquidations.storm is not None),
             cap=self.cap.snapshot(),
             moods=self._moods(t),
-            feeds=self._feeds(),
+            feeds=self.health.snapshot(),
+        )
+
+    def report_view(self, now_ms: int | None = None) -> ReportView:
+        """What ``report`` reads beyond the snapshot, as of ``now_ms`` (default:
+        the newest event): all-time figures by venue, the largest liquidations,
+        the windows exact to the millisecond, every hour with its verdict, the
+        mood peaks, the 24 h LVR pair by pair.
+
+        Only for the report's shape (``rolling=False``, else ValueError): the
+        exact windows come from the last day kept as columns, for a clock at
+        or after the newest liquidation's hour (the end of a recording)."""
+        self._settle()
+        t = now_ms if now_ms is not None else (self.newest_ts or 0)
+        liq = self.liq
+        windows, day_by_pair = liq.exact(t)
+        return ReportView(
+            as_of=t,
+            long_usd=liq.long_usd,
+            short_usd=liq.short_usd,
+            by_exchange=MappingProxyType({ex: SideTotals(*v) for ex, v in liq.by_exchange.items()}),
+            top=tuple(liq.top),
+            windows=MappingProxyType(windows),
+            hours=self.hours.since_first(hour_of(t), self._lvr_trend),
+            peaks=MappingProxyType({sym: MoodPeaks(100.0 * m.peak_bai, m.peak_bai_ts, 100.0 * m.peak_euphoria,
+                                                   m.peak_euphoria_ts) for sym, m in self.series.items()}),
+            lvr_24h=self.leverage.lvr_24h(day_by_pair),
         )
 
     def _liquidations(self, t: int, views: list[WindowView]) -> LiquidationSnapshot:
@@ -385,7 +337,7 @@ class Engine:
             )
             for v in views
         )
-        hourly = self._hourly(hour_of(t))
+        hourly = self.hours.recent(hour_of(t))
         current = hourly[-1]
         return LiquidationSnapshot(
             windows=windows,
@@ -395,60 +347,6 @@ class Engine:
             usd=liq.usd,
             largest=liq.largest,
         )
-
-    def _hourly(self, now_h: int) -> tuple[HourBar, ...]:
-        """The last HOURLY_BARS hours, oldest first, the hour ``now_h`` last.
-
-        Once every hour before ``now_h`` is closed (the newest liquidation is
-        in ``now_h`` or later), those bars and the current hour's baseline
-        change only with a late event into a closed hour (``past_version``):
-        they are kept until then, and a snapshot computes the current hour's
-        bar alone.  While that bar too is unchanged, the previous tuple is
-        handed out again."""
-        liq = self.liq
-        newest = liq.newest_ts
-        if newest is None or now_h > newest - newest % HOUR_MS:
-            return tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, -1, -1))
-        key = (now_h, liq.past_version)
-        if self._closed_key != key:
-            self._closed_key = key
-            self._closed_bars = tuple(self.hour_bar(now_h - i * HOUR_MS) for i in range(HOURLY_BARS - 1, 0, -1))
-            self._closed_baseline = liq.baseline(now_h, self.params.storm_min_baseline_hours)
-            self._hourly_last = ()
-        current = self._hour_bar(now_h, self._closed_baseline)
-        if not self._hourly_last or self._hourly_last[-1] != current:
-            self._hourly_last = (*self._closed_bars, current)
-        return self._hourly_last
-
-    def hour_bar(self, h: int) -> HourBar:
-        """One hour of liquidations with its storm verdict against its own baseline.
-
-        A closed hour (and its baseline, the 24 hours before it) only changes
-        when a late event lands in the past, so its bar is cached until then."""
-        self._settle()
-        liq = self.liq
-        newest = liq.newest_ts
-        closed = newest is not None and h < newest - newest % HOUR_MS
-        if closed:
-            if self._hour_cache_version != liq.past_version:
-                self._hour_cache.clear()
-                self._hour_cache_version = liq.past_version
-            cached = self._hour_cache.get(h)
-            if cached is not None:
-                return cached
-        bar = self._hour_bar(h, liq.baseline(h, self.params.storm_min_baseline_hours))
-        if closed:
-            if len(self._hour_cache) > 4 * HOURLY_BARS:
-                self._hour_cache.clear()
-            self._hour_cache[h] = bar
-        return bar
-
-    def _hour_bar(self, h: int, baseline: float | None) -> HourBar:
-        p = self.params
-        bar = self.liq.hourly.get(h)
-        lg, sh, n = (bar[0], bar[1], bar[2]) if bar else (0.0, 0.0, 0)
-        storm, multiple = storm_of(lg + sh, baseline, p.storm_multiple, p.storm_min_usd)
-        return HourBar(start=h, long_usd=lg, short_usd=sh, count=n, storm=storm, multiple=multiple)
 
     def _moods(self, t: int) -> tuple[Mood, ...]:
         """Every series' mood, the highest BAI first (then by symbol).
@@ -479,17 +377,3 @@ class Engine:
         if m is None or m.price != price:
             m = self._blank_moods[sym] = Mood(symbol=sym, price=price)
         return m
-
-    def _feeds(self) -> tuple[FeedHealth, ...]:
-        # The supervisor's reachability signal is not a feed: it is not listed.
-        names = sorted((set(self._status) | set(self._last_data)) - {VENUES_STATUS})
-        out = []
-        for name in names:
-            st = self._status.get(name)
-            if st is None:
-                # Data but no status event (a plain recording): the feed delivered, so it was live.
-                out.append(FeedHealth(feed=name, state="live", last_data=self._last_data.get(name)))
-            else:
-                out.append(FeedHealth(feed=name, state=st.state, detail=st.detail,
-                                      since=self._since.get(name, st.ts), last_data=self._last_data.get(name)))
-        return tuple(out)

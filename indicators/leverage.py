@@ -24,9 +24,10 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS, MarketCap, OpenInterest, Volume
+from indicators.batch import Pair
+from indicators.hourly import final_harvest
 from indicators.params import IndicatorParams
 from indicators.snapshot import LeverageSnapshot
-from indicators.windows import Pair
 
 PER_BILLION = 1e9
 VENUE_TOTAL = "*"
@@ -131,6 +132,11 @@ class Leverage:
 
     # -- reading ------------------------------------------------------------
 
+    def lvr_24h(self, by_pair: Mapping[Pair, Sequence[float]],
+                by_exchange: Mapping[str, Sequence[float]] | None = None) -> float | None:
+        """LVR over the last 24 h of liquidations (see ``lvr``) against the latest volumes."""
+        return lvr(by_pair, self.volumes, by_exchange=by_exchange)
+
     def trend(self, t: int) -> tuple[str, float | None, float | None, int | None, float | None]:
         """(trend word, median now, median then, falling since, lag in days).
 
@@ -232,7 +238,7 @@ class Leverage:
         oi = self.oi_total if self.oi else None
         change_24h = self._oi_change(t, DAY_MS)
         return LeverageSnapshot(
-            lvr_24h=lvr(day[1], self.volumes, by_exchange=day[0]) if day is not None else None,
+            lvr_24h=self.lvr_24h(day[1], day[0]) if day is not None else None,
             lvr_trend=word,
             lvr_median_7d=now_m,
             lvr_median_then=then_m,
@@ -242,6 +248,6 @@ class Leverage:
             oi_change_7d=self._oi_change(t, 7 * DAY_MS),
             oi_to_cap=oi / self.cap_usd if oi is not None and self.cap_usd else None,
             flush=self.flush(t, change_24h, self.p.storm_min_baseline_hours),
-            final_harvest=storm_now and word == "falling",
+            final_harvest=final_harvest(storm_now, word),
             lvr_trend_days=lag_days,
         )

@@ -35,6 +35,10 @@ class IndicatorParams:
     flush_liq_oi_multiple: float = 3.0
 
     cap_range_days: float = 30.0
+    # Until the samples cover this many days the range is "forming": a range
+    # of minutes is no fluctuation range, and nothing claims a position in it
+    # or a break out of it.  A fixed cap_band needs no history.
+    cap_range_min_days: float = 7.0
     # A fixed [low, high] band in USD instead of the rolling range; empty = rolling.
     cap_band: list[float] = field(default_factory=list)
 
@@ -78,6 +82,8 @@ class IndicatorParams:
             errors["flush_liq_oi_multiple"] = "must be greater than 1"
         if self.cap_range_days <= 0:
             errors["cap_range_days"] = "must be positive"
+        if self.cap_range_min_days < 0 or 0 < self.cap_range_days < self.cap_range_min_days:
+            errors["cap_range_min_days"] = "must be between 0 and cap_range_days"
         if self.cap_band and (len(self.cap_band) != 2 or not 0 < self.cap_band[0] < self.cap_band[1]):
             errors["cap_band"] = "must be [low, high] in USD with 0 < low < high"
         if self.bai_window_days < 2:

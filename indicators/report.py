@@ -13,110 +13,15 @@ import gc
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-import numpy as np
-
-from feeds.events import DAY_MS, HOUR_MS, Event, Liquidation
-from indicators.batch import LiquidationBatch, fold_keyed, running_sum
+from feeds.events import Event, Liquidation
 from indicators.engine import Engine
-from indicators.leverage import lvr
 from indicators.params import IndicatorParams
-from indicators.snapshot import EUPHORIA_BANDS, Snapshot, band
-from indicators.windows import WINDOWS, hour_of
-
-TOP_LIQUIDATIONS = 10
-# The engine keeps no rolling window: the report's windows are computed once,
-# exact to the millisecond at end_ts, from the last day of liquidations.
-REPORT_WINDOWS: tuple[tuple[str, int], ...] = ()
-WINDOW_MS = {label: seconds * 1000 for label, seconds in WINDOWS}
+from indicators.snapshot import EUPHORIA_BANDS, HourVerdict, ReportView, SideTotals, Snapshot, band
+from indicators.windows import WINDOWS
 
 
 def _liq(ev: Liquidation) -> dict[str, Any]:
     return {"ts": ev.ts, "exchange": ev.exchange, "symbol": ev.symbol, "side": ev.side, "usd": ev.usd}
-
-
-class _Collector:
-    """What the report needs beyond the engine's snapshot, gathered in the same pass.
-
-    The engine hands it every batch of liquidations as columns; they are
-    folded into the totals and the top list, and the last day is kept as
-    columns too (a day of event objects would make every full garbage
-    collection walk a quarter of a million of them).  Sums are taken in file
-    order (indicators/batch.py), so the figures do not depend on batching."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.codes = engine.pair_codes
-        self.long_usd = 0.0
-        self.short_usd = 0.0
-        self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count]
-        self.top: list[tuple[float, int, Liquidation]] = []  # (usd, -position, event), largest first
-        self._seen = 0  # liquidations folded so far: positions for the top list's ties
-        # The last day of liquidations in file order, in chunks of columns
-        # (ts, usd, long, pair code): windows exact to the millisecond at end_ts.
-        self._chunks: list[tuple[np.ndarray, ...]] = []
-        self.hours: dict[int, dict[str, Any]] = {}  # closed hours, by open
-        engine.hour_listeners.append(self._on_hour)
-        engine.batch_listeners.append(self._on_batch)
-
-    def _on_batch(self, b: LiquidationBatch) -> None:
-        fold_keyed(self.by_exchange, self.codes.exchanges, self.codes.exchange_of[b.pair], b.usd, b.long)
-        self.long_usd = running_sum(self.long_usd, b.usd[b.long])
-        self.short_usd = running_sum(self.short_usd, b.usd[~b.long])
-        # The largest first; of equal sizes, the earliest in the file.
-        usd = b.usd
-        k = len(usd) - TOP_LIQUIDATIONS
-        candidates = np.flatnonzero(usd >= np.partition(usd, k)[k]) if k > 0 else np.arange(len(usd))
-        best = candidates[np.lexsort((candidates, -usd[candidates]))][:TOP_LIQUIDATIONS].tolist()
-        seen = self._seen
-        top = self.top + [(float(usd[i]), -(seen + i), b.events[i]) for i in best]
-        self.top = sorted(top, key=lambda t: (t[0], t[1]), reverse=True)[:TOP_LIQUIDATIONS]
-        self._seen = seen + len(b)
-        self._chunks.append((b.ts, b.usd, b.long, b.pair))
-
-    def _on_hour(self, end: int) -> None:
-        self.hours[end - HOUR_MS] = self._hour(end - HOUR_MS)
-        # Every window ends at or after this hour: the liquidations older than
-        # a day before it are never read again, up to the first newer one (a
-        # late event may sit behind a newer one: it goes at a later hour).
-        cut = end - DAY_MS - 1000
-        chunks = self._chunks
-        while chunks:
-            newer = chunks[0][0] > cut
-            if not newer.any():
-                del chunks[0]
-                continue
-            i = int(newer.argmax())
-            if i:
-                chunks[0] = tuple(col[i:] for col in chunks[0])
-            break
-
-    def _hour(self, start: int) -> dict[str, Any]:
-        e = self.engine
-        bar = e.hour_bar(start)
-        out: dict[str, Any] = {"start": start, "long_usd": bar.long_usd, "short_usd": bar.short_usd,
-                               "count": bar.count, "storm": bar.storm, "multiple": bar.multiple}
-        if bar.storm:
-            trend = e.leverage.trend(start + HOUR_MS)[0]
-            out["lvr_trend"] = trend
-            out["final_harvest"] = trend == "falling"
-        return out
-
-    def last_day(self, end_ts: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list]]:
-        """The windows ending at end_ts, and the last 24 h per (exchange, symbol)
-        for LVR (each sum in file order)."""
-        if not self._chunks:  # no liquidation at all
-            self._chunks.append((np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.intp)))
-        ts, usd, long, pair = (np.concatenate(col) for col in zip(*self._chunks))
-        inside = ts <= end_ts
-        windows = {}
-        for label, ms in WINDOW_MS.items():
-            sel = inside & (ts > end_ts - ms)
-            windows[label] = {"long_usd": running_sum(0.0, usd[sel & long]),
-                              "short_usd": running_sum(0.0, usd[sel & ~long]), "count": int(sel.sum())}
-        day = inside & (ts > end_ts - DAY_MS)
-        by_pair: dict[tuple[str, str], list] = {}
-        fold_keyed(by_pair, self.codes.pairs, pair[day], usd[day], long[day])
-        return windows, by_pair
 
 
 @contextmanager
@@ -137,21 +42,32 @@ def _collector_paused() -> Iterator[None]:
 
 
 def build_report(events: Iterable[Event], params: IndicatorParams | None = None) -> dict[str, Any]:
-    """Run events through a fresh engine and summarise them (stable keys first)."""
-    engine = Engine(params, windows=REPORT_WINDOWS)
-    col = _Collector(engine)
+    """Run events through a fresh engine and summarise them (stable keys first).
+
+    The engine in the report's shape (no rolling window: liquidations folded
+    in bulk, the last day kept as columns) and read once at the end of the
+    recording: its snapshot, and its report view for the rest."""
+    engine = Engine(params, rolling=False)
     with _collector_paused():
         n = engine.apply_many(events)
     end_ts = engine.newest_ts
     if end_ts is None:
         return _empty_report()
-    snap = engine.snapshot(end_ts)
-    # The hours still held by the engine get their final figures (late events
-    # included); the current, unfinished hour joins the list too.
-    for h in sorted(engine.liq.hourly):
-        col.hours[h] = col._hour(h)
-    col.hours.setdefault(hour_of(end_ts), col._hour(hour_of(end_ts)))
-    return _assemble(n, engine.oldest_ts, end_ts, snap, engine, col)
+    return _assemble(n, engine.oldest_ts, engine.snapshot(end_ts), engine.report_view(end_ts))
+
+
+def _sides(v: SideTotals) -> dict[str, Any]:
+    return {"long_usd": v.long_usd, "short_usd": v.short_usd, "count": v.count}
+
+
+def _hour(v: HourVerdict) -> dict[str, Any]:
+    bar = v.bar
+    out: dict[str, Any] = {"start": bar.start, "long_usd": bar.long_usd, "short_usd": bar.short_usd,
+                           "count": bar.count, "storm": bar.storm, "multiple": bar.multiple}
+    if bar.storm:
+        out["lvr_trend"] = v.lvr_trend
+        out["final_harvest"] = v.final_harvest
+    return out
 
 
 def _empty_report() -> dict[str, Any]:
@@ -160,8 +76,7 @@ def _empty_report() -> dict[str, Any]:
         "start_ts": None,
         "end_ts": None,
         "liquidations": {"count": 0, "usd": 0.0, "long_usd": 0.0, "short_usd": 0.0, "largest": None,
-                         "by_exchange": {}, "windows": {label: {"long_usd": 0.0, "short_usd": 0.0, "count": 0}
-                                                        for label in WINDOW_MS},
+                         "by_exchange": {}, "windows": {label: _sides(SideTotals()) for label, _seconds in WINDOWS},
                          "hourly": [], "storms": [], "top": []},
         "market_cap": None,
         "anxiety": {},
@@ -169,23 +84,17 @@ def _empty_report() -> dict[str, Any]:
     }
 
 
-def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine: Engine,
-              col: _Collector) -> dict[str, Any]:
-    liq = engine.liq
-    windows, day_by_pair = col.last_day(end_ts)
+def _assemble(n: int, start_ts: int | None, snap: Snapshot, view: ReportView) -> dict[str, Any]:
+    liq = snap.liquidations
     # Every UTC hour from the first liquidation on, quiet ones included.
-    hourly = []
-    if liq.first_ts is not None:
-        for h in range(hour_of(liq.first_ts), hour_of(end_ts) + 1, HOUR_MS):
-            hourly.append(col.hours[h] if h in col.hours else col._hour(h))
+    hourly = [_hour(v) for v in view.hours]
     storms = [h for h in hourly if h["storm"]]
-    top = [_liq(ev) for _usd, _seq, ev in sorted(col.top, reverse=True)]
     cap = snap.cap
     lev = snap.leverage
     anxiety: dict[str, dict[str, Any]] = {}
     for m in snap.moods:
-        series = engine.series.get(m.symbol)
-        if series is None:
+        peaks = view.peaks.get(m.symbol)
+        if peaks is None:
             continue  # a price without candles has no floor to fear for
         anxiety[m.symbol] = {
             "bai": m.bai,
@@ -205,10 +114,10 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
             "extension_pct": m.extension_pct,
             "broke_at": m.broke_at,  # the floor is a broken one (the episode's anchor) since then
             "ceiling_broke_at": m.ceiling_broke_at,
-            "peak_bai": 100.0 * series.peak_bai,
-            "peak_bai_ts": series.peak_bai_ts,
-            "peak_euphoria": 100.0 * series.peak_euphoria,
-            "peak_euphoria_ts": series.peak_euphoria_ts,
+            "peak_bai": peaks.bai,
+            "peak_bai_ts": peaks.bai_ts,
+            "peak_euphoria": peaks.euphoria,
+            "peak_euphoria_ts": peaks.euphoria_ts,
         }
     peaks = sorted(
         ({"symbol": s, "kind": kind, "score": a[f"peak_{kind}"], "ts": a[f"peak_{kind}_ts"],
@@ -219,19 +128,18 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
     return {
         "events": n,
         "start_ts": start_ts,
-        "end_ts": end_ts,
+        "end_ts": view.as_of,
         "liquidations": {
             "count": liq.count,
             "usd": liq.usd,
-            "long_usd": col.long_usd,
-            "short_usd": col.short_usd,
+            "long_usd": view.long_usd,
+            "short_usd": view.short_usd,
             "largest": _liq(liq.largest) if liq.largest else None,
-            "by_exchange": {ex: {"long_usd": v[0], "short_usd": v[1], "count": v[2]}
-                            for ex, v in sorted(col.by_exchange.items())},
-            "windows": windows,
+            "by_exchange": {ex: _sides(v) for ex, v in sorted(view.by_exchange.items())},
+            "windows": {label: _sides(v) for label, v in view.windows.items()},
             "hourly": hourly,
             "storms": storms,
-            "top": top,
+            "top": [_liq(ev) for ev in view.top],
         },
         "market_cap": None if cap is None else {
             "usd": cap.usd,
@@ -244,11 +152,12 @@ def _assemble(n: int, start_ts: int | None, end_ts: int, snap: Snapshot, engine:
             "days_in_range": cap.days_in_range,
             "marks": list(cap.marks),
             "fixed_band": cap.fixed_band,
+            "covered_days": cap.covered_days,
         },
         "anxiety": anxiety,
         "anxiety_peaks": peaks,
         "leverage": {
-            "lvr_24h": lvr(day_by_pair, engine.leverage.volumes),
+            "lvr_24h": view.lvr_24h,
             "lvr_trend": lev.lvr_trend,
             "lvr_median_7d": lev.lvr_median_7d,
             "lvr_median_then": lev.lvr_median_then,

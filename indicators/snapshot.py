@@ -53,6 +53,15 @@ class WindowTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class SideTotals:
+    """Observed liquidations of a span or a venue, long and short."""
+
+    long_usd: float = 0.0
+    short_usd: float = 0.0
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class HourBar:
     """One UTC hour of observed liquidations."""
 
@@ -67,6 +76,15 @@ class HourBar:
     @property
     def total_usd(self) -> float:
         return self.long_usd + self.short_usd
+
+
+@dataclass(frozen=True, slots=True)
+class HourVerdict:
+    """An hour's bar with what the LVR trend made of it (indicators/hourly.py)."""
+
+    bar: HourBar
+    lvr_trend: str | None = None  # the LVR trend at the hour's close; asked of storm hours only
+    final_harvest: bool = False  # a storm hour while that trend was falling
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +121,30 @@ class LeverageSnapshot:
     lvr_trend_days: float | None = None
 
 
+# The cap range's state while its samples cover too little time to be a range.
+FORMING = "forming"
+
+
 @dataclass(frozen=True, slots=True)
 class CapSnapshot:
     usd: float
     ts: int
     source: str
-    low: float
+    low: float  # while forming: the lowest and highest samples so far
     high: float
-    position: float  # (usd - low) / (high - low); below 0 or above 1 outside the band
-    state: str  # "inside", "above", "below" (outside only after two samples beyond)
+    # (usd - low) / (high - low); below 0 or above 1 outside the band; None while forming
+    position: float | None
+    # "forming" (too little history: no position, no break), then "inside",
+    # "above", "below" (outside only after two samples beyond)
+    state: str
     days_in_range: float
     marks: tuple[float, ...] = ()  # round trillions within [low, high]
     fixed_band: bool = False
+    covered_days: float = 0.0  # how much history the range is made of
+
+    @property
+    def forming(self) -> bool:
+        return self.state == FORMING
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +191,35 @@ class FeedHealth:
     detail: str = ""
     since: int = 0  # ms when it entered this state
     last_data: int | None = None  # ms of the newest event from this feed
+
+
+@dataclass(frozen=True, slots=True)
+class MoodPeaks:
+    """The highest bottom anxiety and euphoria a series reached (0-100), and when (ms)."""
+
+    bai: float = 0.0
+    bai_ts: int | None = None
+    euphoria: float = 0.0
+    euphoria_ts: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """What ``report`` reads beyond the ``Snapshot`` (``Engine.report_view``).
+
+    A recording's summary wants what a screen does not: every hour, exact
+    windows at its end, all-time figures by venue.  The engine hands them out
+    here, so that the report reads no engine internals."""
+
+    as_of: int  # ms on the data clock
+    long_usd: float = 0.0  # every liquidation seen
+    short_usd: float = 0.0
+    by_exchange: Mapping[str, SideTotals] = field(default_factory=lambda: _EMPTY)  # by first liquidation
+    top: tuple[Liquidation, ...] = ()  # the largest single liquidations, largest (then earliest) first
+    windows: Mapping[str, SideTotals] = field(default_factory=lambda: _EMPTY)  # (as_of - W, as_of], exact
+    hours: tuple[HourVerdict, ...] = ()  # every hour from the first liquidation's to as_of's
+    peaks: Mapping[str, MoodPeaks] = field(default_factory=lambda: _EMPTY)  # by mood series
+    lvr_24h: float | None = None  # over the 24 h window above, pair by pair
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ Sample = tuple[int, float]
 def begin(engine: Engine, hourly: Mapping[int, tuple[float, float, int]]) -> None:
     """Load stored hourly bars: hour open -> (long_usd, short_usd, count).
     They must be hours before the first event to be replayed."""
-    engine.liq.load_hourly(hourly)
+    engine.hours.load(hourly)
 
 
 def finish(engine: Engine, lvr_samples: Sequence[Sample], oi_samples: Sequence[Sample]) -> None:

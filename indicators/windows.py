@@ -1,7 +1,18 @@
-"""Rolling liquidation windows: 1h / 4h / 12h / 24h, long / short, per venue and symbol.
+"""Liquidation totals: all-time figures and the 1h / 4h / 12h / 24h windows.
 
-Why this shape: the UI asks for the windows four times a second while events
-arrive by the thousand, so the cost must sit on the event, and be O(1) there.
+The one liquidation aggregator: the screen and ``report`` read their totals
+here.  All-time: count, USD, long and short, per venue, the largest few.  The
+windows come in two shapes, for two readers:
+
+* rolling (the UI): long / short per venue and symbol, queried four times a
+  second as of any clock;
+* the last day kept as columns (``report``, ``rolling=False``): the windows
+  computed once, exact to the millisecond, at the end of a recording, and
+  liquidations folded in bulk on the way (indicators/batch.py).
+
+Rolling, why this shape: the UI asks for the windows four times a second
+while events arrive by the thousand, so the cost must sit on the event, and
+be O(1) there.
 Events go into one-second buckets; each window keeps running totals of the
 buckets inside it and subtracts a bucket once, when the window's left edge
 passes it.  A query copies running totals and never walks the history.
@@ -14,45 +25,34 @@ the same second would count too; in practice ``t`` is the newest event or the
 wall clock, so there is none.
 
 Events that arrive late go to their own bucket and into every window that
-still covers it; events older than every window only reach the hourly bars
-(if those still hold their hour) and the all-time totals.
-
-The hourly bars double as the warm-start format: ``load_hourly`` accepts
-pre-aggregated hours (from the SQLite history) and the storm baseline reads
-them like any other hour.
+still covers it; events older than every window only reach the all-time
+totals (and the hourly bars, indicators/hourly.py, if those still hold their
+hour).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from operator import itemgetter
-from statistics import median
+from operator import attrgetter, itemgetter
 from typing import Iterable, Mapping
 
-from feeds.events import HOUR_MS, SECOND_MS, Liquidation
-from indicators.batch import LiquidationBatch, Pair, fold_keyed, running_sum
+import numpy as np
+
+from feeds.events import DAY_MS, HOUR_MS, SECOND_MS, Liquidation
+from indicators.batch import LiquidationBatch, Pair, PairCodes, add_entry, fold_keyed, running_sum
+from indicators.snapshot import SideTotals
 
 WINDOWS: tuple[tuple[str, int], ...] = (("1h", 3600), ("4h", 14_400), ("12h", 43_200), ("24h", 86_400))
+TOP_LIQUIDATIONS = 10  # the largest single liquidations kept, largest first
 
 # How far behind the head a late event may land and still be seen as a change
 # by the next query's incremental copy (see LiquidationWindows._splits): the
 # streams' stragglers are a second or two late.
 _TAIL_SECONDS = 10
 _COUNT = itemgetter(2)  # of a [long_usd, short_usd, count] entry
-
-
-def hour_of(ts: int) -> int:
-    return ts - ts % HOUR_MS
-
-
-def _add_to(m: dict, key: object, lg: float, sh: float, n: int) -> None:
-    cur = m.get(key)
-    if cur is None:
-        m[key] = [lg, sh, n]
-    else:
-        cur[0] += lg
-        cur[1] += sh
-        cur[2] += n
+_USD = attrgetter("usd")
+# Liquidations added one at a time to the last day are turned into columns this many at a time.
+_GATHER = 4096
 
 
 def _patched(old: dict, running: dict, keys: set) -> dict:
@@ -104,9 +104,9 @@ class _Running:
         lg_t = sh_t = 0.0
         n_t = 0
         for key, (lg, sh, n) in entries.items():
-            _add_to(by_pair, key, lg, sh, n)
-            _add_to(by_ex, key[0], lg, sh, n)
-            _add_to(by_sym, key[1], lg, sh, n)
+            add_entry(by_pair, key, lg, sh, n)
+            add_entry(by_ex, key[0], lg, sh, n)
+            add_entry(by_sym, key[1], lg, sh, n)
             lg_t += lg
             sh_t += sh
             n_t += n
@@ -156,15 +156,88 @@ class WindowView:
         self.largest = largest
 
 
-class LiquidationWindows:
-    """Incremental liquidation totals: rolling windows, hourly bars, all-time figures."""
+class _LastDay:
+    """The last day of liquidations in file order, as columns (ts, usd, long,
+    pair code): windows exact to the millisecond at the end of a recording.
 
-    def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, hourly_keep_hours: int = 8 * 24,
-                 slack_seconds: int = 300) -> None:
-        self._wins = [_Running(label, sec) for label, sec in windows]
+    Columns, not events: a day of event objects would make every full garbage
+    collection walk a quarter of a million of them.  Events added one at a
+    time are gathered and turned into columns a few thousand at a time."""
+
+    def __init__(self, codes: PairCodes) -> None:
+        self._codes = codes
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._loose: list[Liquidation] = []
+        self._trimmed_hour = -1
+
+    def add(self, ev: Liquidation) -> None:
+        self._loose.append(ev)
+        if len(self._loose) >= _GATHER:
+            self._gather()
+
+    def take(self, b: LiquidationBatch) -> None:
+        self._gather()
+        self._chunks.append((b.ts, b.usd, b.long, b.pair))
+        newest_hour = int(b.hour.max())
+        if newest_hour > self._trimmed_hour:
+            self._trimmed_hour = newest_hour
+            self._trim(newest_hour - DAY_MS - SECOND_MS)
+
+    def _gather(self) -> None:
+        if self._loose:
+            loose, self._loose = self._loose, []
+            self.take(LiquidationBatch.of(loose, self._codes, HOUR_MS))
+
+    def _trim(self, cut: int) -> None:
+        """Let go of the liquidations up to the first one newer than ``cut``.
+
+        A query is at or after the newest liquidation's hour, so nothing at or
+        before a day before it is read again.  A late event may sit behind a
+        newer one: it goes at a later trim."""
+        chunks = self._chunks
+        while chunks:
+            newer = chunks[0][0] > cut
+            if not newer.any():
+                del chunks[0]
+                continue
+            i = int(newer.argmax())
+            if i:
+                chunks[0] = tuple(col[i:] for col in chunks[0])
+            break
+
+    def windows(self, t: int, windows: Iterable[tuple[str, int]]) -> tuple[dict[str, SideTotals], dict[Pair, list]]:
+        """Each window (t - W, t], and the last 24 h per (exchange, symbol) for
+        LVR, each sum in file order; ``t`` at or after the newest liquidation's hour."""
+        self._gather()
+        chunks = self._chunks or [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.intp))]
+        ts, usd, long, pair = (np.concatenate(col) for col in zip(*chunks))
+        inside = ts <= t
+        out = {}
+        for label, seconds in windows:
+            sel = inside & (ts > t - seconds * SECOND_MS)
+            out[label] = SideTotals(running_sum(0.0, usd[sel & long]), running_sum(0.0, usd[sel & ~long]),
+                                    int(sel.sum()))
+        day = inside & (ts > t - DAY_MS)
+        by_pair: dict[Pair, list] = {}
+        fold_keyed(by_pair, self._codes.pairs, pair[day], usd[day], long[day])
+        return out, by_pair
+
+
+class LiquidationWindows:
+    """Every liquidation, totalled: all-time figures and the windows (see the module)."""
+
+    def __init__(self, windows: Iterable[tuple[str, int]] = WINDOWS, rolling: bool = True,
+                 codes: PairCodes | None = None, slack_seconds: int = 300) -> None:
+        """``rolling=False``: the report's shape, the last day as columns
+        instead of rolling windows.  ``codes``: the pair codes of the batches
+        ``take`` is given (the engine's)."""
+        windows = tuple(windows)
+        self._codes = codes if codes is not None else PairCodes()
+        self._windows = windows
+        self._day = None if rolling else _LastDay(self._codes)
+        self._wins = [_Running(label, sec) for label, sec in windows] if rolling else []
         self._max_seconds = max((w.seconds for w in self._wins), default=0)
         self._slack = slack_seconds
-        self._hourly_keep_ms = hourly_keep_hours * HOUR_MS
         self.head: int | None = None  # newest bucket the windows are advanced to
         self._cur: int | None = None  # bucket of the pending accumulator
         self._acc: dict[Pair, list] = {}
@@ -175,20 +248,13 @@ class LiquidationWindows:
         # largest liquidation of any window is its first entry inside it.
         self._maxes: list[Liquidation] = []
         self._bucket_max: dict[int, Liquidation] = {}  # for queries behind the head
-        # hour open (ms) -> [long_usd, short_usd, count]
-        self.hourly: dict[int, list] = {}
-        # The current UTC hour's liquidations per (exchange, symbol): what the
-        # hourly LVR and liquidations/OI samples read when the hour closes.
-        self.pairs_hour = -1
-        self.hour_pairs: dict[Pair, list] = {}
-        self.first_ts: int | None = None  # coverage starts here (storm baseline)
-        # Bumped whenever a closed hour changes (late events, warm start), so
-        # verdicts on closed hours can be cached until then.
-        self.past_version = 0
-        self.newest_ts: int | None = None
         self.count = 0
         self.usd = 0.0
-        self.largest: Liquidation | None = None
+        self.long_usd = 0.0
+        self.short_usd = 0.0
+        self.by_exchange: dict[str, list] = {}  # exchange -> [long_usd, short_usd, count], by first liquidation
+        # The largest first; of equal sizes, the earliest in the file.
+        self.top: list[Liquidation] = []
         # What the last query at the head handed out (see _splits): per window
         # (by_exchange, by_symbol), and the head and event count it was as of.
         self._pub: list[tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]] = []
@@ -198,8 +264,13 @@ class LiquidationWindows:
 
     @property
     def rolling(self) -> bool:
-        """Whether any rolling window is kept (the UI's shape; ``report`` keeps none)."""
-        return bool(self._wins)
+        """Whether the windows roll (the UI's shape) or the last day is kept as columns (``report``'s)."""
+        return self._day is None
+
+    @property
+    def largest(self) -> Liquidation | None:
+        """The largest liquidation seen (the earliest of equal ones)."""
+        return self.top[0] if self.top else None
 
     # -- events ---------------------------------------------------------
 
@@ -208,42 +279,27 @@ class LiquidationWindows:
         is_long = side == "long"
         self.count += 1
         self.usd += usd
-        largest = self.largest
-        if largest is None or usd > largest.usd:
-            self.largest = ev
-        first = self.first_ts
-        if first is None or ts < first:
-            self.first_ts = ts
-        newest = self.newest_ts
-        if newest is None or ts > newest:
-            self.newest_ts = newest = ts
-        h = ts - ts % HOUR_MS
-        key = (ex, sym)
-        if h == self.pairs_hour:
-            # The newest hour (pairs_hour is the newest event's hour), by far
-            # the common case: its bar exists, nothing closed changes.
-            bar = self.hourly[h]
-            cur = self.hour_pairs.get(key)
-            if is_long:
-                bar[0] += usd
-                bar[2] += 1
-                if cur is None:
-                    self.hour_pairs[key] = [usd, 0.0, 1]
-                else:
-                    cur[0] += usd
-                    cur[2] += 1
-            else:
-                bar[1] += usd
-                bar[2] += 1
-                if cur is None:
-                    self.hour_pairs[key] = [0.0, usd, 1]
-                else:
-                    cur[1] += usd
-                    cur[2] += 1
+        cur = self.by_exchange.get(ex)
+        if cur is None:
+            cur = self.by_exchange[ex] = [0.0, 0.0, 0]
+        cur[2] += 1
+        if is_long:
+            self.long_usd += usd
+            cur[0] += usd
         else:
-            self._add_to_hour(h, newest, key, is_long, usd)
-        if not self._wins:
-            return  # hourly figures only (report)
+            self.short_usd += usd
+            cur[1] += usd
+        top = self.top
+        if len(top) < TOP_LIQUIDATIONS or usd > top[-1].usd:
+            i = len(top)
+            while i and top[i - 1].usd < usd:
+                i -= 1
+            top.insert(i, ev)  # after the equal ones: those came first
+            del top[TOP_LIQUIDATIONS:]
+        if self._day is not None:
+            self._day.add(ev)
+            return
+        key = (ex, sym)
         self._push_max(ev)
         b = -(-ts // SECOND_MS)
         bm = self._bucket_max.get(b)
@@ -269,86 +325,24 @@ class LiquidationWindows:
             cur[1] += usd
             cur[2] += 1
 
-    def can_take(self, b: LiquidationBatch) -> bool:
-        """Whether ``take`` may fold this batch: only without rolling windows
-        (those slide per second, one event at a time), and only when no
-        liquidation goes back to an hour behind the newest (a late one may
-        reopen a closed hour, or find it pruned: the event path handles it)."""
-        h = b.hour
-        return not self.rolling and h[0] >= self.pairs_hour and bool((h[1:] >= h[:-1]).all())
-
-    def take(self, b: LiquidationBatch, pairs: list[Pair]) -> None:
-        """Fold a batch that ``can_take``, exactly as ``add`` on each event.
-
-        Its hours never decrease, so each run of one hour is either the
-        current hour or the first run of a new one, as one at a time."""
+    def take(self, b: LiquidationBatch) -> None:
+        """Fold a batch, exactly as ``add`` on each event: only without rolling
+        windows (those slide per second, one event at a time)."""
+        if self._day is None:
+            raise ValueError("rolling windows take liquidations one at a time (add)")
+        codes = self._codes
+        usd, long = b.usd, b.long
         self.count += len(b)
-        self.usd = running_sum(self.usd, b.usd)
-        i = int(b.usd.argmax())
-        if self.largest is None or b.usd[i] > self.largest.usd:
-            self.largest = b.events[i]
-        lo = int(b.ts.min())
-        if self.first_ts is None or lo < self.first_ts:
-            self.first_ts = lo
-        for h, a, e in b.runs():
-            if h > self.pairs_hour:
-                # The run's first event opens the hour; the newest ts is its own.
-                if h not in self.hourly:
-                    self.hourly[h] = [0.0, 0.0, 0]
-                    self._prune_hourly(int(b.ts[a]))
-                self.pairs_hour = h
-                self.hour_pairs = {}
-            usd, long = b.usd[a:e], b.long[a:e]
-            bar = self.hourly[h]
-            bar[0] = running_sum(bar[0], usd[long])
-            bar[1] = running_sum(bar[1], usd[~long])
-            bar[2] += e - a
-            fold_keyed(self.hour_pairs, pairs, b.pair[a:e], usd, long)
-        hi = int(b.ts.max())
-        if self.newest_ts is None or hi > self.newest_ts:
-            self.newest_ts = hi
-
-    def _prune_hourly(self, newest: int) -> None:
-        if len(self.hourly) > self._hourly_keep_ms // HOUR_MS + 4:
-            cut = newest - self._hourly_keep_ms
-            for old in [old for old in self.hourly if old <= cut]:
-                del self.hourly[old]
-
-    def _add_to_hour(self, h: int, newest: int, key: Pair, is_long: bool, usd: float) -> None:
-        """An event outside the newest hour: the first of a new hour, or a late one."""
-        if h < newest - newest % HOUR_MS:
-            self.past_version += 1  # a late event changed a closed hour
-        bar = self.hourly.get(h)
-        if bar is None:
-            if newest - h < self._hourly_keep_ms:
-                self.hourly[h] = [usd, 0.0, 1] if is_long else [0.0, usd, 1]
-                self._prune_hourly(newest)
-        elif is_long:
-            bar[0] += usd
-            bar[2] += 1
-        else:
-            bar[1] += usd
-            bar[2] += 1
-        if h >= self.pairs_hour:
-            if h > self.pairs_hour:
-                self.pairs_hour = h
-                self.hour_pairs = {}
-            if is_long:
-                _add_to(self.hour_pairs, key, usd, 0.0, 1)
-            else:
-                _add_to(self.hour_pairs, key, 0.0, usd, 1)
-
-    def load_hourly(self, hours: Mapping[int, tuple[float, float, int]]) -> None:
-        """Warm start: pre-aggregated hourly totals (hour open ms -> long, short, count).
-
-        They feed the hourly bars and the storm baseline; the rolling windows
-        start empty (hourly sums cannot be split back into seconds)."""
-        self.past_version += 1
-        for h, (lg, sh, n) in hours.items():
-            h = hour_of(h)
-            self.hourly[h] = [float(lg), float(sh), int(n)]
-            if self.first_ts is None or h < self.first_ts:
-                self.first_ts = h
+        self.usd = running_sum(self.usd, usd)
+        self.long_usd = running_sum(self.long_usd, usd[long])
+        self.short_usd = running_sum(self.short_usd, usd[~long])
+        fold_keyed(self.by_exchange, codes.exchanges, codes.exchange_of[b.pair], usd, long)
+        # The batch's largest, earliest first among equals, after the earlier ones kept.
+        k = len(usd) - TOP_LIQUIDATIONS
+        candidates = np.flatnonzero(usd >= np.partition(usd, k)[k]) if k > 0 else np.arange(len(usd))
+        best = candidates[np.lexsort((candidates, -usd[candidates]))][:TOP_LIQUIDATIONS].tolist()
+        self.top = sorted(self.top + [b.events[i] for i in best], key=_USD, reverse=True)[:TOP_LIQUIDATIONS]
+        self._day.take(b)
 
     def _push_max(self, ev: Liquidation) -> None:
         m = self._maxes
@@ -394,13 +388,7 @@ class LiquidationWindows:
                     w.ptr += 1
         else:
             for key, (lg, sh, n) in entries.items():
-                cur = slot.get(key)
-                if cur is None:
-                    slot[key] = [lg, sh, n]
-                else:
-                    cur[0] += lg
-                    cur[1] += sh
-                    cur[2] += n
+                add_entry(slot, key, lg, sh, n)
         for w in self._wins:
             if b > head - w.seconds:
                 w.add(entries)
@@ -437,6 +425,15 @@ class LiquidationWindows:
             del m[:k]
 
     # -- queries --------------------------------------------------------
+
+    def exact(self, t_ms: int) -> tuple[dict[str, SideTotals], dict[Pair, list]]:
+        """Each window (t - W, t] to the millisecond, and the last 24 h per
+        (exchange, symbol), [long_usd, short_usd, count], for LVR.  The
+        report's shape only (``rolling=False``), for a ``t`` at or after the
+        newest liquidation's hour: the end of a recording."""
+        if self._day is None:
+            raise ValueError("exact windows need the last day kept as columns: LiquidationWindows(rolling=False)")
+        return self._day.windows(t_ms, self._windows)
 
     def views(self, t_ms: int) -> list[WindowView]:
         """Every window as of ``t_ms`` (rounded up to its second).
@@ -523,9 +520,9 @@ class LiquidationWindows:
         by_pair, by_ex, by_sym = [{k: list(v) for k, v in m.items()} for m in (w.by_pair, w.by_ex, w.by_sym)]
         for slot in plus:
             for key, (a, s, n) in slot.items():
-                _add_to(by_pair, key, a, s, n)
-                _add_to(by_ex, key[0], a, s, n)
-                _add_to(by_sym, key[1], a, s, n)
+                add_entry(by_pair, key, a, s, n)
+                add_entry(by_ex, key[0], a, s, n)
+                add_entry(by_sym, key[1], a, s, n)
                 lg, sh, cnt = lg + a, sh + s, cnt + n
         for slot in minus:
             for key, (a, s, n) in slot.items():
@@ -554,31 +551,6 @@ class LiquidationWindows:
             if ev is not None and lo_ms < ev.ts <= hi_ms and (best is None or ev.usd > best.usd):
                 best = ev
         return best
-
-    def hour_total(self, h: int) -> float:
-        bar = self.hourly.get(h)
-        return bar[0] + bar[1] if bar else 0.0
-
-    def baseline(self, h: int, min_hours: int) -> float | None:
-        """Median of the previous 24 hourly totals within coverage, or None
-        when fewer than ``min_hours`` of them are covered."""
-        if self.first_ts is None:
-            return None
-        first_hour = hour_of(self.first_ts)
-        totals = [self.hour_total(h - i * HOUR_MS) for i in range(1, 25) if h - i * HOUR_MS >= first_hour]
-        if len(totals) < min_hours:
-            return None
-        return median(totals)
-
-
-def storm_of(total: float, base: float | None, multiple: float, min_usd: float) -> tuple[bool, float | None]:
-    """(is a storm, total / baseline): DESIGN.md's rule on one hour."""
-    if base is None:
-        return False, None
-    if base <= 0:
-        return total >= min_usd, None
-    ratio = total / base
-    return ratio >= multiple and total >= min_usd, ratio
 
 
 def _ts(ev: Liquidation) -> int:

@@ -76,7 +76,7 @@ def test_indicators_are_pure():
 
 UI_LIBRARIES = {"textual", "rich"}
 # What a command may not pay for before it runs: the parser imports every command module.
-HEAVY = UI_LIBRARIES | {"numpy", "msgspec", "orjson", "ccxt", "aiohttp", "indicators", "sqlite3"}
+HEAVY = UI_LIBRARIES | {"numpy", "msgspec", "orjson", "ccxt", "aiohttp", "indicators", "sqlite3", "nats", "textual_serve"}
 
 
 def test_the_headless_half_of_tui_imports_no_ui_library():

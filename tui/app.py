@@ -12,22 +12,26 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 
 from feeds.base import Feed
+from feeds.bus import BUS_FEED
 from feeds.events import Liquidation
+from feeds.venues import EXCHANGE_NAMES
 from indicators.engine import Engine
 from indicators.snapshot import Snapshot
-from tui.format import DEMO, LIVE, MODE_LABEL, clock, local_tz
+from tui import keys
+from tui.format import DEMO, DESK, LIVE, MODE_LABEL, clock, local_tz
+from tui.keys import PANES
 from tui.palette import VARIABLE_DEFAULTS, Palette
 from tui.runtime import replay_keys
 from tui.runtime.alerts import Alert, AlertBook, desktop_escapes, run_command
@@ -41,10 +45,10 @@ from tui.screens.help import HelpScreen
 from tui.themes import load_themes
 from tui.widgets.base import SnapshotPane
 from tui.widgets.cap import CapPane
-from tui.widgets.hourly import HourlyPane
+from tui.widgets.hourly import BAR_ROWS, COMPACT_ROWS, STRIP_ROWS, HourlyPane
 from tui.widgets.leverage import LeveragePane
 from tui.widgets.mood import MoodPane
-from tui.widgets.status_line import StatusLine
+from tui.widgets.status_line import StatusFacts, StatusLine
 from tui.widgets.tape import TapeFilter, TapeView
 from tui.widgets.totals import TotalsPane
 
@@ -52,16 +56,8 @@ from tui.widgets.totals import TotalsPane
 FAST_S = 0.25
 SLOW_EVERY = 4
 MIN_WIDTH, MIN_HEIGHT = 40, 12
-
-# Number keys show or collapse panes, in screen order.
-PANES = (
-    ("1", "tape-pane", "Tape"),
-    ("2", "totals", "Totals"),
-    ("3", "hourly", "Hourly bars"),
-    ("4", "leverage", "Leverage"),
-    ("5", "cap", "Market cap"),
-    ("6", "mood", "Mood board"),
-)
+# Textual's palette commands that liqwatch's own keys replace (q, ?).
+TEXTUAL_REPLACED = ("Quit", "Keys")
 
 
 @dataclass
@@ -75,6 +71,12 @@ class AppOptions:
     tz: tzinfo | None = None
     # The wall clock in ms: tests freeze it for stable snapshots.
     wall_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    # A ready engine, already fed (built with this config's indicators and
+    # watchlist); the feeds carry on from where it stands.  None: a new one.
+    engine: Engine | None = None
+    # The newest liquidations that engine has seen, oldest first: the tape
+    # starts with them instead of empty.
+    tape: Sequence[Liquidation] = ()
 
 
 class LiqwatchApp(App[int]):
@@ -84,29 +86,16 @@ class LiqwatchApp(App[int]):
     TITLE = "liqwatch"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-standard"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("space", "pause_tape", "Pause / resume the tape"),
-        Binding("f", "filter", "Filter the tape"),
-        Binding("t", "next_theme", "Next theme"),
-        Binding("c", "compact", "Compact rows"),
-        Binding("a", "alerts", "Past alerts"),
-        Binding("p", "replay_pause", "Pause / resume the replay"),
-        Binding("plus,equals_sign", "replay_speed(1)", "Replay faster (1-300x)", key_display="+"),
-        Binding("minus", "replay_speed(-1)", "Replay slower", key_display="-"),
-        Binding("j", "scroll(1)", "Scroll down", show=False),
-        Binding("k", "scroll(-1)", "Scroll up", show=False),
-        *(Binding(key, f"toggle_pane('{pane}')", f"Show / collapse {title}", show=False) for key, pane, title in PANES),
-    ]
+    BINDINGS = keys.bindings()
 
     def __init__(self, options: AppOptions) -> None:
         super().__init__()
         self.options = options
         cfg = options.config
-        self.engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
+        self.engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
         self.pipeline = Pipeline(
-            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode == LIVE
+            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode in (LIVE, DESK),
+            tape=options.tape,
         )
         # Status file each second, history when live (tui/runtime/companion.py).
         self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
@@ -120,6 +109,7 @@ class LiqwatchApp(App[int]):
         self._events_seen = -1
         self.compact = False
         self.last_snapshot: Snapshot | None = None
+        self._banner = ""
         # Bad user theme files are skipped and named on screen once mounted.
         self.skipped_themes: list[str] = []
         themes = load_themes(Path(user_themes_dir()), self.skipped_themes)
@@ -141,15 +131,18 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # Essentials first: at 80x24 the panes that fit are the ones that matter.
+        # The tape, the panes (essentials first: at 80x24 the ones that fit
+        # are the ones that matter) and the hourly bars, laid out by
+        # tui/app.tcss.
         with Container(id="main"):
             with Vertical(id="tape-pane", classes="pane"):
                 yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
                 yield Static("▸ 1 Tape (collapsed)", id="tape-collapsed")
-            yield TotalsPane(id="totals", classes="pane")
-            yield CapPane(id="cap", classes="pane")
-            yield MoodPane(id="mood", classes="pane")
-            yield LeveragePane(id="leverage", classes="pane")
+            with Container(id="panes"):
+                yield TotalsPane(id="totals", classes="pane")
+                yield CapPane(id="cap", classes="pane")
+                yield MoodPane(id="mood", classes="pane")
+                yield LeveragePane(id="leverage", classes="pane")
             yield HourlyPane(id="hourly", classes="pane")
         yield Static("", id="banner")
         yield Static("", id="too-small")
@@ -216,23 +209,23 @@ class LiqwatchApp(App[int]):
             tape = self.query_one(TapeView)
             tape.set_palette(palette)
             if self._visible(tape):
-                tape.update_from(pipeline.tape, pipeline.tape_seq)
+                tape.update_from(pipeline.tape, pipeline.tape_seq, self.options.wall_ms())
             self._update_tape_title(tape)
             if slow:
                 self._refresh_slow(snap, palette, theme, compact)
-            self.query_one(StatusLine).show(
-                palette,
-                pipeline.mode,
-                self.status_label(),
-                snap.feeds,
-                now,
-                pipeline.data_age_s(),
-                self.options.wall_ms(),
-                self.tz,
-                self.size.width,
-                len(self.alert_book.history),
-                pipeline.feed_errors,
+            facts = StatusFacts(
+                mode=pipeline.mode,
+                label=self.status_label(),
+                feeds=snap.feeds,
+                now_ms=now,
+                data_age_s=pipeline.data_age_s(),
+                wall_ms=self.options.wall_ms(),
+                tz=self.tz,
+                width=self.size.width,
+                alerts=len(self.alert_book.history),
+                feed_errors=pipeline.feed_errors,
             )
+            self.query_one(StatusLine).show(palette, facts)
 
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
         """The 1 Hz panes.  The totals are here too: at a thousand liquidations
@@ -245,23 +238,31 @@ class LiqwatchApp(App[int]):
             totals.show((liq.windows, liq.storm, theme, compact), palette, liq, self.tz, compact)
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
-            rows = 3 if compact else 6
+            rows = STRIP_ROWS if self.screen.has_class("-narrow") else (COMPACT_ROWS if compact else BAR_ROWS)
             hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
             leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
         cap = self.query_one(CapPane)
         if self._visible(cap):
-            cap.show((snap.cap, theme, compact), palette, snap.cap, compact)
+            min_days = self.engine.params.cap_range_min_days
+            cap.show((snap.cap, theme, compact), palette, snap.cap, compact, min_days, self._cap_memory())
         mood = self.query_one(MoodPane)
         if self._visible(mood):
             mood.show((snap.moods, theme, compact), palette, snap.moods, compact)
         self._fire_alerts(snap)
         banner = self.query_one("#banner", Static)
-        unreachable = self.pipeline.no_venue_reachable
-        if unreachable != banner.display:
-            banner.display = unreachable
-            banner.update("✖ No venue can be reached: check the network, or run `liqwatch --demo`.")
+        text = ""
+        if self.pipeline.no_venue_reachable:
+            text = "✖ No venue can be reached: check the network, or run `liqwatch --demo`."
+        elif self.pipeline.mode == DESK:
+            bus = next((f for f in snap.feeds if f.feed == BUS_FEED and f.state == "down"), None)
+            if bus is not None:
+                text = f"✖ bus down: {bus.detail}. The panes hold what arrived before."
+        if text != self._banner:
+            banner.display = bool(text)
+            banner.update(text)
+            self._banner = text
 
     def _coverage_note(self) -> str:
         """Totals cover less than their windows when data starts late: say from when."""
@@ -269,6 +270,13 @@ class LiqwatchApp(App[int]):
             return "loading history…"
         since = self.companion.since_ms if self.pipeline.mode == LIVE else None
         return f"since {clock(since, self.tz, seconds=False)}" if since is not None else ""
+
+    def _cap_memory(self) -> str:
+        """Whether the market-cap samples outlive this run: only a live run
+        with its history on keeps them (a replay keeps nothing)."""
+        if self.pipeline.mode != LIVE:
+            return "from this recording only"
+        return "kept across restarts" if self.options.config.history.enabled else "history off: not kept"
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
@@ -304,7 +312,16 @@ class LiqwatchApp(App[int]):
         return [tape[-i] for i in range(1, fresh + 1)]
 
     def _fire_alerts(self, snap: Snapshot) -> None:
-        for alert in self.alert_book.evaluate(snap, self._new_liquidations()):
+        """Alerts are for what happens while one watches.  A replay's instant
+        part (the demo's first 33 days) is history loading: a snapshot taken
+        half-way through it is of some past hour, and its large liquidations
+        are a day old.  So nothing fires until the replay has caught up, and
+        what the tape took in meanwhile is passed over."""
+        fresh = self._new_liquidations()
+        replay = self.pipeline.replay
+        if replay is not None and not replay.caught_up.is_set():
+            return
+        for alert in self.alert_book.evaluate(snap, fresh):
             self.deliver(alert)
 
     def deliver(self, alert: Alert) -> None:
@@ -319,7 +336,7 @@ class LiqwatchApp(App[int]):
 
     # -- actions --------------------------------------------------------------
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS))
+        self.push_screen(HelpScreen(keys.help_rows()))
 
     def action_alerts(self) -> None:
         self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
@@ -353,7 +370,9 @@ class LiqwatchApp(App[int]):
                 tape.set_filter(new)
                 self.refresh_panes(slow=False)
 
-        self.push_screen(FilterScreen(tape.filter), apply)
+        # The venues liqwatch has feeds for, and any other a recording brings.
+        known = {*EXCHANGE_NAMES, *(ev.exchange for ev in self.pipeline.tape)}
+        self.push_screen(FilterScreen(tape.filter, known), apply)
 
     def action_next_theme(self) -> None:
         """Cycle through liqwatch's themes and the user's (not Textual's own)."""
@@ -372,6 +391,8 @@ class LiqwatchApp(App[int]):
         pane.toggle_class("-collapsed")
         if isinstance(pane, SnapshotPane):
             pane.collapsed_changed()
+        else:  # the tape: its column goes to the other panes (tui/app.tcss)
+            self.query_one("#main").set_class(pane.has_class("-collapsed"), "-tape-collapsed")
         self.refresh_panes(slow=True)
 
     def action_scroll(self, rows: int) -> None:
@@ -380,18 +401,20 @@ class LiqwatchApp(App[int]):
         target.scroll_relative(y=rows, animate=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette offers the same actions as the keys."""
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Pause / resume the tape", "space", self.action_pause_tape)
-        yield SystemCommand("Filter the tape", "f: minimum size, venue, side, symbol", self.action_filter)
-        yield SystemCommand("Next liqwatch theme", "t", self.action_next_theme)
-        yield SystemCommand("Compact rows", "c", self.action_compact)
-        yield SystemCommand("Past alerts", "a", self.action_alerts)
-        for key, pane, title in PANES:
-            yield SystemCommand(f"Show / collapse {title}", key, lambda p=pane: self.action_toggle_pane(p))
+        """The command palette: every action of the keys (tui/keys.py), by the
+        same words, and Textual's own (theme picker, screenshot) except those
+        the keys replace (its quit, its key panel)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in TEXTUAL_REPLACED:
+                yield command
+        for k in keys.KEYS:
+            detail = f"{k.shown}: {k.detail}" if k.detail else k.shown
+            yield SystemCommand(k.title, detail, partial(self.run_action, k.action))
 
 
 def make_app(options: AppOptions) -> LiqwatchApp:
-    """The app factory shared by the CLI and the tests."""
+    """The app factory shared by the CLI and the tests.  It wires the engine
+    (a new one, or the ready one in ``options.engine``), the pipeline and the
+    companion."""
     return LiqwatchApp(options)
 

@@ -13,7 +13,10 @@ from datetime import datetime, timezone, tzinfo
 
 # Modes: the status line's badge and the front of ``liqwatch status``.
 LIVE, DEMO, REPLAY, RECORD = "LIVE", "DEMO", "REPLAY", "RECORD"
-MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE", RECORD: "RECORD"}
+# Desk mode: a viewer of the desk's stream, and the collector that feeds it.
+DESK, COLLECT = "DESK", "COLLECT"
+MODE_LABEL = {DEMO: "DEMO: synthetic data", REPLAY: "REPLAY", LIVE: "LIVE", RECORD: "RECORD", DESK: "DESK",
+              COLLECT: "COLLECT"}
 
 # Sides, always an arrow and a letter or word, never colour alone: a long
 # liquidated is a forced sell (down), a short liquidated a forced buy (up).
@@ -58,6 +61,22 @@ def parse_money(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"not an amount: {text!r}")
     return value
+
+
+def amount(usd: float) -> str:
+    """An amount as a person types it, exact, so that ``parse_money`` reads it
+    back unchanged: 1M, 250K, 1.5M, 1234567.  (``money`` rounds to three
+    digits, and ``%g`` writes 1e+06.)"""
+    for scale, unit in _UNITS:
+        x = round(usd / scale, 3)
+        if 1 <= x < 1000 and x * scale == usd:
+            return _plain(x) + unit
+    return _plain(usd)
+
+
+def _plain(x: float) -> str:
+    """A number without exponent or trailing zeros: 1.5, 250, 12345678.9."""
+    return f"{x:f}".rstrip("0").rstrip(".")
 
 
 def price(p: float | None) -> str:
@@ -122,6 +141,32 @@ def day(ts_ms: int, tz: tzinfo) -> str:
 def stamp(ts_ms: int, tz: tzinfo) -> str:
     """Date and time, for things further back than today: 'Nov 03 21:00'."""
     return datetime.fromtimestamp(ts_ms / 1000, tz).strftime("%b %d %H:%M")
+
+
+def date_time(ts_ms: int, tz: tzinfo) -> str:
+    """A full timestamp for lines that outlive the day (``liqwatch tape``): '2025-11-04 21:49:59'."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def day_start(ts_ms: int, tz: tzinfo) -> int:
+    """The ms of local midnight that starts ``ts_ms``'s day."""
+    dt = datetime.fromtimestamp(ts_ms / 1000, tz)
+    return int(dt.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
+
+
+def day_heading(ts_ms: int, tz: tzinfo, ref_ms: int) -> str:
+    """The day of ``ts_ms`` as a heading: 'Tue Nov 04', with the year when it is not ``ref_ms``'s."""
+    dt = datetime.fromtimestamp(ts_ms / 1000, tz)
+    same_year = dt.year == datetime.fromtimestamp(ref_ms / 1000, tz).year
+    return dt.strftime("%a %b %d" if same_year else "%a %b %d %Y")
+
+
+def clock_on(ts_ms: int, tz: tzinfo, ref_ms: int) -> str:
+    """The time, with the date in front when it is another day than ``ref_ms``'s:
+    '21:49:59' today, 'Nov 04 21:49:59' a replay of last week."""
+    if day_start(ts_ms, tz) == day_start(ref_ms, tz):
+        return clock(ts_ms, tz)
+    return datetime.fromtimestamp(ts_ms / 1000, tz).strftime("%b %d %H:%M:%S")
 
 
 def short_symbol(symbol: str) -> str:

@@ -36,12 +36,13 @@ def recording(tmp_path) -> str:
 
 
 def test_text_lines(tmp_path):
+    """Each line carries its date: a log outlives its day, a replay is of another one."""
     out = tape("--replay", recording(tmp_path), "--speed", "1000")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
-        "21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5",
-        "21:00:02  okx          FROG/USDT:USDT     ▲ SHORT  $7.85K  @ 0.07850",
-        "21:00:03  bybit        ETH/USDT:USDT      ▲ SHORT   $620K  @ 3,101.25",
+        "2025-11-04 21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5",
+        "2025-11-04 21:00:02  okx          FROG/USDT:USDT     ▲ SHORT  $7.85K  @ 0.07850",
+        "2025-11-04 21:00:03  bybit        ETH/USDT:USDT      ▲ SHORT   $620K  @ 3,101.25",
     ]
 
 
@@ -90,5 +91,5 @@ def test_a_feed_that_fails_is_named_and_the_exit_status_is_1(capsys):
 
     assert run_tape([Unreadable()], False, 0.0, timezone.utc) == 1
     out = capsys.readouterr()
-    assert out.out.splitlines() == ["21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5"]
+    assert out.out.splitlines() == ["2025-11-04 21:00:01  binance      BTC/USDT:USDT      ▼ LONG   $1.21M  @ 64,012.5"]
     assert "liqwatch tape: feed replay failed: OSError: Input/output error" in out.err

@@ -14,9 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.first
 def test_one_minute_soak_records_exactly_the_ground_truth(tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
     proc = subprocess.run(
@@ -36,6 +39,7 @@ def test_one_minute_soak_records_exactly_the_ground_truth(tmp_path: Path) -> Non
     assert result["recorded"] == result["expected"]
 
 
+@pytest.mark.first
 def test_bench_quick_runs_every_benchmark_and_saves_the_results(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--results-dir", str(tmp_path)],
@@ -50,6 +54,8 @@ def test_bench_quick_runs_every_benchmark_and_saves_the_results(tmp_path: Path) 
     figures = [row["figure"] for row in doc["table"]]
     assert any(f.startswith("normalisation") for f in figures)
     assert any(f.startswith("first frame") for f in figures)
+    assert any(f.startswith("desk 1,000/s") for f in figures)
+    assert all(r["every_viewer_got_every_event_once"] for r in doc["figures"]["bus"]["runs"])
     # a quick run judges nothing; only a missing or skipped benchmark says so
     assert {row["verdict"] for row in doc["table"]} <= {"", "missing", "skipped"}
     tui_rates = [t["rate"] for t in doc["figures"]["tui"]["rates"]]

@@ -25,8 +25,12 @@ def spawn_app(state_dir: Path, *args: str, ignore_hup: bool = False) -> tuple[in
     """`liqwatch --demo` in a pseudo-terminal of 120x40, as a user would run it."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: a session leader whose controlling terminal is the pty
-        if ignore_hup:  # as under nohup: an ignored signal stays ignored across exec
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        # An ignored signal stays ignored across exec, and the app keeps an
+        # ignored SIGHUP ignored (as nohup asks).  So the child sets it either
+        # way: ignored as under nohup, or at its default as a terminal session
+        # starts it, even when pytest itself runs with SIGHUP ignored (under
+        # nohup, or a CI wrapper that ignores it).
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if ignore_hup else signal.SIG_DFL)
         os.chdir(ROOT)
         env = {**os.environ, paths.STATE_DIR_ENV: str(state_dir), "TERM": "xterm-256color"}
         env.pop("LIQWATCH_CONFIG", None)

@@ -42,3 +42,12 @@ async def okx() -> AsyncIterator["OkxLoopback"]:
 async def bybit() -> AsyncIterator[BybitLoopback]:
     async with BybitLoopback() as server:
         yield server  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ccxt_imported() -> None:
+    """ccxt imported once per test process, before the first feed test: its
+    cold import (about 1 s of CPU, several seconds on a loaded machine) would
+    otherwise fall inside whichever feed test runs first in a worker, and eat
+    that test's BOUND_S."""
+    import ccxt.pro  # noqa: F401

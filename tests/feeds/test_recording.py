@@ -172,7 +172,7 @@ def _off(kind: str, data) -> dict:
 
 
 @pytest.mark.parametrize("kind", sorted(_KINDS))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_fast_path_agrees_with_the_careful_one(kind, data):
     """Same event (same types: an int price becomes a float) or the same error, word for word."""
@@ -246,7 +246,6 @@ _json_numbers = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
 @given(number=_json_numbers, kind=st.sampled_from([0, 2, 3, 4, 5, 6]), data=st.data())
 def test_numbers_read_the_same_both_ways(number, kind, data):
     """Any JSON number, in any numeric field (ts included), bit for bit the same event or the same error."""
@@ -295,7 +294,7 @@ def test_each_field_reads_the_same_both_ways(kind, key):
 
 
 @pytest.mark.parametrize("kind", sorted(_KINDS))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fields_read_the_same_both_ways(kind, data):
     """Two fields off at a time, any values, unicode escaped or not."""
@@ -305,7 +304,6 @@ def test_fields_read_the_same_both_ways(kind, data):
     assert fast == slow
 
 
-@settings(max_examples=300, deadline=None)
 @given(text=st.text(st.characters(exclude_categories=()), max_size=6), key=st.sampled_from(["exchange", "symbol", "side", "type"]),
        ascii=st.booleans())
 def test_strings_read_the_same_both_ways(text, key, ascii):
@@ -317,7 +315,6 @@ def test_strings_read_the_same_both_ways(text, key, ascii):
     assert fast == slow
 
 
-@settings(max_examples=200, deadline=None)
 @given(picks=st.lists(st.integers(0, 11), max_size=12))
 def test_a_chunk_of_mixed_lines_reads_as_line_by_line(picks):
     """Bad, blank and unknown lines among good ones: the fast runs and the careful lines interleave in order."""
@@ -326,7 +323,6 @@ def test_a_chunk_of_mixed_lines_reads_as_line_by_line(picks):
     assert fast == slow
 
 
-@settings(max_examples=300, deadline=None)
 @given(text=st.lists(st.sampled_from([b"a", b"{}", b"\r", b"\n", b" ", "\u00e9".encode()]), max_size=30).map(b"".join),
        chunk=st.integers(1, 9))
 def test_lines_end_where_text_mode_ends_them(text, chunk):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from indicators.anxiety import (CEILING, FLOOR, Bar, Level, MoodSeries, _r, beyond_ba, maturity, near_ba,
@@ -99,7 +99,6 @@ def grid_bars(seed: int, count: int) -> list[Bar]:
     return bars
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 400))
 def test_the_incremental_state_is_the_plain_formula(seed, count):
     series = MoodSeries("X", PARAMS)

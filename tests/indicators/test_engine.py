@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from feeds.events import VENUES_STATUS, Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.engine import TOTAL, Engine
-from indicators.snapshot import Snapshot
+from indicators.snapshot import SideTotals, Snapshot
 
 H = 3_600_000
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % H
@@ -45,7 +47,8 @@ def test_snapshot_is_filled_and_taken_as_of_now():
     # Only binance's volume is known (a venue total): LVR covers binance alone.
     assert snap.leverage.lvr_24h == 90000.0 / 1e9 * 1e9
     assert snap.leverage.oi_usd == 5e9
-    assert snap.cap.usd == 3.5e12 and snap.cap.state == "inside"
+    # One sample is no range: it is forming, and places the cap nowhere.
+    assert snap.cap.usd == 3.5e12 and snap.cap.state == "forming" and snap.cap.position is None
     assert {m.symbol for m in snap.moods} == {"SOL/USDT:USDT", TOTAL}
     feeds = {f.feed: f for f in snap.feeds}
     assert feeds["binance"].state == "live" and feeds["binance"].since == T0 + 1
@@ -86,3 +89,54 @@ def test_the_venue_reachability_signal_is_not_listed_as_a_feed():
     ])  # fmt: skip
     assert [f.feed for f in e.snapshot(2_000).feeds] == ["binance"]
 
+
+
+def _falling_then_a_storm(e: Engine) -> int:
+    """16 days of shrinking liquidations on a steady volume (LVR falling), then
+    a $500M hour: a storm on a falling LVR.  Returns the storm's hour."""
+    from tests.indicators.test_leverage import T0 as start
+    from tests.indicators.test_leverage import hourly_story
+
+    hourly_story(e, 16 * 24, lambda i: 4e6 if 48 <= i < 72 else 1e6 * 0.995 ** i)
+    storm_h = start + 16 * 24 * H
+    e.apply_many([
+        Liquidation(storm_h + 10, "okx", "BTC/USDT:USDT", "long", 1, 1, 300e6),
+        Liquidation(storm_h + 20, "bybit", "ETH/USDT:USDT", "short", 1, 1, 200e6),
+    ])  # fmt: skip
+    return storm_h
+
+
+def test_the_final_harvest_is_one_rule_for_the_snapshot_and_the_report_view():
+    screen, report = Engine(), Engine(rolling=False)
+    storm_h = _falling_then_a_storm(screen)
+    assert _falling_then_a_storm(report) == storm_h
+    assert screen.snapshot().leverage.final_harvest and screen.snapshot().liquidations.storm.start == storm_h
+    last = report.report_view().hours[-1]
+    assert last.bar.start == storm_h and last.bar.storm
+    assert (last.lvr_trend, last.final_harvest) == ("falling", True)
+    assert not any(v.final_harvest for v in report.report_view().hours[:-1])
+
+
+def test_the_report_view_hands_out_what_report_reads():
+    e = Engine(rolling=False)
+    storm_h = _falling_then_a_storm(e)
+    for i in range(30):  # candles: a mood series with its peaks
+        e.apply(Candle(storm_h - (30 - i) * H, "binance", "X/USDT:USDT", "1h", 1.0, 1.05, 0.95, 1.0, 1e6))
+    view = e.report_view()
+    assert view.as_of == e.newest_ts
+    assert list(view.by_exchange) == ["binance", "okx", "bybit"]  # by first liquidation
+    assert view.by_exchange["okx"] == SideTotals(300e6, 0.0, 1)
+    assert view.by_exchange["bybit"] == SideTotals(0.0, 200e6, 1)
+    assert view.by_exchange["binance"].count == 16 * 24
+    assert view.long_usd == 300e6 + view.by_exchange["binance"].long_usd
+    assert [ev.usd for ev in view.top[:2]] == [300e6, 200e6] and len(view.top) == 10
+    assert view.top[0] is e.snapshot().liquidations.largest
+    # The storm, and the story's liquidation half an hour before the hour.
+    assert view.windows["1h"] == SideTotals(300e6 + 1e6 * 0.995 ** 383, 200e6, 3)
+    assert view.windows["24h"].count == 2 + 24
+    assert [v.bar.start for v in view.hours] == list(range(storm_h - 16 * 24 * H, storm_h + H, H))
+    assert set(view.peaks) == {"X/USDT:USDT"}  # one series (no market cap in this story)
+    # Binance's volume only: its last-day liquidations per 1B traded.
+    assert view.lvr_24h == pytest.approx(sum(1e6 * 0.995 ** i for i in range(16 * 24 - 24, 16 * 24)) / 24e9 * 1e9)
+    with pytest.raises(ValueError):
+        Engine().report_view()  # the UI's shape keeps no last day

@@ -2,9 +2,11 @@
 
 Random streams of every kind, out of order (late liquidations, some older
 than the per-base and hourly horizons), with hour crossings and gaps, applied
-in random chunks: every snapshot, every hour the clock closes and every mood
-must be exactly equal (floats included: the same additions in the same order).
-The report's collector is checked against a brute-force reading of the stream.
+in random chunks: every snapshot, every hour's verdict as the clock left it,
+every mood and, in the report's shape, every report view must be exactly
+equal (floats included: the same additions in the same order).  The report's
+totals, windows and top list are checked against a brute-force reading of the
+stream.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from hypothesis import strategies as st
 from feeds.events import DAY_MS, HOUR_MS, Candle, FeedStatus, Liquidation, MarketCap, OpenInterest, Price, Volume
 from indicators.engine import Engine
 from indicators.params import IndicatorParams
-from indicators.report import REPORT_WINDOWS, TOP_LIQUIDATIONS, WINDOW_MS, build_report
-from indicators.windows import WINDOWS
+from indicators.report import build_report
+from indicators.windows import TOP_LIQUIDATIONS, WINDOWS
 
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % HOUR_MS
 EXCHANGES = ("binance", "bybit", "okx")
@@ -73,55 +75,44 @@ def chunks(events, cuts):
     return [events[a:b] for a, b in zip(edges, edges[1:])]
 
 
-def watched(windows) -> tuple[Engine, list]:
-    """An engine that records, for each hour the clock closes, what report reads then."""
-    e = Engine(IndicatorParams(), watchlist=["BTC/USDT:USDT"], windows=windows)
-    closed: list = []
-    e.hour_listeners.append(lambda end: closed.append((end, e.hour_bar(end - HOUR_MS), e.leverage.trend(end))))
-    return e, closed
-
-
 def state(e: Engine) -> tuple:
     """What either path may have changed, beyond the snapshot."""
     series = {s: (m.peak_bai, m.peak_bai_ts, m.peak_euphoria, m.peak_euphoria_ts, m.bai, m.bai_ts, m.euphoria,
                   m.price, m.price_ts, m.floor, m.ceiling, m.down.anchor, m.up.anchor, m.days, m.live)
               for s, m in e.series.items()}
-    liq = e.liq
-    return (e.events, e.newest_ts, e.oldest_ts, e._last_data, e._liq_base_hour, e._base_hour_cut, series,
-            liq.count, liq.usd, liq.largest, liq.first_ts, liq.newest_ts, liq.hourly, liq.pairs_hour,
-            liq.hour_pairs, list(e.leverage.lvr_samples), list(e.leverage.oi_samples),
-            list(e.leverage.liq_oi_samples))
+    liq, hours = e.liq, e.hours
+    return (e.events, e.newest_ts, e.oldest_ts, e.health.last_data, e.health._status, e.health._since, series,
+            liq.count, liq.usd, liq.long_usd, liq.short_usd, liq.by_exchange, liq.top,
+            hours.first_ts, hours.newest_ts, hours.bars, hours.pairs_hour, hours.hour_pairs, hours._by_base,
+            hours._base_cut, hours._left,
+            list(e.leverage.lvr_samples), list(e.leverage.oi_samples), list(e.leverage.liq_oi_samples))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(events=streams(), cuts=st.lists(st.integers(0, 120), max_size=20), rolling=st.booleans(),
        batch_min=st.sampled_from([1, 2, 10**9]))
 def test_apply_many_in_any_chunks_equals_apply_on_each(events, cuts, rolling, batch_min):
     """``batch_min`` 1 folds every batch in bulk where it can, 10**9 never does."""
-    windows = WINDOWS if rolling else REPORT_WINDOWS
-    one, one_closed = watched(windows)
-    many, many_closed = watched(windows)
+    one, many = (Engine(IndicatorParams(), watchlist=["BTC/USDT:USDT"], rolling=rolling) for _ in range(2))
     many.batch_min = batch_min
-    kept: list[Liquidation] = []
-    many.batch_listeners.append(lambda b: kept.extend(b.events))
     done = 0
     for chunk in chunks(events, cuts):
         for ev in chunk:
             one.apply(ev)
         assert many.apply_many(chunk) == len(chunk)
         done += len(chunk)
-        assert kept == [ev for ev in events[:done] if type(ev) is Liquidation]
         # Snapshots between chunks, as the UI takes them (they move the windows' head too).
         assert one.snapshot() == many.snapshot()
         assert state(one) == state(many)
+        if not rolling:
+            assert one.report_view() == many.report_view()
     assert done == len(events)
-    assert one_closed == many_closed
     if events:
         late = max(ev.ts for ev in events) + 3 * HOUR_MS
         assert one.snapshot(late) == many.snapshot(late)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(events=streams(max_size=150))
 def test_report_totals_windows_and_top_match_the_stream_read_by_hand(events):
     r = build_report(iter(events), IndicatorParams())
@@ -147,8 +138,8 @@ def test_report_totals_windows_and_top_match_the_stream_read_by_hand(events):
     assert (out["long_usd"], out["short_usd"]) == (long_usd, short_usd)
     assert out["by_exchange"] == {ex: {"long_usd": v[0], "short_usd": v[1], "count": v[2]}
                                   for ex, v in sorted(by_ex.items())}
-    for label, ms in WINDOW_MS.items():
-        inside = [ev for ev in liqs if end - ms < ev.ts <= end]
+    for label, seconds in WINDOWS:
+        inside = [ev for ev in liqs if end - seconds * 1000 < ev.ts <= end]
         lg = sh = 0.0
         for ev in inside:
             if ev.side == "long":
@@ -167,10 +158,9 @@ def test_a_busy_replay_reports_the_same_with_and_without_bulk_folding(monkeypatc
     import json
 
     from bench.workload import events as busy_market
-    from indicators.windows import LiquidationWindows
 
     stream = list(busy_market(40_000))
     bulk = json.dumps(build_report(iter(stream), IndicatorParams()))
-    monkeypatch.setattr(LiquidationWindows, "can_take", lambda self, b: False)
+    monkeypatch.setattr(Engine, "batch_min", 10**9)
     one_by_one = json.dumps(build_report(iter(stream), IndicatorParams()))
     assert bulk == one_by_one

@@ -98,7 +98,7 @@ def test_warm_start_from_stored_samples():
 
 def test_warm_start_hourly_totals_feed_the_storm_baseline():
     e = Engine()
-    e.liq.load_hourly({T0 + i * H: (10e6, 10e6, 100) for i in range(24)})
+    e.hours.load({T0 + i * H: (10e6, 10e6, 100) for i in range(24)})
     e.apply(Liquidation(T0 + 24 * H + 5, "binance", "BTC/USDT:USDT", "long", 1, 1, 70e6))
     storm = e.snapshot().liquidations.storm
     assert storm is not None and storm.multiple == pytest.approx(3.5)

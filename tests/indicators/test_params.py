@@ -31,6 +31,7 @@ BAD = {
     "flush_oi_drop": 1.5,
     "flush_liq_oi_multiple": 0.5,
     "cap_range_days": 0.0,
+    "cap_range_min_days": -1.0,
     "cap_band": [3.8e12, 3.2e12],
     "bai_window_days": 1.0,
     "bai_maturity_days": 0.0,

@@ -49,7 +49,9 @@ def test_report_json_matches_hand_computed_totals(tmp_path):
     lines.insert(6, '{"type": "liquidation", "ts": 1}')  # line 7: missing fields
     path = write(tmp_path, lines)
     out, err = io.StringIO(), io.StringIO()
-    assert run_report(str(path), True, IndicatorParams(), out=out, err=err) == 0
+    # A range from hours of samples (the default waits for 7 days of them).
+    params = IndicatorParams(cap_range_min_days=0)
+    assert run_report(str(path), True, params, out=out, err=err) == 0
     assert ":4: not valid JSON" in err.getvalue() and ":7: liquidation: missing field" in err.getvalue()
     r = json.loads(out.getvalue())
 
@@ -112,6 +114,14 @@ def test_report_for_people_needs_no_terminal(tmp_path):
     assert run_report(str(path), False, IndicatorParams(), tz=timezone.utc, out=out, err=io.StringIO()) == 0
     text = out.getvalue()
     assert "observed" in text and "whole recording" in text and "$3.50T" in text
+    # Four hours of market-cap samples are not a range: the report says so, and places the cap nowhere.
+    assert "its range still forming (4h of samples, $3.40T - $3.60T so far)" in text
+    assert "position" not in text
+
+
+def test_report_json_says_a_young_cap_range_is_forming():
+    cap = build_report(EVENTS, IndicatorParams())["market_cap"]
+    assert (cap["state"], cap["position"], cap["covered_days"]) == ("forming", None, 4 / 24)
 
 
 def test_report_of_an_empty_recording(tmp_path):

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from statistics import median
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.events import Candle, Liquidation, Price
@@ -95,7 +95,7 @@ def test_hourly_bars_kept_until_an_event_changes_them():
     e.apply(_liq(T0 + 10 * H + 5, 1e6))  # below the baseline's median, now above it
     third = e.snapshot().liquidations.hourly
     assert third[-20].start == T0 + 10 * H and third[-20].long_usd == 1e6 + 1010.0
-    assert third[-1] == e.hour_bar(now_h)  # the same verdict as a fresh computation
+    assert third[-1] == e.hours.bar(now_h)  # the same verdict as a fresh computation
     assert third[-1].multiple != second[-1].multiple  # the baseline moved with the late hour
     # The next hour: the bars shift by one.
     e.apply(_liq(now_h + H + 1, 7.0))
@@ -109,7 +109,7 @@ def test_hourly_bars_at_a_clock_past_the_newest_liquidation():
     bars = e.snapshot(later).liquidations.hourly
     assert bars[-1].start == T0 + 31 * H and bars[-1].count == 0
     assert bars[-3].long_usd == 1029.0
-    assert bars == tuple(e.hour_bar(T0 + 31 * H - i * H) for i in range(47, -1, -1))
+    assert bars == tuple(e.hours.bar(T0 + 31 * H - i * H) for i in range(47, -1, -1))
 
 
 # -- the windows' per-exchange / per-symbol copies, patched from query to query
@@ -142,7 +142,6 @@ def _expected(events, t_ms, seconds):
     return ex, sym
 
 
-@settings(max_examples=150, deadline=None)
 @given(ops=st.lists(_op, max_size=120))
 def test_window_copies_follow_every_event_and_stay_as_handed_out(ops):
     """Each query's splits equal a brute force over the events; what an
@@ -249,7 +248,6 @@ def _lvr_value(rnd, i: int, n: int, step: bool, odd: bool) -> float:
     return rnd.uniform(0, 1e4) * 0.99 ** i
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     n=st.integers(0, 400),
     rnd=st.randoms(use_true_random=False),

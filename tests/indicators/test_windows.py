@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.events import Liquidation
-from indicators.windows import WINDOWS, LiquidationWindows
+from indicators.batch import LiquidationBatch, PairCodes
+from indicators.snapshot import SideTotals
+from indicators.windows import TOP_LIQUIDATIONS, WINDOWS, LiquidationWindows
 
 T0 = 1_700_000_000_000
 EXCHANGES = ("binance", "bybit", "okx")
@@ -62,7 +64,7 @@ def check(w: LiquidationWindows, events, t_ms):
         assert (view.largest.usd if view.largest else None) == ref["largest"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=st.lists(liquidation, max_size=60),
     shuffle=st.randoms(use_true_random=False),
@@ -86,7 +88,6 @@ def test_windows_match_brute_force(events, shuffle, disorder, query):
     check(w, events, t_ms)
 
 
-@settings(max_examples=60, deadline=None)
 @given(events=st.lists(liquidation, min_size=1, max_size=40), lag=st.integers(0, 299))
 def test_query_behind_the_newest_event(events, lag):
     """A clock slightly behind the data (live: skew between venue and local time)."""
@@ -98,7 +99,6 @@ def test_query_behind_the_newest_event(events, lag):
     check(w, events, t_ms)
 
 
-@settings(max_examples=40, deadline=None)
 @given(events=st.lists(liquidation, max_size=40), steps=st.lists(st.integers(0, 40_000), min_size=1, max_size=5))
 def test_windows_slide_with_the_clock(events, steps):
     """Queries at later and later times expire buckets exactly once."""
@@ -111,27 +111,89 @@ def test_windows_slide_with_the_clock(events, steps):
         check(w, events, t)
 
 
-def test_hourly_bars_and_totals_by_hand():
+def test_all_time_totals_by_hand():
     w = LiquidationWindows()
-    h = T0 - T0 % 3_600_000
-    w.add(Liquidation(h + 10, "binance", "BTC/USDT:USDT", "long", 1, 1, 100.0))
-    w.add(Liquidation(h + 3_600_000, "okx", "BTC/USDT:USDT", "short", 1, 1, 50.0))  # next hour
-    w.add(Liquidation(h + 5, "bybit", "ETH/USDT:USDT", "short", 1, 1, 7.0))  # late, same hour
-    assert w.hourly[h] == [100.0, 7.0, 2]
-    assert w.hourly[h + 3_600_000] == [0.0, 50.0, 1]
-    assert (w.count, w.usd, w.largest.usd) == (3, 157.0, 100.0)
+    w.add(Liquidation(T0 + 10, "binance", "BTC/USDT:USDT", "long", 1, 1, 100.0))
+    w.add(Liquidation(T0 + 3_600_000, "okx", "BTC/USDT:USDT", "short", 1, 1, 50.0))
+    w.add(Liquidation(T0 + 5, "bybit", "ETH/USDT:USDT", "short", 1, 1, 7.0))  # late
+    w.add(Liquidation(T0 + 20, "binance", "ETH/USDT:USDT", "short", 1, 1, 3.0))
+    assert (w.count, w.usd, w.long_usd, w.short_usd) == (4, 160.0, 100.0, 60.0)
+    # By venue, in the order of each venue's first liquidation.
+    assert list(w.by_exchange.items()) == [("binance", [100.0, 3.0, 2]), ("okx", [0.0, 50.0, 1]),
+                                           ("bybit", [0.0, 7.0, 1])]
+    assert [ev.usd for ev in w.top] == [100.0, 50.0, 7.0, 3.0] and w.largest is w.top[0]
 
 
-def test_storm_baseline_uses_only_covered_hours():
+def test_the_top_list_keeps_the_largest_and_the_earliest_of_equal_ones():
     w = LiquidationWindows()
-    h0 = T0 - T0 % 3_600_000
-    for i in range(12):  # 12 covered hours of $10 each
-        w.add(Liquidation(h0 + i * 3_600_000, "binance", "BTC/USDT:USDT", "long", 1, 1, 10.0))
-    assert w.baseline(h0 + 12 * 3_600_000, min_hours=6) == 10.0  # not a median over 12 zero hours
-    assert w.baseline(h0 + 3 * 3_600_000, min_hours=6) is None  # too little history
+    evs = [Liquidation(T0 + i, "okx", "BTC/USDT:USDT", "long", 1, 1, float(usd))
+           for i, usd in enumerate([5, 9, 5, 1, 9, 7, 3, 5, 2, 8, 6, 9, 4, 5])]
+    for ev in evs:
+        w.add(ev)
+    want = sorted(range(len(evs)), key=lambda i: (-evs[i].usd, i))[:TOP_LIQUIDATIONS]
+    assert w.top == [evs[i] for i in want]
+    assert w.largest is evs[1]  # the first of the three 9s
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None)
+@given(events=st.lists(liquidation, max_size=80), cuts=st.lists(st.integers(0, 80), max_size=6))
+def test_take_in_any_batches_equals_add_on_each(events, cuts):
+    """The report's shape: all-time figures, the top list and the exact
+    windows are the same folded in bulk as one at a time, to the bit."""
+    one = LiquidationWindows(rolling=False)
+    for ev in events:
+        one.add(ev)
+    codes = PairCodes()
+    many = LiquidationWindows(rolling=False, codes=codes)
+    edges = [0, *sorted(c for c in set(cuts) if 0 < c < len(events)), len(events)]
+    for a, b in zip(edges, edges[1:]):
+        if a < b:  # the engine hands out no empty batch
+            many.take(LiquidationBatch.of(events[a:b], codes, 3_600_000))
+    assert (one.count, one.usd, one.long_usd, one.short_usd, one.by_exchange, one.top) == (
+        many.count, many.usd, many.long_usd, many.short_usd, many.by_exchange, many.top)
+    if events:
+        t = max(e.ts for e in events)
+        assert one.exact(t) == many.exact(t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(events=st.lists(liquidation, max_size=60), after=st.integers(0, 3_600_000))
+def test_exact_windows_match_brute_force_to_the_millisecond(events, after):
+    w = LiquidationWindows(rolling=False)
+    for e in events:
+        w.add(e)
+    t = max((e.ts for e in events), default=T0) + after
+    windows, day_by_pair = w.exact(t)
+    assert list(windows) == [label for label, _ in WINDOWS]
+    for label, seconds in WINDOWS:
+        ref = reference(events, t, seconds)
+        assert windows[label] == SideTotals(ref["long"], ref["short"], ref["count"])  # whole dollars: exact
+    day = [e for e in events if t - 86_400_000 < e.ts <= t]
+    assert {k: (v[0], v[1], v[2]) for k, v in day_by_pair.items()} == {
+        k: (sum(e.usd for e in day if (e.exchange, e.symbol) == k and e.side == "long"),
+            sum(e.usd for e in day if (e.exchange, e.symbol) == k and e.side == "short"),
+            sum(1 for e in day if (e.exchange, e.symbol) == k))
+        for k in {(e.exchange, e.symbol) for e in day}}
+
+
+def test_exact_windows_keep_only_the_last_day_and_need_the_report_shape():
+    w = LiquidationWindows(rolling=False)
+    day = 86_400_000
+    for i in range(3 * 24):  # three days, one an hour
+        w.add(Liquidation(T0 + i * 3_600_000, "okx", "BTC/USDT:USDT", "long", 1, 1, 1.0))
+    windows, _ = w.exact(T0 + 71 * 3_600_000)
+    assert windows["24h"].count == 24 and windows["1h"].count == 1
+    kept = sum(len(chunk[0]) for chunk in w._day._chunks) + len(w._day._loose)
+    assert kept < 2 * 24  # the older days are let go
+    assert w.count == 72  # but counted
+    with pytest.raises(ValueError):
+        LiquidationWindows().exact(T0 + day)
+    with pytest.raises(ValueError):
+        LiquidationWindows().take(LiquidationBatch.of([Liquidation(T0, "okx", "BTC/USDT:USDT", "long", 1, 1, 1.0)],
+                                                      PairCodes(), 3_600_000))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=st.lists(liquidation, max_size=40),
     plan=st.lists(st.tuples(st.booleans(), st.integers(-3000, 3000)), min_size=40, max_size=40),

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timezone
+
 from feeds.events import Liquidation
+from feeds.replay import INSTANT_BATCH, ReplayFeed
 from indicators.snapshot import CapSnapshot, HourBar, LiquidationSnapshot, Mood, Snapshot, WindowTotals
+from tests.conftest import quiet_config, settle
+from tui.app import AppOptions, make_app
+from tui.format import REPLAY
 from tui.runtime.alerts import AlertBook, AlertSettings, desktop_escapes
 
 MIN = 60_000
@@ -65,3 +72,44 @@ def test_desktop_escapes_and_tmux_passthrough():
     assert plain == "\x1b]9;Storm: $600M, 6x\x07\x1b]777;notify;Storm;$600M, 6x\x07"
     wrapped = desktop_escapes("Storm", "x", in_tmux=True)
     assert wrapped.startswith("\x1bPtmux;\x1b\x1b]9;") and wrapped.endswith("\x1b\\")
+
+
+def test_a_forming_cap_range_never_breaks():
+    book = AlertBook(AlertSettings(**{**OFF, "cap_break": True}))
+    assert book.evaluate(snap(0, cap_state="forming")) == []
+    assert book.evaluate(snap(MIN, cap_state="forming")) == []
+    assert [a.key for a in book.evaluate(snap(2 * MIN, cap_state="above"))] == ["cap_break"]
+
+
+async def test_history_loading_fires_no_alert_and_what_follows_does():
+    """A replay's instant part is history: a refresh half-way through it (the
+    demo toasted a day-old $13M liquidation at start) alerts nothing; a large
+    liquidation once the replay plays does."""
+    start = 1_762_214_400_000
+    old = [Liquidation(start + i, "okx", "ETH/USDT:USDT", "short", 3000.0, 1.0, 3000.0) for i in range(INSTANT_BATCH)]
+    old[-1] = old[-1]._replace(usd=20e6)  # the last of the first batch: on the tape when the load is held
+    until = start + 2 * INSTANT_BATCH
+    later = Liquidation(until, "binance", "BTC/USDT:USDT", "long", 100_000.0, 300.0, 30e6)
+    held, loaded = asyncio.Event(), asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        if not loaded.is_set():  # the instant part's first pause between batches
+            held.set()
+            await loaded.wait()
+        await asyncio.sleep(seconds)
+
+    feed = ReplayFeed([*old, old[0]._replace(ts=until - 1), later], instant_until=until,
+                      monotonic=lambda: 0.0, sleep=sleep)
+    cfg = quiet_config()
+    cfg.alerts.single_usd = 10e6
+    app = make_app(AppOptions(REPLAY, [feed], cfg, tz=timezone.utc, wall_ms=lambda: until))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await held.wait()
+        await app.pipeline.wait_idle()
+        assert any(ev.usd == 20e6 for ev in app.pipeline.tape)
+        app.refresh_panes(slow=True)
+        assert app.alert_book.history == []
+        loaded.set()
+        await settle(app, pilot)
+        app.refresh_panes(slow=True)
+        assert [a.message for a in app.alert_book.history] == ["$30.0M long BTC/USDT:USDT on binance"]

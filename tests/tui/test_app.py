@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import settle, text_of
+from tests.conftest import frozen_demo_app, settle, text_of
 from tui.screens.help import HelpScreen
 from tui.widgets.cap import CapPane
 from tui.widgets.mood import MoodPane
@@ -11,8 +11,8 @@ from tui.widgets.tape import TapeView
 from tui.widgets.totals import TotalsPane
 
 
-async def test_demo_fills_every_pane(demo_app):
-    app = demo_app
+async def test_demo_fills_every_pane():
+    app = frozen_demo_app(full_replay=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         tape = app.query_one(TapeView)
@@ -65,6 +65,6 @@ async def test_the_tape_draws_each_row_for_its_own_liquidation(demo_app):
         for i in range(300):
             usd = 1000.0 * (i + 1)  # a different amount on every row
             buffer.append(Liquidation(1_700_000_000_000 + i, "okx", "BTC/USDT:USDT", "long", 1.0, 1.0, usd))
-            tape.update_from(buffer, 10_000 + i)
+            tape.update_from(buffer, 10_000 + i, 1_700_000_000_000)
             shown = [tape.render_line(y).text for y in range(len(buffer))]
             assert [money(ev.usd) in row for ev, row in zip(reversed(buffer), shown)] == [True] * len(buffer), i

@@ -3,6 +3,8 @@ alerts, the command palette, and a resize from wide to narrow."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import frozen_demo_app, quiet_config, settle, text_of
 from tui.screens.alerts import AlertsScreen
 from tui.screens.filter import FilterScreen
@@ -30,11 +32,12 @@ async def test_space_pauses_the_tape_and_counts_what_arrives():
         assert not tape.paused and tape._rows[0] == fresh[-1]
 
 
-async def test_filter_by_keyboard():
+@pytest.mark.parametrize("key", ["f", "slash"])
+async def test_filter_by_keyboard(key):
     app = frozen_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("f")
+        await pilot.press(key)
         assert isinstance(app.screen, FilterScreen)
         await pilot.press(*"250k")
         await pilot.press("tab", *"binance", "tab", *"long", "tab", *"btc", "enter")

@@ -14,7 +14,7 @@ def test_speed_ladder():
 
 
 async def test_pause_and_speed_keys_act_on_the_replay():
-    app = frozen_demo_app()
+    app = frozen_demo_app(full_replay=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         replay = app.pipeline.replay

@@ -1,7 +1,7 @@
 """The ``liqwatch`` command line: one module per command, behind one protocol.
 
 Each command is a module of this package (``report``, ``config``, ``tape``,
-``record``, ``replay``, ``status``; the app itself, with no command, is
+``record``, ``replay``, ``status``, ``collect``, ``serve``; the app itself, with no command, is
 ``app``) with ``HELP``, ``add_arguments(parser)`` and ``run(args, parser)``
 (``tui.cli.common.Command``).  The parser imports every command module, so
 their top level stays light (standard library and ``tui.cli.common``): the
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import argparse
     from typing import Sequence
 
-COMMANDS = ("report", "config", "tape", "record", "replay", "status")
+COMMANDS = ("report", "config", "tape", "record", "replay", "status", "collect", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import add_config, add_source, config_from_args, replay_source
+from tui.cli.common import BUS_VIEWER_HELP, add_config, add_source, bus_settings, config_from_args, replay_source
 
 HELP = "Live forced liquidations, the market cap in its range, and bottom anxiety, in your terminal."
 
@@ -32,7 +32,8 @@ class _Version(argparse.Action):
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version", action=_Version)
     add_source(p, demo_help="run on the bundled recording (synthetic data, no network)",
-               replay_help="run on a recording", speed_help="replay speed factor (demo default 60, replay 1)")
+               replay_help="run on a recording", speed_help="replay speed factor (demo default 60, replay 1)",
+               bus_help=BUS_VIEWER_HELP)
     add_display(p)
 
 
@@ -42,7 +43,17 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from tui.app import AppOptions, make_app
     from tui.format import DEMO, LIVE, REPLAY
 
-    if feed is None:
+    if getattr(args, "bus", None):
+        from feeds.bus.feed import BusFeed, Start
+        from feeds.bus.settings import safe_url
+        from tui.format import DESK
+        from tui.runtime.desk import check_bus
+
+        settings = bus_settings(cfg, args.bus, parser)
+        check_bus(settings)
+        # The warm start: the stream's last 26 hours, then live.
+        options = AppOptions(DESK, [BusFeed(settings, Start.warm())], cfg, label=f"DESK {safe_url(settings.url)}")
+    elif feed is None:
         from tui.runtime.live import live_feeds
 
         options = AppOptions(LIVE, live_feeds(cfg), cfg)

@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from feeds.bus.settings import BusSettings
     from feeds.replay import ReplayFeed
     from tui.runtime.config import Config
 
@@ -56,6 +57,20 @@ def non_negative(text: str) -> float:
     return value
 
 
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> float:
+    """argparse type: a span such as ``90m``, ``26h``, ``2d`` or ``45s``
+    (plain numbers are seconds); positive and finite, in seconds."""
+    unit = _UNIT_S.get(text[-1:].lower())
+    try:
+        value = positive(text[:-1] if unit else text) * (unit or 1)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be a duration such as 90m, 26h or 2d, not {text!r}") from None
+    return value
+
+
 def add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="config file (default: $LIQWATCH_CONFIG or the platform config dir)")
 
@@ -79,12 +94,31 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def add_source(p: argparse.ArgumentParser, demo_help: str, replay_help: str, speed_help: str) -> None:
-    """``--demo`` or ``--replay PATH`` (live when neither), and ``--speed N``."""
+def add_source(p: argparse.ArgumentParser, demo_help: str, replay_help: str, speed_help: str,
+               bus_help: str | None = None) -> None:
+    """``--demo`` or ``--replay PATH`` (live when neither), and ``--speed N``;
+    with ``bus_help``, ``--bus URL`` too (a viewer of the desk's stream)."""
     source = p.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help=demo_help)
     source.add_argument("--replay", metavar="PATH", help=replay_help)
+    if bus_help is not None:
+        source.add_argument("--bus", metavar="URL", help=bus_help)
     p.add_argument("--speed", type=positive, default=None, help=speed_help)
+
+
+BUS_VIEWER_HELP = "view the desk's stream at nats://HOST:PORT (see `liqwatch collect`) instead of the venues"
+
+
+def bus_settings(cfg: Config, url: str | None, parser: argparse.ArgumentParser) -> BusSettings:
+    """``[bus]`` with ``--bus URL`` laid over it; a bad URL is a usage error (exit 2)."""
+    from feeds.bus.settings import BusUrlError, split_urls
+
+    settings = cfg.bus.with_url(url)
+    try:
+        split_urls(settings.url)
+    except BusUrlError as exc:
+        parser.error(f"--bus: {exc}")
+    return settings
 
 
 def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ReplayFeed | None:

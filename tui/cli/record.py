@@ -18,7 +18,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Sequence
 
-from tui.cli.common import EXIT_USAGE, add_config, add_source, load_config, positive, replay_source
+from tui.cli.common import EXIT_USAGE, add_config, add_source, bus_settings, load_config, positive, replay_source
 from tui.format import RECORD
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="output recording (.jsonl, or .jsonl.gz for gzip)")
     add_source(p, demo_help="record the bundled demo (to try the command)",
                replay_help="re-record a recording, paced at --speed",
-               speed_help="replay speed factor (demo default 60, replay 1)")
+               speed_help="replay speed factor (demo default 60, replay 1)",
+               bus_help="copy the desk's stream at nats://HOST:PORT (all it holds, then live) instead of the venues")
     p.add_argument("--duration", type=positive, default=None, metavar="SECONDS",
                    help="stop after this long (default: until Ctrl-C)")
     p.add_argument("--append", action="store_true", help="append to PATH instead of replacing it")
@@ -45,6 +46,14 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from indicators.engine import Engine
 
     engine = Engine(cfg.indicators, watchlist=cfg.watchlist)
+    if args.bus:
+        from feeds.bus.feed import BusFeed, Start
+        from tui.runtime.desk import check_bus
+
+        settings = bus_settings(cfg, args.bus, parser)
+        check_bus(settings)
+        feeds = [BusFeed(settings, Start(from_start=True))]
+        return run_record(feeds, args.path, args.duration, engine, live=True, append=args.append)
     if feed is None:
         from tui.runtime.live import live_feeds
 

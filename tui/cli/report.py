@@ -15,14 +15,15 @@ import sys
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui.cli.common import add_config, load_config
-from tui.format import SIDE_ARROW, SIDE_WORD, local_tz, money, pct, price, short_symbol, stamp
+from tui.cli.common import EXIT_USAGE, add_config, bus_settings, duration, load_config
+from tui.format import SIDE_ARROW, SIDE_WORD, age, local_tz, money, pct, price, short_symbol, stamp
 from tui.format import day as day_of
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from feeds.bus.settings import BusSettings
     from indicators.params import IndicatorParams
 
 HELP = "summarise a recording (no terminal needed)"
@@ -34,14 +35,21 @@ SIDES_HEADER = f"{SIDE_WORD['long']} / {SIDE_WORD['short']}"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", help="recording (JSONL, plain or .gz)")
     p.add_argument("--demo", action="store_true", help="report on the bundled demo recording")
+    p.add_argument("--bus", metavar="URL", help="report on what the desk's stream at nats://HOST:PORT holds")
+    p.add_argument("--since", type=duration, metavar="DURATION",
+                   help="with --bus: only the last DURATION of the stream (e.g. 90m, 26h, 2d)")
     p.add_argument("--json", action="store_true", help="print JSON (stable keys) instead of tables")
     add_config(p)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.demo == bool(args.path):
-        parser.error("report needs a PATH or --demo (one of them)")
+    if sum((args.demo, bool(args.path), bool(args.bus))) != 1:
+        parser.error("report needs a PATH, --demo or --bus URL (one of them)")
+    if args.since is not None and not args.bus:
+        parser.error("--since goes with --bus")
     cfg = load_config(args.config)
+    if args.bus:
+        return run_bus_report(bus_settings(cfg, args.bus, parser), args.since, args.json, cfg.indicators)
     from feeds.data import DEMO_RECORDING
 
     path = str(DEMO_RECORDING) if args.demo else args.path
@@ -70,6 +78,31 @@ def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | N
         print(f"{path}: the file ends mid-stream (cut off); reported up to the last complete line", file=err)
     if stats.bad:
         print(f"{path}: {len(stats.bad)} bad line(s) skipped", file=err)
+    return print_report(report, as_json, out, tz)
+
+
+def run_bus_report(settings: BusSettings, since_s: float | None, as_json: bool, params: IndicatorParams,
+                   tz: tzinfo | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """The report over what the desk's stream holds (its last ``since_s``
+    seconds, by stream time), the same as over the equivalent recording."""
+    import time
+
+    from feeds.bus.connection import BusConfigError, BusError
+    from feeds.bus.feed import Start
+    from indicators.report import build_report
+    from tui.runtime.desk import stream_events
+
+    start = Start(since_ms=int((time.time() - since_s) * 1000)) if since_s is not None else Start(from_start=True)
+    try:
+        report = build_report(stream_events(settings, start), params)
+    except BusError as exc:
+        print(f"liqwatch: {exc}", file=err if err is not None else sys.stderr)
+        return EXIT_USAGE if isinstance(exc, BusConfigError) else EXIT_UNREADABLE
+    return print_report(report, as_json, out if out is not None else sys.stdout, tz)
+
+
+def print_report(report: dict[str, Any], as_json: bool, out: TextIO, tz: tzinfo | None) -> int:
+    """JSON for scripts, tables for people; a reader that left is no error."""
     try:
         if as_json:
             json.dump(report, out, indent=2, allow_nan=False)
@@ -96,6 +129,16 @@ def _side_text(long_usd: float, short_usd: float) -> Text:
     return t
 
 
+def cap_words(cap: dict[str, Any]) -> str:
+    """Where the cap sits: in, above or below its range, or that the range is still forming."""
+    from indicators.snapshot import FORMING
+
+    if cap["state"] == FORMING:
+        return (f"its range still forming ({age(cap['covered_days'] * 86400)} of samples, "
+                f"{money(cap['low'])} - {money(cap['high'])} so far)")
+    return f"{cap['state']} its range {money(cap['low'])} - {money(cap['high'])}"
+
+
 def story(r: dict[str, Any], tz: tzinfo) -> list[str]:
     """The recording in a few sentences, in the article's terms."""
     liq, lev, cap = r["liquidations"], r["leverage"], r["market_cap"]
@@ -114,8 +157,7 @@ def story(r: dict[str, Any], tz: tzinfo) -> list[str]:
     if lev.get("lvr_trend") == "falling" and lev.get("falling_since"):
         out.append(f"liquidations per volume falling since {day_of(lev['falling_since'], tz)}: leverage is leaving")
     if cap is not None:
-        out.append(f"total market cap {money(cap['usd'])}, {cap['state']} its range "
-                   f"{money(cap['low'])} - {money(cap['high'])}")
+        out.append(f"total market cap {money(cap['usd'])}, {cap_words(cap)}")
     for sym, a in r["anxiety"].items():
         if a["bai"] >= 50 and a["floor"] is not None:
             fmt = money if sym == "TOTAL" else price
@@ -203,8 +245,8 @@ def render(r: dict[str, Any], console: Console, tz: tzinfo) -> None:
     cap = r["market_cap"]
     if cap is not None:
         console.print(Text("Market cap", style="bold"))
-        console.print(f"  {money(cap['usd'])}, {cap['state']} its range {money(cap['low'])} - {money(cap['high'])}"
-                      f" (position {cap['position']:.2f}, {cap['days_in_range']:.1f} days in range)")
+        where = "" if cap["position"] is None else f" (position {cap['position']:.2f}, {cap['days_in_range']:.1f} days in range)"
+        console.print(f"  {money(cap['usd'])}, {cap_words(cap)}{where}")
 
     if r["anxiety"]:
         t = Table(title="Bottom anxiety and height euphoria", title_justify="left")

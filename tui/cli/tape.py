@@ -25,8 +25,8 @@ import sys
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Sequence, TextIO
 
-from tui.cli.common import add_config, add_source, load_config, non_negative, replay_source
-from tui.format import SIDE_WORD, clock, money, price
+from tui.cli.common import BUS_VIEWER_HELP, add_config, add_source, bus_settings, load_config, non_negative, replay_source
+from tui.format import SIDE_WORD, date_time, money, price
 
 if TYPE_CHECKING:
     from feeds.base import Feed
@@ -38,7 +38,10 @@ HELP = "liquidations on stdout, one per line (plain or JSON); ends quietly when 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_source(p, demo_help="the bundled demo's storm, paced at --speed (default 60)",
-               replay_help="a recording, paced at --speed (default 1)", speed_help="replay speed factor")
+               replay_help="a recording, paced at --speed (default 1)", speed_help="replay speed factor",
+               bus_help=BUS_VIEWER_HELP)
+    p.add_argument("--from-start", action="store_true",
+                   help="with --bus: from the first event the stream holds (default: from now on)")
     p.add_argument("--json", action="store_true", help="print recording lines (JSON) instead of text")
     p.add_argument("--min-usd", type=non_negative, default=0.0, metavar="N", help="only liquidations of at least N USD")
     add_config(p)
@@ -50,6 +53,16 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from tui.format import local_tz
 
     tz = local_tz(cfg.ui.timezone)
+    if args.from_start and not args.bus:
+        parser.error("--from-start goes with --bus")
+    if args.bus:
+        from feeds.bus.feed import BusFeed, Start
+        from tui.runtime.desk import check_bus
+
+        settings = bus_settings(cfg, args.bus, parser)
+        check_bus(settings)
+        return run_tape([BusFeed(settings, Start(from_start=args.from_start))], args.json, args.min_usd, tz,
+                        supervised=True)
     if feed is None:
         from tui.runtime.live import live_feeds
 
@@ -60,9 +73,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def text_line(ev: Liquidation, tz: tzinfo) -> str:
-    """'14:03:07  binance  BTC/USDT:USDT  ▼ LONG   $1.21M  @ 64,012.5'."""
+    """'2025-11-04 14:03:07  binance  BTC/USDT:USDT  ▼ LONG   $1.21M  @ 64,012.5'.
+
+    The date on every line: a log outlives its day, and a replay's events
+    are from another one."""
     side = SIDE_WORD[ev.side].upper()
-    return f"{clock(ev.ts, tz)}  {ev.exchange:<12} {ev.symbol:<18} {side:<7} {money(ev.usd):>7}  @ {price(ev.price)}"
+    return f"{date_time(ev.ts, tz)}  {ev.exchange:<12} {ev.symbol:<18} {side:<7} {money(ev.usd):>7}  @ {price(ev.price)}"
 
 
 class _PipeClosed(Exception):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feeds.bus.settings import BusSettings
 from feeds.settings import DEFAULT_WATCHLIST, ExchangeSettings, MarketCapSettings
 from feeds.venues import EXCHANGE_NAMES
 from indicators.params import IndicatorParams
@@ -58,6 +59,14 @@ class HistorySettings:
 
 
 @dataclass
+class ServeSettings:
+    """``liqwatch serve``: a password for browsers, required when it listens
+    beyond this machine ($LIQWATCH_SERVE_PASSWORD when empty here)."""
+
+    password: str = ""
+
+
+@dataclass
 class Config:
     watchlist: list[str] = field(default_factory=lambda: list(DEFAULT_WATCHLIST))
     exchanges: dict[str, ExchangeSettings] = field(
@@ -68,6 +77,8 @@ class Config:
     ui: UISettings = field(default_factory=UISettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
+    bus: BusSettings = field(default_factory=BusSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})
 

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from feeds.base import Feed
 from feeds.events import Event, FeedStatus, Liquidation
@@ -42,20 +42,26 @@ class Pipeline:
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
         tape_len: int = TAPE_LEN,
         supervised: bool = False,
+        tape: Iterable[Liquidation] = (),
     ) -> None:
+        """``engine`` may come already fed (a warm start): ``tape`` then holds
+        the newest liquidations it has seen, oldest first, and the data clock
+        starts from its newest event."""
         self.engine = engine
         self.feeds = list(feeds)
         self.mode = mode
         self.wall_ms = wall_ms
         self.queue: asyncio.Queue[Sequence[Event]] = asyncio.Queue(maxsize=QUEUE_BATCHES)
-        self.tape: deque[Liquidation] = deque(maxlen=tape_len)
+        self.tape: deque[Liquidation] = deque(tape, maxlen=tape_len)
         # Bumped once per liquidation: the tape widget repaints only when it moved.
-        self.tape_seq = 0
+        self.tape_seq = len(self.tape)
         self.events_in = 0
         # Wall time of the newest data event (feed_status is not data).
         self.last_data_wall: int | None = None
-        # Newest exchange timestamp of any data event (feed_status excluded).
-        self.newest_ts: int | None = None
+        # Newest exchange timestamp of any data event (feed_status excluded);
+        # a ready engine's newest event to start with (there a feed_status
+        # line counts too, which at worst makes the first age read young).
+        self.newest_ts: int | None = engine.newest_ts
         self._tasks: list[asyncio.Task] = []
         # Live feeds run under the supervisor (backoff, watchdog, health);
         # a replay runs on its own, it has no network to fail.
@@ -84,11 +90,21 @@ class Pipeline:
                 return now
             if self.newest_ts is not None:
                 return self.newest_ts
-        return self.wall_ms()
+        relayed = self._relayed_clock()
+        return relayed if relayed is not None else self.wall_ms()
+
+    def _relayed_clock(self) -> int | None:
+        """A desk viewer whose collector plays a recording (the demo) runs on
+        that recording's clock, which the bus feed relays (feeds/bus/feed.py)."""
+        for feed in self.feeds:
+            clock = getattr(feed, "data_clock", None)
+            if clock is not None:
+                return clock()
+        return None
 
     def data_age_s(self) -> float | None:
         """Seconds since the newest data, on the clock that matters for the mode."""
-        if self.replay is not None:
+        if self.replay is not None or self._relayed_clock() is not None:
             if self.newest_ts is None:
                 return None
             return max(0.0, (self.now_ms() - self.newest_ts) / 1000)

@@ -17,6 +17,10 @@ from tui.runtime.statefile import VERSION
 if TYPE_CHECKING:
     from indicators.snapshot import Snapshot
 
+# The cap range's state, as the line says it ("forming": too few days of
+# samples for a range, so no position and no break).
+CAP_WHERE = {"forming": "range forming", "inside": "in range", "above": "above range", "below": "below range"}
+
 def status_dict(
     snap: Snapshot,
     mode: str,
@@ -69,6 +73,8 @@ def status_dict(
         "feeds_live": live,
         "feeds_total": len(snap.feeds),
         "feeds_down": feeds_down,
+        # Each feed's state by name (a desk viewer's include ``bus`` and ``collector``).
+        "feed_states": {f.feed: f.state for f in snap.feeds},
     }
     text = _text(data)
     data["text"] = text
@@ -88,7 +94,7 @@ def _text(d: dict[str, Any]) -> dict[str, str]:
     """Each field formatted for a person, and the default line built from them."""
     side, side_pct = _side(d["liq_1h_long_usd"], d["liq_1h_short_usd"])
     cap_state = d["cap_state"]
-    where = {"inside": "in range", "above": "above range", "below": "below range"}.get(cap_state or "", "")
+    where = CAP_WHERE.get(cap_state or "", "")
     t = {
         "mode": d["mode"],
         "liq_1h": money(d["liq_1h_usd"]),
@@ -97,12 +103,12 @@ def _text(d: dict[str, Any]) -> dict[str, str]:
         "side_pct": side_pct,
         "storm": "STORM" if d["storm"] else "",
         "cap": money(d["cap_usd"]),
-        "cap_pos": pct(d["cap_position"]),
+        "cap_pos": pct(d["cap_position"]),  # "—" while the range forms
         "cap_state": where,
         "bai_symbol": short_symbol(d["bai_symbol"]) if d["bai_symbol"] else "",
         "bai": f"{d['bai']:.0f}" if d["bai"] is not None else "",
         "bai_band": d["bai_band"] or "",
-        "lvr": f"{d['lvr_24h']:,.0f}" if d["lvr_24h"] is not None else "",
+        "lvr": money(d["lvr_24h"]) if d["lvr_24h"] is not None else "",  # USD per $1B traded, as the pane
         "lvr_trend": d["lvr_trend"] if d["lvr_trend"] != "unknown" else "",
         "feeds": f"{d['feeds_live']}/{d['feeds_total']}",
     }

@@ -8,9 +8,11 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from indicators.snapshot import CapSnapshot
-from tui.format import money, pct
+from tui.format import age, money, pct
 from tui.palette import Palette
 from tui.widgets.base import Fit, SnapshotPane, one_line
+
+DAY_S = 86_400
 
 
 def gauge_line(cap: CapSnapshot, width: int) -> tuple[str, int]:
@@ -35,18 +37,27 @@ class CapPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Market cap · range", **kwargs)
 
-    def build(self, palette: Palette, cap: CapSnapshot | None, compact: bool) -> RenderableType:
-        return Fit(lambda width: self.draw(palette, cap, width, compact))
+    def build(
+        self, palette: Palette, cap: CapSnapshot | None, compact: bool, min_days: float, memory: str
+    ) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, cap, width, compact, min_days, memory))
 
-    def draw(self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool) -> RenderableType:
+    def draw(
+        self, palette: Palette, cap: CapSnapshot | None, width: int, compact: bool, min_days: float, memory: str
+    ) -> RenderableType:
+        """``min_days``: the history a range needs; ``memory``: whether the
+        samples outlive this run ("kept across restarts"), in a few words."""
         if cap is None:
             return Text("waiting for market-cap samples…", palette.dim)
-        if cap.high <= cap.low:
-            # One sample is not a range: say so rather than draw a 50 % needle.
-            return Group(
-                Text.assemble((money(cap.usd), palette.bold), ("  range still forming", palette.dim)),
-                Text("the range builds from samples over days (kept across restarts)", palette.dim),
+        if cap.forming:
+            # Too little history for a range: no needle, no position, no break.
+            head = Text.assemble(
+                (money(cap.usd), palette.bold),
+                ("  range forming: ", palette.dim),
+                f"{age(cap.covered_days * DAY_S)} of {age(min_days * DAY_S)}",
             )
+            so_far = f"so far {money(cap.low)}-{money(cap.high)}" if cap.high > cap.low else "one level so far"
+            return Group(one_line(head), one_line(Text(f"{so_far} · {memory}", palette.dim)))
         state = {"inside": "inside range", "above": "▲ broke above", "below": "▼ broke below"}.get(cap.state, cap.state)
         state_style = palette.success if cap.state == "inside" else palette.warning
         head = one_line(

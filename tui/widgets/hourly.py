@@ -11,32 +11,79 @@ from rich.text import Text
 from indicators.snapshot import HourBar
 from tui.format import clock, money
 from tui.palette import Palette
-from tui.widgets.base import Fit, SnapshotPane
+from tui.widgets.base import Fit, SnapshotPane, one_line
 
 LONG_CELL, SHORT_CELL = "█", "░"
+# The top of a bar in eighths of a cell: a bar's height reads to 1/8 of a row,
+# so the compact strip of two rows still tells 16 sizes apart.
+EIGHTHS = " ▁▂▃▄▅▆▇"
+HOURS = 24
+# Bar rows: the full pane, compact rows (`c`, 24-row terminals), the side panel's strip.
+BAR_ROWS, COMPACT_ROWS, STRIP_ROWS = 6, 3, 2
+# Columns wider than this leave the width unused: a bar 4 cells wide reads as a block.
+MAX_CELL = 4
+
+Cell = tuple[str, bool]  # (glyph, is the long side)
+BLANK: Cell = (" ", True)
 
 
-def hourly_columns(bars: Sequence[HourBar], height: int) -> list[list[str]]:
+def hourly_columns(bars: Sequence[HourBar], height: int) -> list[list[Cell]]:
     """Stacked columns, bottom-up: long cells (█) under short cells (░).
 
-    Two glyphs rather than two colours, so the split reads under NO_COLOR.
-    A non-zero hour too small for a cell still shows a ▁ so it is not
-    mistaken for an hour with nothing observed.
+    Two glyphs rather than two colours, so the split reads under NO_COLOR,
+    which is why only a long top is drawn in eighths (▁▂▃…: a ░ cannot be
+    cut): a short top is a whole ░ from half a cell.  A cell is long when
+    its middle lies in the long part of the bar.  A non-zero hour too small
+    to show still gets a ▁, so it is not mistaken for an hour with nothing.
     """
     top = max((b.total_usd for b in bars), default=0.0)
     columns = []
     for b in bars:
         if top <= 0 or b.total_usd <= 0:
-            columns.append([" "] * height)
+            columns.append([BLANK] * height)
             continue
-        total_cells = round(b.total_usd / top * height)
-        long_cells = round(b.long_usd / top * height)
-        long_cells = min(long_cells, total_cells)
-        col = [LONG_CELL] * long_cells + [SHORT_CELL] * (total_cells - long_cells)
+        total_e = round(b.total_usd / top * height * 8)
+        long_e = min(total_e, round(b.long_usd / top * height * 8))
+        full, rest = divmod(total_e, 8)
+        col: list[Cell] = []
+        for i in range(full):
+            is_long = 8 * i + 4 < long_e
+            col.append((LONG_CELL if is_long else SHORT_CELL, is_long))
+        if rest:
+            if 8 * full + rest / 2 < long_e:
+                col.append((EIGHTHS[rest], True))
+            elif rest >= 4:
+                col.append((SHORT_CELL, False))
         if not col:
-            col = ["▁"]
-        columns.append(col + [" "] * (height - len(col)))
+            col.append((EIGHTHS[1], b.long_usd >= b.short_usd))
+        columns.append(col + [BLANK] * (height - len(col)))
     return columns
+
+
+def storm_caption(bars: Sequence[HourBar], tz: tzinfo) -> str:
+    """The storm hours of the chart, newest first, on one line."""
+    parts = [
+        f"{clock(b.start, tz, seconds=False)} {money(b.total_usd)}" + (f", {b.multiple:.1f}x baseline" if b.multiple else "")
+        for b in reversed(bars)
+        if b.storm
+    ]
+    return "⚡ " + " · ".join(parts) if parts else ""
+
+
+def legend(palette: Palette, bars: Sequence[HourBar], label_w: int, width: int, tz: tzinfo) -> Text:
+    """Under the axis: the first hour, the two glyphs, the current hour; in
+    fewer words when the pane is narrow (a 40-column side of 80x24)."""
+    first, last = clock(bars[0].start, tz, seconds=False), clock(bars[-1].start, tz, seconds=False)
+    for long_word, short_word, now in (("long", "short", "now "), ("long", "short", ""), ("L", "S", "")):
+        text = Text.assemble(
+            (" " * label_w + first, palette.dim),
+            (f"  █ {long_word} ", palette.long),
+            (f"░ {short_word}", palette.short),
+            (f"  ▲ {now}{last}", palette.dim),
+        )
+        if text.cell_len <= width:
+            break
+    return one_line(text)
 
 
 class HourlyPane(SnapshotPane):
@@ -49,43 +96,35 @@ class HourlyPane(SnapshotPane):
         return Fit(lambda width: self.draw(palette, hourly, width, height, tz))
 
     def draw(self, palette: Palette, hourly: Sequence[HourBar], width: int, height: int, tz: tzinfo) -> RenderableType:
-        bars = list(hourly)[-24:]
+        bars = list(hourly)[-HOURS:]
         if not bars:
             return Text("no liquidations observed yet", palette.dim)
         top = max(b.total_usd for b in bars)
         label_w = max(len(money(top)), 5) + 1
-        cell_w = 2 if width - label_w >= 2 * len(bars) else 1
+        cell_w = max(1, min(MAX_CELL, (width - label_w) // len(bars)))
+        # From three cells on, a gap between bars keeps them apart.
+        bar_w = cell_w - 1 if cell_w >= 3 else cell_w
+        gap = " " * (cell_w - bar_w)
         columns = hourly_columns(bars, height)
         lines: list[Text] = []
         for row in range(height - 1, -1, -1):
             label = money(top) if row == height - 1 else ""
             line = Text(label.rjust(label_w - 1) + " ", palette.dim)
             for col in columns:
-                cell = col[row]
-                style = palette.long if cell in (LONG_CELL, "▁") else palette.short
-                line.append((cell * cell_w)[:cell_w] if cell != " " else " " * cell_w, style)
+                glyph, is_long = col[row]
+                line.append(glyph * bar_w, palette.side(is_long))
+                line.append(gap)
             lines.append(line)
         # The axis: storm hours get a ⚡, the current hour a ▲ (it is still filling).
         axis = Text(" " * label_w, palette.dim)
         for i, b in enumerate(bars):
             if b.storm:  # ⚡ is two cells wide: a ! where columns are one cell
-                axis.append("⚡" if cell_w == 2 else "!", palette.warning + palette.bold)
+                axis.append("⚡".ljust(cell_w - 1) if cell_w >= 2 else "!", palette.warning + palette.bold)
             else:
                 axis.append(("▲" if i == len(bars) - 1 else "·").ljust(cell_w), palette.dim)
         lines.append(axis)
-        first, last = bars[0], bars[-1]
-        lines.append(
-            Text.assemble(
-                (" " * label_w + clock(first.start, tz, seconds=False), palette.dim),
-                ("  █ long ", palette.long),
-                ("░ short", palette.short),
-                (f"  ▲ now {clock(last.start, tz, seconds=False)}", palette.dim),
-            )
-        )
-        for b in bars:
-            if b.storm:
-                mult = f", {b.multiple:.1f}x baseline" if b.multiple else ""
-                lines.append(
-                    Text(f"⚡ {clock(b.start, tz, seconds=False)} {money(b.total_usd)}{mult}", palette.warning)
-                )
+        lines.append(legend(palette, bars, label_w, width, tz))
+        caption = storm_caption(bars, tz)
+        if caption:
+            lines.append(one_line(Text(caption, palette.warning + palette.bold)))
         return Group(*lines)
