@@ -18,12 +18,15 @@ character that would make a corrupt symbol name a new symbol.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import logging
 import os
+import time
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import IO, Annotated, Any, Callable, Iterable, Iterator, Literal, Union, get_type_hints
@@ -31,7 +34,9 @@ from typing import IO, Annotated, Any, Callable, Iterable, Iterator, Literal, Un
 import msgspec
 
 from feeds.events import (
+    DAY_MS,
     FEED_STATES,
+    HOUR_MS,
     LONG,
     SHORT,
     SIDES,
@@ -67,20 +72,49 @@ class BadEvent(ValueError):
     """A JSON object that claims a known type but does not hold a valid event."""
 
 
-def _num(value: Any) -> float:
-    # bool is an int subclass; a JSON true is never a price.
-    if isinstance(value, bool):
-        raise BadEvent(f"expected a number, got {value!r}")
+# The sane range of every value (docs/recording-format.md).  A timestamp
+# before 2009 (before any crypto market) or more than a day past the wall
+# clock is corrupt, and one such line would otherwise stretch the data clock
+# over centuries.  Money and prices are never negative, and no figure
+# reaches a quadrillion dollars: a sum of such values can never overflow.
+TS_MIN = 1_230_768_000_000  # 2009-01-01 UTC, in ms
+MAX_VALUE = 1e15
+# Base units of a liquidation: a $1B order of a coin at $0.000001 is 1e15.
+MAX_QTY = 1e18
+_MAX_OF = {"qty": MAX_QTY}
+
+
+def ts_ceiling(now_ms: int | None = None) -> int:
+    """The latest valid ``ts``: a day past the wall clock, rounded up to the
+    hour (so every line read within the hour meets the same bound)."""
+    now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    return (now // HOUR_MS + 1) * HOUR_MS + DAY_MS
+
+
+def _num(value: Any, name: str) -> float:
+    # bool is an int subclass; a JSON true is never a price, and "100" is a
+    # string, not a number.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadEvent(f"{name}: expected a number, got {value!r}")
     out = float(value)
     if out != out or out in (float("inf"), float("-inf")):
-        raise BadEvent(f"expected a finite number, got {value!r}")
+        raise BadEvent(f"{name}: expected a finite number, got {value!r}")
+    top = _MAX_OF.get(name, MAX_VALUE)
+    if not 0.0 <= out <= top:
+        raise BadEvent(f"{name} must be in [0, {top:g}], got {value!r}")
     return out
 
 
 def _ts(value: Any) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadEvent(f"expected a timestamp in ms, got {value!r}")
-    return int(value)
+    ts = int(value)
+    top = ts_ceiling()
+    if TS_MIN <= ts <= top:
+        return ts
+    if TS_MIN // 1000 <= ts <= top // 1000:
+        raise BadEvent(f"ts {value!r} is in seconds; recordings count ms since 1970")
+    raise BadEvent(f"ts must be ms between 2009-01-01 and a day past now, got {value!r}")
 
 
 def _str(value: Any) -> str:
@@ -92,8 +126,8 @@ def _str(value: Any) -> str:
 # The fast paths: a well-formed line (the common case by far) is checked
 # inline and built with ``tuple.__new__``; anything unusual (a missing field,
 # an int price, a bad value) takes the careful path, which words the error
-# exactly as it always has.  ``x - x == 0.0`` is false exactly for NaN and
-# the infinities, and a sum of such differences is 0.0 only when every term is.
+# exactly as it always has.  A range check such as ``0.0 <= x <= MAX_VALUE``
+# is false for NaN and the infinities too.
 
 
 def _liquidation(d: dict[str, Any]) -> Liquidation:
@@ -113,8 +147,10 @@ def _liquidation(d: dict[str, Any]) -> Liquidation:
         and type(price) is float
         and type(qty) is float
         and type(usd) is float
-        and (price - price) + (qty - qty) + (usd - usd) == 0.0
-        and usd >= 0.0
+        and TS_MIN <= ts <= ts_ceiling()
+        and 0.0 <= price <= MAX_VALUE
+        and 0.0 <= qty <= MAX_QTY
+        and 0.0 <= usd <= MAX_VALUE
     ):
         return _new(Liquidation, (ts, ex, sym, side, price, qty, usd))
     return _liquidation_checked(d)
@@ -124,11 +160,9 @@ def _liquidation_checked(d: dict[str, Any]) -> Liquidation:
     side = d["side"]
     if side not in SIDES:
         raise BadEvent(f"side must be 'long' or 'short', got {side!r}")
-    usd = _num(d["usd"])
-    if usd < 0:
-        raise BadEvent(f"usd must not be negative, got {usd!r}")
     return Liquidation(
-        _ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), side, _num(d["price"]), _num(d["qty"]), usd
+        _ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), side, _num(d["price"], "price"), _num(d["qty"], "qty"),
+        _num(d["usd"], "usd"),
     )
 
 
@@ -140,7 +174,7 @@ def _venue_figure(cls: Any, value_field: str) -> tuple[Decoder, Decoder]:
     one number in ``value_field``): Volume, OpenInterest and Price share them."""
 
     def checked(d: dict[str, Any]) -> Any:
-        return cls(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d[value_field]))
+        return cls(_ts(d["ts"]), _str(d["exchange"]), _str(d["symbol"]), _num(d[value_field], value_field))
 
     def decode(d: dict[str, Any]) -> Any:
         try:
@@ -148,7 +182,7 @@ def _venue_figure(cls: Any, value_field: str) -> tuple[Decoder, Decoder]:
         except KeyError:
             return checked(d)
         if type(ts) is int and type(ex) is str and ex and type(sym) is str and sym and type(value) is float \
-                and value - value == 0.0:
+                and TS_MIN <= ts <= ts_ceiling() and 0.0 <= value <= MAX_VALUE:
             return _new(cls, (ts, ex, sym, value))
         return checked(d)
 
@@ -180,7 +214,11 @@ def _candle(d: dict[str, Any]) -> Candle:
         and type(lo) is float
         and type(c) is float
         and type(vol) is float
-        and (o - o) + (h - h) + (lo - lo) + (c - c) + (vol - vol) == 0.0
+        and TS_MIN <= ts <= ts_ceiling()
+        and 0.0 <= lo <= h <= MAX_VALUE
+        and lo <= o <= h
+        and lo <= c <= h
+        and 0.0 <= vol <= MAX_VALUE
     ):
         return _new(Candle, (ts, ex, sym, tf, o, h, lo, c, vol))
     return _candle_checked(d)
@@ -190,17 +228,27 @@ def _candle_checked(d: dict[str, Any]) -> Candle:
     tf = d["tf"]
     if tf not in TIMEFRAMES:
         raise BadEvent(f"tf must be one of {', '.join(TIMEFRAMES)}, got {tf!r}")
-    return Candle(
+    c = Candle(
         _ts(d["ts"]),
         _str(d["exchange"]),
         _str(d["symbol"]),
         tf,
-        _num(d["open"]),
-        _num(d["high"]),
-        _num(d["low"]),
-        _num(d["close"]),
-        _num(d["volume_usd"]),
+        _num(d["open"], "open"),
+        _num(d["high"], "high"),
+        _num(d["low"], "low"),
+        _num(d["close"], "close"),
+        _num(d["volume_usd"], "volume_usd"),
     )
+    _check_bar(c.open, c.high, c.low, c.close)
+    return c
+
+
+def _check_bar(o: float, h: float, lo: float, c: float) -> None:
+    """A bar's high is its highest price and its low its lowest."""
+    if h < lo:
+        raise BadEvent(f"high {h!r} is below low {lo!r}")
+    if not (lo <= o <= h and lo <= c <= h):
+        raise BadEvent(f"open and close must lie within [low, high], got open {o!r}, close {c!r}")
 
 
 def _market_cap(d: dict[str, Any]) -> MarketCap:
@@ -208,13 +256,14 @@ def _market_cap(d: dict[str, Any]) -> MarketCap:
         ts, src, usd = d["ts"], d["source"], d["usd"]
     except KeyError:
         return _market_cap_checked(d)
-    if type(ts) is int and type(src) is str and src and type(usd) is float and usd - usd == 0.0:
+    if type(ts) is int and type(src) is str and src and type(usd) is float and TS_MIN <= ts <= ts_ceiling() \
+            and 0.0 <= usd <= MAX_VALUE:
         return _new(MarketCap, (ts, src, usd))
     return _market_cap_checked(d)
 
 
 def _market_cap_checked(d: dict[str, Any]) -> MarketCap:
-    return MarketCap(_ts(d["ts"]), _str(d["source"]), _num(d["usd"]))
+    return MarketCap(_ts(d["ts"]), _str(d["source"]), _num(d["usd"], "usd"))
 
 
 def _feed_status(d: dict[str, Any]) -> FeedStatus:
@@ -277,6 +326,23 @@ def _warn_bad_line(lineno: int, reason: str) -> None:
     log.warning("line %d: %s; skipped", lineno, reason)
 
 
+# A file whose first chunk(s) hold this many bad lines and not one event is
+# not a recording (a binary file, a log, a config): the read stops with one
+# NotARecording instead of a warning per line; so does a shorter file with
+# bad lines and nothing else.  A recording with a few bad lines keeps its
+# per-line warnings, given once its first event is read.
+NOT_A_RECORDING_LINES = 20
+
+
+class NotARecording(ValueError):
+    """The file's first lines are all malformed: it is not a recording."""
+
+    def __init__(self, path: Path, bad: int, lineno: int, reason: str) -> None:
+        self.path, self.bad, self.lineno, self.reason = path, bad, lineno, reason
+        super().__init__(f"{path}: not a liqwatch recording ({bad} bad lines and no event; "
+                         f"line {lineno}: {reason})")
+
+
 @dataclass
 class ReadStats:
     """What a read saw: lines, events kept, and the lines it skipped.
@@ -289,6 +355,9 @@ class ReadStats:
     unknown: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
     truncated: bool = False
+    # Bytes of the file (compressed, for gzip) read so far, chunk by chunk:
+    # what a progress bar shows against the file's size.
+    position: int = 0
 
 
 # Two ways to read a line.  The careful path, orjson + ``from_dict``, defines
@@ -304,33 +373,51 @@ class ReadStats:
 # careful way.  tests/feeds/test_recording.py holds the two paths to the same
 # events, type for type and bit for bit, and to the same errors.
 _NAME = Annotated[str, msgspec.Meta(min_length=1)]
-_FAST_FIELD: dict[type, Any] = {
-    int: Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)],
-    str: _NAME,
-    float: float,  # msgspec refuses non-finite numbers and booleans, and reads an int as from_dict does
-}
+# msgspec refuses non-finite numbers and booleans, and reads an int as from_dict does.
+_FAST_FIELD: dict[type, Any] = {str: _NAME, float: Annotated[float, msgspec.Meta(ge=0.0, le=MAX_VALUE)]}
 _FAST_CHECKS: dict[tuple[type, str], Any] = {
     (Liquidation, "side"): Literal[SIDES],
-    (Liquidation, "usd"): Annotated[float, msgspec.Meta(ge=0.0)],
+    (Liquidation, "qty"): Annotated[float, msgspec.Meta(ge=0.0, le=MAX_QTY)],
     (Candle, "tf"): Literal[TIMEFRAMES],
 }
 
 
-def _fast_struct(cls: Any) -> type[msgspec.Struct]:
-    """The msgspec struct of a line of event type ``cls``, field for field."""
+def _bar_post_init(bar: Any) -> None:
+    _check_bar(bar.open, bar.high, bar.low, bar.close)
+
+
+_FAST_NAMESPACE: dict[type, dict[str, Any]] = {Candle: {"__post_init__": _bar_post_init}}
+
+
+def _fast_struct(cls: Any, ceiling: int) -> type[msgspec.Struct]:
+    """The msgspec struct of a line of event type ``cls``, field for field,
+    its ``ts`` valid up to ``ceiling``."""
     hints = get_type_hints(cls)
-    fields = [(name, _FAST_CHECKS.get((cls, name), _FAST_FIELD[hints[name]])) for name in cls._fields]
+    ts = Annotated[int, msgspec.Meta(ge=TS_MIN, le=ceiling)]
+    fields = [
+        (name, ts if name == "ts" else _FAST_CHECKS.get((cls, name), _FAST_FIELD[hints[name]])) for name in cls._fields
+    ]
     return msgspec.defstruct(
-        f"Fast{cls.__name__}", fields, tag_field="type", tag=cls.KIND, forbid_unknown_fields=True, gc=False
+        f"Fast{cls.__name__}", fields, tag_field="type", tag=cls.KIND, forbid_unknown_fields=True, gc=False,
+        namespace=_FAST_NAMESPACE.get(cls),
     )
 
 
-# FeedStatus is not here: it is rare, and its optional detail is not worth a
-# second definition.
-_EVENT_OF: dict[type, Any] = {
-    _fast_struct(cls): cls for cls in (Liquidation, Volume, OpenInterest, Candle, Price, MarketCap)
-}
-_fast_decode = msgspec.json.Decoder(Union[tuple(_EVENT_OF)]).decode  # type: ignore[misc]
+@lru_cache(maxsize=1)
+def _fast_for(ceiling: int) -> tuple[Callable[[bytes], Any], dict[type, Any]]:
+    # FeedStatus is not here: it is rare, and its optional detail is not worth
+    # a second definition.
+    kinds = (Liquidation, Volume, OpenInterest, Candle, Price, MarketCap)
+    event_of = {_fast_struct(cls, ceiling): cls for cls in kinds}
+    return msgspec.json.Decoder(Union[tuple(event_of)]).decode, event_of  # type: ignore[return-value]
+
+
+def _fast() -> tuple[Callable[[bytes], Any], dict[type, Any]]:
+    """The fast decoder of the hour (its ``ts`` bound is ``ts_ceiling()``) and
+    the event type of each of its structs; built once an hour."""
+    return _fast_for(ts_ceiling())
+
+
 # What msgspec raises for a line it refuses (RecursionError: deeply nested
 # values, which the careful path reports as JSON errors).
 _REFUSED = (ValueError, RecursionError)
@@ -397,7 +484,10 @@ def read_events(
     other (a recorder always ends a write with a newline, so an unterminated
     tail that fails to parse is the torn write of a killed process).  A gzip
     stream that was cut off yields every line before the cut and sets
-    ``stats.truncated``.
+    ``stats.truncated``.  A file that starts with a run of
+    ``NOT_A_RECORDING_LINES`` bad lines and no event, or ends with bad lines
+    and nothing else, raises ``NotARecording``; bad lines before the first
+    event are reported once it is read.
 
     This is most of the cost of ``liqwatch report``, so lines are read and
     decoded a chunk at a time and the events handed out by ``chain`` (in C):
@@ -412,22 +502,45 @@ def read_events(
 def _read_chunks(path: Path, on_bad_line: BadLineHandler | None, st: ReadStats) -> Iterator[list[Event]]:
     lineno = events = 0
     careful_for = 0  # chunks to read the careful way before the fast path is tried again
+    held: list[tuple[int, str]] = []  # bad lines before the first event: a recording's, or not a recording's
+
+    def hold(n: int, reason: str) -> None:
+        held.append((n, reason))
+
+    def release() -> None:
+        if on_bad_line is not None:
+            for n, reason in held:
+                on_bad_line(n, reason)
+        held.clear()
+
+    handler: BadLineHandler | None = hold
     try:
         with _open_binary(path) as fh:
+            raw = getattr(fh, "fileobj", None) or fh  # a gzip stream's file
             try:
                 for lines in _line_chunks(fh):
+                    st.position = raw.tell()
                     if careful_for:
                         careful_for -= 1
-                        batch = _decode_carefully(lines, lineno, on_bad_line, st)
+                        batch = _decode_carefully(lines, lineno, handler, st)
                     else:
-                        batch, refused = _decode_lines(lines, lineno, on_bad_line, st)
+                        batch, refused = _decode_lines(lines, lineno, handler, st)
                         if refused * 4 > len(lines):
                             careful_for = _CAREFUL_CHUNKS
                     lineno += len(lines)
+                    if handler is hold:
+                        if batch:
+                            release()
+                            handler = on_bad_line
+                        elif len(held) >= NOT_A_RECORDING_LINES:
+                            raise NotARecording(path, len(held), *held[0])
                     events += len(batch)
                     yield batch
             except _TRUNCATED:
                 st.truncated = True
+            if held and not events and not st.unknown:
+                raise NotARecording(path, len(held), *held[0])  # not one line could be read
+            release()
     finally:
         st.lines = lineno
         st.events += events
@@ -449,6 +562,7 @@ def _decode_lines(lines: list[bytes], lineno: int, on_bad_line: BadLineHandler |
                   st: ReadStats) -> tuple[list[Event], int]:
     """The events of consecutive lines (the first is line ``lineno + 1``), and
     how many lines the fast path refused."""
+    fast_decode, event_of = _fast()
     out: list[Event] = []
     fast: list[msgspec.Struct] = []
     todo = iter(lines)
@@ -458,11 +572,10 @@ def _decode_lines(lines: list[bytes], lineno: int, on_bad_line: BadLineHandler |
         # extend() keeps what map() made before the first line it refused
         # and leaves the lines after that one in todo.
         try:
-            fast.extend(map(_fast_decode, todo))
+            fast.extend(map(fast_decode, todo))
             stopped = False
         except _REFUSED:
             stopped = True
-        event_of = _EVENT_OF
         out += [_new(event_of[type(s)], _astuple(s)) for s in fast]
         if not stopped:
             return out, refused
@@ -524,12 +637,16 @@ class RecordingWriter:
     def __init__(self, path: str | os.PathLike[str], append: bool = False) -> None:
         self.path = Path(path)
         self.count = 0
+        gz = self.path.suffix == ".gz"
         mode = "ab" if append else "wb"
+        torn = append and _ends_torn(self.path, gz)
         self._raw = open(self.path, mode)
         self._gz: gzip.GzipFile | None = None
-        if self.path.suffix == ".gz":
+        if gz:
             self._gz = gzip.GzipFile(fileobj=self._raw, mode=mode, compresslevel=6)
-        self._pending: list[str] = []
+        # Appended after a torn last line (a recorder killed mid-write), the
+        # first new event starts a line of its own: the torn one stays one bad line.
+        self._pending: list[str] = [""] if torn else []
 
     def write(self, ev: Event) -> None:
         self._pending.append(dumps(ev))
@@ -567,6 +684,31 @@ class RecordingWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _ends_torn(path: Path, gz: bool) -> bool:
+    """Whether the file at ``path`` is there and ends without its newline.
+
+    A gzip stream cut off without its trailer cannot be appended to at all
+    (the new member would be read as part of the cut one, and lost), so that
+    raises an OSError for the caller to report."""
+    try:
+        if not gz:
+            with open(path, "rb") as fh:
+                if fh.seek(0, os.SEEK_END) == 0:
+                    return False
+                fh.seek(-1, os.SEEK_END)
+                return fh.read(1) != b"\n"
+        last = b"\n"
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                last = chunk[-1:]
+        return last != b"\n"
+    except FileNotFoundError:
+        return False
+    except _TRUNCATED:
+        raise OSError(errno.EINVAL, "its gzip stream is cut off (a recorder was killed); --append would be "
+                      "unreadable, so record to a new file") from None
 
 
 def write_events(path: str | os.PathLike[str], events: Iterable[Event]) -> int:

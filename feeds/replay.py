@@ -15,7 +15,7 @@ import time
 from typing import Awaitable, Callable, Iterable, Iterator
 
 from feeds.base import Emit, Feed
-from feeds.events import Event
+from feeds.events import Event, FeedStatus
 from feeds.recording import read_events
 
 # How often the paced part wakes up to emit what is due.  At 60x a 50 ms tick
@@ -121,7 +121,13 @@ class ReplayFeed(Feed):
         batch: list[Event] = []
         pending: Event | None = None
         # The instant part: everything before instant_until, in large batches.
+        # A feed_status rides along with the data around it: its ts may be
+        # another clock's (a wall-clock status in a recording of older data),
+        # so it never paces the replay nor moves its clock.
         for ev in events:
+            if type(ev) is FeedStatus:
+                batch.append(ev)
+                continue
             last_ts = ev.ts
             if self.instant_until is None or ev.ts >= self.instant_until:
                 pending = ev
@@ -151,7 +157,7 @@ class ReplayFeed(Feed):
             # Recordings merge several feeds, so ts may step back slightly:
             # an event is due once the clock has passed it, never held back
             # behind a later one.
-            while nxt is not None and nxt.ts <= now:
+            while nxt is not None and (nxt.ts <= now or type(nxt) is FeedStatus):
                 batch.append(nxt)
                 nxt = next(rest, None)
             if batch:

@@ -95,8 +95,14 @@ class Engine:
     # -- events ------------------------------------------------------------
 
     def apply(self, ev: Event) -> None:
-        """One event, the plain way; ``apply_many`` is the same in one loop."""
+        """One event, the plain way; ``apply_many`` is the same in one loop.
+
+        A ``feed_status`` never moves the data clock: its ts may be another
+        clock's (a wall-clock status in a recording of older data)."""
         self.events += 1
+        if type(ev) is FeedStatus:
+            self.health.on_status(ev)
+            return
         ts = ev.ts
         if self.newest_ts is None or ts > self.newest_ts:
             if ts >= self._next_hour and self.newest_ts is not None:
@@ -140,6 +146,10 @@ class Engine:
         try:
             for ev in events:
                 n += 1
+                kind = type(ev)
+                if kind is FeedStatus:  # never moves the data clock (see apply)
+                    dispatch[kind](ev)
+                    continue
                 ts = ev[0]
                 if newest is None or ts > newest:
                     if ts >= next_hour and newest is not None:
@@ -150,7 +160,6 @@ class Engine:
                         oldest = self.oldest_ts = ts
                 elif ts < oldest:
                     oldest = self.oldest_ts = ts
-                kind = type(ev)
                 if kind is Liquidation:
                     pend(ev)
                 elif kind is Price:  # _on_price, inline

@@ -2,12 +2,17 @@
 
 Every field here becomes a key of the ``[indicators]`` config table (the
 loader in tui/runtime/config.py reads the type hints), and ``validate()`` names the
-bad ones, so a trader who sets a nonsensical value is told which key.
+bad ones, so a trader who sets a nonsensical value is told which key.  Every
+number has a sane range in ``RANGES`` (its message gives the range): spans
+of days stop at ten years, so no value makes a window overflow.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
+
+from feeds.settings import check_ranges
 
 
 @dataclass
@@ -60,58 +65,41 @@ class IndicatorParams:
     euphoria_full_extension: float = 2.0
     euphoria_mean_days: float = 30.0
 
+    RANGES: ClassVar[dict[str, str]] = {
+        "storm_multiple": "(1, 1000]",
+        "storm_min_usd": "[0, 1e15]",
+        "storm_min_baseline_hours": "[1, 24]",
+        "lvr_median_days": "(0, 365]",
+        "lvr_trend_days": "(0, 365]",
+        "lvr_flat_tolerance": "[0, 1)",
+        "lvr_peak_days": "(0, 365]",
+        "flush_oi_drop": "(0, 1)",
+        "flush_liq_oi_multiple": "(1, 1000]",
+        "cap_range_days": "(0, 3650]",
+        "cap_range_min_days": "[0, 3650]",
+        "bai_window_days": "[2, 3650]",
+        "bai_maturity_days": "(0, 365]",
+        "bai_maturity_touches": "[1, 100]",
+        "bai_eps_min": "(0, 0.5)",
+        "bai_eps_max": "(0, 1)",
+        "bai_full_breach": "(0, 10]",
+        "bai_pain_exponent": "(0, 10]",
+        "bai_half_life_days": "(0, 365]",
+        "bai_anchor_min_maturity": "(0, 1)",
+        "bai_reclaim_days": "(0, 365]",
+        "bai_sustain_days": "(0, 365]",
+        "bai_confirm_days": "[1, 3650]",
+        "euphoria_full_extension": "(0, 100]",
+        "euphoria_mean_days": "[1, 3650]",
+    }
+
     def validate(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        if self.storm_multiple <= 1:
-            errors["storm_multiple"] = "must be greater than 1"
-        if self.storm_min_usd < 0:
-            errors["storm_min_usd"] = "must not be negative"
-        if not 1 <= self.storm_min_baseline_hours <= 24:
-            errors["storm_min_baseline_hours"] = "must be between 1 and 24"
-        if self.lvr_median_days <= 0:
-            errors["lvr_median_days"] = "must be positive"
-        if self.lvr_trend_days <= 0:
-            errors["lvr_trend_days"] = "must be positive"
-        if self.lvr_peak_days <= 0:
-            errors["lvr_peak_days"] = "must be positive"
-        if not 0 <= self.lvr_flat_tolerance < 1:
-            errors["lvr_flat_tolerance"] = "must be in [0, 1)"
-        if not 0 < self.flush_oi_drop < 1:
-            errors["flush_oi_drop"] = "must be in (0, 1)"
-        if self.flush_liq_oi_multiple <= 1:
-            errors["flush_liq_oi_multiple"] = "must be greater than 1"
-        if self.cap_range_days <= 0:
-            errors["cap_range_days"] = "must be positive"
-        if self.cap_range_min_days < 0 or 0 < self.cap_range_days < self.cap_range_min_days:
-            errors["cap_range_min_days"] = "must be between 0 and cap_range_days"
-        if self.cap_band and (len(self.cap_band) != 2 or not 0 < self.cap_band[0] < self.cap_band[1]):
-            errors["cap_band"] = "must be [low, high] in USD with 0 < low < high"
-        if self.bai_window_days < 2:
-            errors["bai_window_days"] = "must be at least 2"
-        if self.bai_maturity_days <= 0:
-            errors["bai_maturity_days"] = "must be positive"
-        if self.bai_maturity_touches < 1:
-            errors["bai_maturity_touches"] = "must be at least 1"
-        if not 0 < self.bai_eps_min < 0.5:
-            errors["bai_eps_min"] = "must be in (0, 0.5)"
-        if not self.bai_eps_min <= self.bai_eps_max < 1:
-            errors["bai_eps_max"] = "must be in [bai_eps_min, 1)"
-        if self.bai_full_breach <= 0:
-            errors["bai_full_breach"] = "must be positive"
-        if self.bai_pain_exponent <= 0:
-            errors["bai_pain_exponent"] = "must be positive"
-        if self.bai_half_life_days <= 0:
-            errors["bai_half_life_days"] = "must be positive"
-        if not 0 < self.bai_anchor_min_maturity < 1:
-            errors["bai_anchor_min_maturity"] = "must be in (0, 1)"
-        if self.bai_reclaim_days <= 0:
-            errors["bai_reclaim_days"] = "must be positive"
-        if self.bai_sustain_days <= 0:
-            errors["bai_sustain_days"] = "must be positive"
-        if self.bai_confirm_days < 1:
-            errors["bai_confirm_days"] = "must be at least 1"
-        if self.euphoria_full_extension <= 0:
-            errors["euphoria_full_extension"] = "must be positive"
-        if self.euphoria_mean_days < 1:
-            errors["euphoria_mean_days"] = "must be at least 1"
+        errors = check_ranges(self, self.RANGES)
+        band = self.cap_band
+        if band and (len(band) != 2 or not 0 < band[0] < band[1] <= 1e15):
+            errors["cap_band"] = "must be [low, high] in USD with 0 < low < high <= 1e15"
+        if not errors.keys() & {"cap_range_days", "cap_range_min_days"} and self.cap_range_min_days > self.cap_range_days:
+            errors["cap_range_min_days"] = "must be at most cap_range_days"
+        if "bai_eps_max" not in errors and not self.bai_eps_min <= self.bai_eps_max:
+            errors["bai_eps_max"] = "must be at least bai_eps_min"
         return errors

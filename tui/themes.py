@@ -60,6 +60,14 @@ def _theme_files(user_dir: Path | None) -> Iterable[tuple[str, str]]:
                 log.warning("%s: cannot read theme: %s", path, exc)
 
 
+def theme_names(user_dir: Path | None = None) -> list[str]:
+    """Every name ``theme`` and ``--theme`` may take: liqwatch's themes, the
+    user's good ones and Textual's own (the app can show each)."""
+    from textual.theme import BUILTIN_THEMES
+
+    return sorted({t.name for t in load_themes(user_dir)} | set(BUILTIN_THEMES))
+
+
 def load_themes(user_dir: Path | None = None, skipped: list[str] | None = None) -> list[Theme]:
     """Bundled themes, then the user's (a user theme may replace a bundled one).
 

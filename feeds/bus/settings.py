@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
+
+from feeds.settings import check_ranges
 
 #: Read when ``password`` is empty, so a secret need not sit in the config file.
 PASSWORD_ENV = "LIQWATCH_BUS_PASSWORD"
@@ -96,22 +99,26 @@ class BusSettings:
         """The password: the config's, else the environment's."""
         return self.password or os.environ.get(PASSWORD_ENV, "")
 
+    # Retention at least 26 h: viewers warm-start from the last 26 hours; at
+    # least 1 MiB (1048576) of stream.
+    RANGES: ClassVar[dict[str, str]] = {
+        "retention_hours": "[26, 87600]",
+        "max_bytes": "[1048576, 1e15]",
+        "replicas": f"[1, {MAX_REPLICAS}]",
+        "duplicate_window_s": "(0, 86400]",
+    }
+
     def validate(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
+        errors = check_ranges(self, self.RANGES)
         try:
             split_urls(self.url)
         except BusUrlError as exc:
             errors["url"] = str(exc)
         if not _STREAM_NAME.match(self.stream):
             errors["stream"] = "must be letters, digits, '_' or '-'"
-        if self.retention_hours < 26:
-            errors["retention_hours"] = "must be at least 26 (viewers warm-start from the last 26 hours)"
-        if self.max_bytes < 1024**2:
-            errors["max_bytes"] = "must be at least 1 MiB (1048576)"
-        if not 1 <= self.replicas <= MAX_REPLICAS:
-            errors["replicas"] = f"must be 1 to {MAX_REPLICAS}"
-        if self.duplicate_window_s <= 0 or self.duplicate_window_s > self.retention_hours * 3600:
-            errors["duplicate_window_s"] = "must be positive and within the retention"
+        if not errors.keys() & {"duplicate_window_s", "retention_hours"} and \
+                self.duplicate_window_s > self.retention_hours * 3600:
+            errors["duplicate_window_s"] = "must be within the retention"
         if self.creds and (self.user or self.password):
             errors["creds"] = "give either a creds file or a user and password, not both"
         if self.password and not self.user:

@@ -84,7 +84,8 @@ def test_path_defaults_to_the_platform_config_dir(tmp_path):
     [
         ("[ui]\ntheme = 'x'\nlarge_usdd = 5\n", "ui.large_usdd (line 3): unknown key"),
         ("\n[history]\nretention_days = 'long'\n", "history.retention_days (line 3): must be a number"),
-        ("[history]\nenabled = true\nretention_days = 1\n", "history.retention_days (line 3): must be at least 2"),
+        ("[history]\nenabled = true\nretention_days = 1\n",
+         "history.retention_days (line 3): must be in [2, 3650], got 1.0"),
         ("watchlist = 'BTC'\n", "watchlist (line 1): must be a list of strings"),
         ("[exchanges.kraken]\nenabled = true\n", "exchanges.kraken (line 1): unknown name"),
         ("[ui\ntheme = 1\n", "(syntax) (line 1)"),
@@ -115,8 +116,8 @@ def test_theme_flag_overrides_the_file(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[ui]\ntheme = 'liqwatch-light'\nlarge_usd = 2e6\n")
     args = build_parser().parse_args(["--config", str(cfg), "--theme", "liqwatch-contrast", "--demo"])
-    got = config_from_args(args)
+    got = config_from_args(args, args.parser)
     assert got.ui.theme == "liqwatch-contrast"
     assert got.ui.large_usd == 2e6  # what no flag names still comes from the file
     args = build_parser().parse_args(["--config", str(cfg), "--demo"])
-    assert config_from_args(args).ui.theme == "liqwatch-light"
+    assert config_from_args(args, args.parser).ui.theme == "liqwatch-light"

@@ -98,6 +98,8 @@ def test_signal_to_a_running_app_in_a_pty_flushes_and_exits(tmp_path, sig):
     assert os.waitstatus_to_exitcode(code) == 0
     assert status(tmp_path)["state"] == "stopped"
     assert b"Traceback" not in out
+    # Log lines go to the state dir's log, never over the screen.
+    assert (tmp_path / paths.LOG_NAME).exists()
 
 
 @pytest.mark.parametrize("ignore_hup", [False, True], ids=["sighup", "nohup"])

@@ -97,7 +97,7 @@ def test_bad_urls_are_named_and_credentials_never_shown():
 
 async def test_what_is_published_is_read_back_in_order(server):
     st = settings_of(server)
-    events = [*liquidations(500), MarketCap(5, "coingecko", 3.5e12), FeedStatus(6, "binance", "live", "ok")]
+    events = [*liquidations(500), MarketCap(1_700_000_000_500, "coingecko", 3.5e12), FeedStatus(1_700_000_000_600, "binance", "live", "ok")]
     sink = await publish(st, events)
     assert (sink.published, sink.duplicates, sink.buffered) == (len(events), 0, 0)
     assert await read_all(st) == events
@@ -144,7 +144,7 @@ async def test_a_read_resumes_after_the_last_sequence_it_handed_on(server):
 
 async def test_warm_start_reads_by_stream_time(server):
     st = settings_of(server)
-    old, new = liquidations(50), liquidations(30, t0=1_800_000_000_000)
+    old, new = liquidations(50), liquidations(30, t0=1_750_000_000_000)
     await publish(st, old)
     await asyncio.sleep(0.05)
     mark = int(time.time() * 1000)
@@ -166,11 +166,12 @@ async def test_a_newer_liqwatch_stream_is_read_forward_compatibly(server):
     for i, payload in enumerate((json.dumps(newer), '{"type":"funding","ts":1,"exchange":"binance","rate":0.01}',
                                  '{"type":"liquidation","ts":"soon"}', "not json")):
         await js.publish("liqwatch.liquidation.binance", payload.encode(), headers={MSG_ID: f"m{i}"})
-    await js.publish("liqwatch.price.binance", b'{"type":"price","ts":9,"exchange":"binance","symbol":"B","last":2.0}')
+    price = b'{"type":"price","ts":1700000000009,"exchange":"binance","symbol":"B","last":2.0}'
+    await js.publish("liqwatch.price.binance", price)
     await nc.close()
     bad: list = []
     got = await read_all(st, on_bad_line=lambda seq, reason: bad.append(seq))
-    assert got == [ev[0], ev[1], Price(9, "binance", "B", 2.0)]
+    assert got == [ev[0], ev[1], Price(1_700_000_000_009, "binance", "B", 2.0)]
     assert bad == [4, 5]
 
 
@@ -290,7 +291,7 @@ async def test_report_since_covers_the_last_stretch_of_the_stream(server):
     from tui.cli.report import run_bus_report
 
     st = settings_of(server)
-    old, new = liquidations(40), liquidations(25, t0=1_800_000_000_000)
+    old, new = liquidations(40), liquidations(25, t0=1_750_000_000_000)
     await publish(st, old)
     await asyncio.sleep(1.2)
     await publish(st, new)

@@ -24,10 +24,11 @@ from feeds.run import RunResult, run_feeds
 from feeds.supervisor import Backoff
 
 REPO = Path(__file__).resolve().parents[2]
+T0 = 1_700_000_000_000  # the counting feeds' first ts (a recording's ts is a real time)
 
 
 class Counting(Feed):
-    """Emits batches of numbered prices; ``ts`` is the running number."""
+    """Emits batches of numbered prices; ``ts`` is T0 plus the running number."""
 
     def __init__(self, name: str = "counting", batch: int = 10, every: float = 0.002, limit: int | None = None):
         self.name = name
@@ -38,7 +39,7 @@ class Counting(Feed):
     async def run(self, emit) -> None:
         n = 0
         while self.limit is None or n < self.limit:
-            await emit([Price(n + i, self.name, "BTC/USDT:USDT", 1.0) for i in range(self.batch)])
+            await emit([Price(T0 + n + i, self.name, "BTC/USDT:USDT", 1.0) for i in range(self.batch)])
             n += self.batch
             await asyncio.sleep(self.every)
 
@@ -101,8 +102,8 @@ async def test_records_every_event_and_reads_back_whole(tmp_path, name):
     assert stats.bad == [] and not stats.truncated
     assert result.total == len(events) == stats.events
     prices = [ev for ev in events if isinstance(ev, Price)]
-    assert [ev.ts for ev in prices if ev.exchange == "a"] == list(range(200))
-    assert [ev.ts for ev in prices if ev.exchange == "b"] == list(range(140))
+    assert [ev.ts for ev in prices if ev.exchange == "a"] == list(range(T0, T0 + 200))
+    assert [ev.ts for ev in prices if ev.exchange == "b"] == list(range(T0, T0 + 140))
     statuses = [ev for ev in events if isinstance(ev, FeedStatus)]
     assert result.counts["price"] == 340
     assert result.counts["feed_status"] == len(statuses)
@@ -158,7 +159,7 @@ async def test_append_keeps_the_earlier_recording(tmp_path):
     await record([Counting(limit=10)], path, append=True)
     events, stats = read_all(path)
     assert not stats.truncated
-    assert [ev.ts for ev in events if isinstance(ev, Price)] == list(range(10)) * 2
+    assert [ev.ts for ev in events if isinstance(ev, Price)] == list(range(T0, T0 + 10)) * 2
 
 
 CHILD = textwrap.dedent(
@@ -175,7 +176,7 @@ CHILD = textwrap.dedent(
         async def run(self, emit):
             n = 0
             while True:
-                await emit([Price(n + i, "counting", "BTC/USDT:USDT", 1.0) for i in range(10)])
+                await emit([Price(1_700_000_000_000 + n + i, "counting", "BTC/USDT:USDT", 1.0) for i in range(10)])
                 n += 10
                 await asyncio.sleep(0.002)
 
@@ -214,7 +215,7 @@ def test_sigkill_leaves_a_file_readable_up_to_the_last_flush(tmp_path, name):
     prices = [ev.ts for ev in events if isinstance(ev, Price)]
     # Everything read before the kill is still there, in order, without gaps.
     assert len(prices) >= seen
-    assert prices == list(range(len(prices)))
+    assert prices == list(range(T0, T0 + len(prices)))
     # At most the torn tail of an interrupted write is unreadable.
     assert all(lineno == stats.lines for lineno, _ in stats.bad)
     assert [ev.state for ev in events if isinstance(ev, FeedStatus)] == ["connecting", "live"]

@@ -18,7 +18,7 @@ from feeds.events import (
     Price,
     Volume,
 )
-from feeds.recording import ReadStats, RecordingWriter, dumps, from_dict, read_events, to_dict, write_events
+from feeds.recording import BadEvent, ReadStats, RecordingWriter, dumps, from_dict, read_events, to_dict, write_events
 
 EVENTS = [
     Liquidation(1_700_000_000_000, "binance", "BTC/USDT:USDT", "long", 64000.5, 0.25, 16000.125),
@@ -115,10 +115,47 @@ def test_non_finite_and_boolean_numbers_are_rejected():
             from_dict({**d, **bad})
 
 
+_CANDLE = to_dict(EVENTS[4])
+
+
+@pytest.mark.parametrize(("d", "reason"), [
+    ({**to_dict(EVENTS[0]), "usd": "100"}, "usd: expected a number, got '100'"),
+    ({**to_dict(EVENTS[0]), "price": -1.0}, "price must be in [0, 1e+15]"),
+    ({**to_dict(EVENTS[0]), "qty": -0.5}, "qty must be in [0, 1e+18]"),
+    ({**to_dict(EVENTS[0]), "usd": 1.7e308}, "usd must be in [0, 1e+15]"),
+    ({**to_dict(EVENTS[3]), "usd": -5.0}, "usd must be in [0, 1e+15]"),
+    ({**to_dict(EVENTS[6]), "usd": -3e12}, "usd must be in [0, 1e+15]"),
+    ({**_CANDLE, "high": 9.0}, "high 9.0 is below low 9.5"),
+    ({**_CANDLE, "open": 12.0}, "open and close must lie within [low, high]"),
+    ({**to_dict(EVENTS[0]), "ts": 253402300800000}, "ts must be ms between 2009-01-01 and a day past now"),
+    ({**to_dict(EVENTS[0]), "ts": 2**63 - 1}, "ts must be ms between 2009-01-01"),
+    ({**to_dict(EVENTS[0]), "ts": -1}, "ts must be ms between 2009-01-01"),
+    ({**to_dict(EVENTS[0]), "ts": 0}, "ts must be ms between 2009-01-01"),
+    ({**to_dict(EVENTS[0]), "ts": 1_230_767_999_999}, "ts must be ms between 2009-01-01"),
+    ({**to_dict(EVENTS[0]), "ts": 1_700_000_000}, "ts 1700000000 is in seconds"),
+    ({**to_dict(EVENTS[0]), "ts": "1700000000000"}, "expected a timestamp in ms"),
+])
+def test_values_out_of_their_range_are_malformed_lines(tmp_path, d, reason):
+    """Strings, negatives, overflowing sums, a bar upside down, a ts from no
+    market's time: each line is reported with its number and skipped, by both paths."""
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join([dumps(EVENTS[1]), json.dumps(d), dumps(EVENTS[1])]) + "\n")
+    seen: list[tuple[int, str]] = []
+    assert list(read_events(path, on_bad_line=lambda n, why: seen.append((n, why)))) == [EVENTS[1]] * 2
+    assert len(seen) == 1 and seen[0][0] == 2 and reason in seen[0][1], seen
+
+
+def test_a_ts_past_tomorrow_is_malformed_and_the_bound_follows_the_clock():
+    now = R.ts_ceiling() - R.DAY_MS
+    assert from_dict({**to_dict(EVENTS[0]), "ts": now}).ts == now
+    with pytest.raises(BadEvent, match="a day past now"):
+        from_dict({**to_dict(EVENTS[0]), "ts": R.ts_ceiling() + 1})
+    assert R.ts_ceiling(0) == R.HOUR_MS + R.DAY_MS
+
+
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from feeds.recording import BadEvent
 
 _values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -229,10 +266,10 @@ def test_the_fast_path_takes_the_common_lines():
         line = dumps(ev).encode()
         if isinstance(ev, FeedStatus):
             with pytest.raises(R._REFUSED):
-                R._fast_decode(line)
+                R._fast()[0](line)
         else:
-            s = R._fast_decode(line)
-            assert R._EVENT_OF[type(s)] is type(ev) and R._astuple(s) == tuple(ev)
+            s = R._fast()[0](line)
+            assert R._fast()[1][type(s)] is type(ev) and R._astuple(s) == tuple(ev)
 
 
 _json_numbers = st.one_of(
@@ -420,13 +457,13 @@ def test_a_file_the_fast_path_refuses_is_read_carefully_then_fast_again(tmp_path
     path = tmp_path / "r.jsonl"
     path.write_text("\n".join(lines) + "\n")
     tried: list[bytes] = []
-    real = R._fast_decode
+    real, event_of = R._fast()
 
     def fast(line: bytes) -> object:
         tried.append(line)
         return real(line)
 
-    monkeypatch.setattr(R, "_fast_decode", fast)
+    monkeypatch.setattr(R, "_fast", lambda: (fast, event_of))
     stats = ReadStats()
     assert list(read_events(path, stats=stats)) == events and stats.bad == []
     assert sum(b"order_id" in line for line in tried) < 5_000 / 4

@@ -152,3 +152,16 @@ async def test_caught_up_waits_for_late_lines_that_are_already_due():
     assert feed.caught_up.is_set()
     assert seen == events[:3]
     task.cancel()
+
+
+async def test_a_status_stamped_by_another_clock_neither_paces_nor_moves_the_replay():
+    """A recording of older data with a wall-clock feed_status in it (issue 13):
+    the status comes with the data around it, and the replay ends at the data's end."""
+    later = T0 + 60 * 86_400_000  # two months past the data
+    events = [liq(T0), FeedStatus(later, "binance", "live"), liq(T0 + 10_000), FeedStatus(later, "okx", "down")]
+    vt = VirtualTime()
+    start = vt.now
+    feed = ReplayFeed(events, speed=1.0, instant_until=T0 + 1, monotonic=vt.monotonic, sleep=vt.sleep)
+    seen = await play(feed, vt)
+    assert [e for _, _, batch in seen for e in batch] == events
+    assert vt.now - start < 11 and feed.now_ms() <= T0 + 11_000

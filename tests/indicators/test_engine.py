@@ -140,3 +140,19 @@ def test_the_report_view_hands_out_what_report_reads():
     assert view.lvr_24h == pytest.approx(sum(1e6 * 0.995 ** i for i in range(16 * 24 - 24, 16 * 24)) / 24e9 * 1e9)
     with pytest.raises(ValueError):
         Engine().report_view()  # the UI's shape keeps no last day
+
+
+def test_a_feed_status_never_moves_the_data_clock():
+    """A wall-clock status in a recording of older data (issue 13): the data
+    clock, and so every window, stays the data's, one event at a time or many."""
+    t0 = 1_700_000_000_000
+    events = [Liquidation(t0, "binance", "BTC/USDT:USDT", "long", 1.0, 1.0, 100.0),
+              FeedStatus(t0 + 60 * 86_400_000, "binance", "live"),
+              Liquidation(t0 + 1000, "binance", "BTC/USDT:USDT", "long", 1.0, 1.0, 100.0)]
+    one, many = Engine(), Engine()
+    for ev in events:
+        one.apply(ev)
+    many.apply_many(events)
+    for e in (one, many):
+        assert (e.oldest_ts, e.newest_ts, e.events) == (t0, t0 + 1000, 3)
+        assert e.snapshot().as_of == t0 + 1000

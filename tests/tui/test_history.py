@@ -198,3 +198,90 @@ def test_an_unwritable_state_dir_costs_the_history_not_the_app(tmp_path, monkeyp
     blocker.write_text("")
     monkeypatch.setenv("LIQWATCH_STATE_DIR", str(blocker / "state"))  # a path under a file
     assert companion_for(Pipeline(Engine(), [], LIVE), Config()).history is None
+
+
+def _liqs(t0: int, n: int, every: int = 1000) -> list:
+    from feeds.events import Liquidation
+
+    return [Liquidation(t0 + i * every, "binance", "BTC/USDT:USDT", "long", 1.0, 1.0, 1.0 + i) for i in range(n)]
+
+
+def _rows(db: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT ts, usd FROM liq_recent ORDER BY ts").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("a_dies", [False, True], ids=["a-quits", "a-killed"])
+def test_a_reader_takes_over_when_the_writer_stops_and_no_row_is_lost_or_doubled(tmp_path, a_dies):
+    """A and B live on one state dir, both seeing the same stream: A writes; when
+    A stops (or dies after its last flush), B takes over at its next bid and
+    the history holds every liquidation once (issue 13)."""
+    db = str(tmp_path / "history.sqlite3")
+    t0 = 1_700_000_000_000
+    stream = _liqs(t0, 300)
+    a, b = History(db), History(db)
+    a.mark_start(t0)
+    b.mark_start(t0)
+    assert a.writer and not b.writer
+    for i in range(0, 200, 10):  # both receive everything; A flushes each 50
+        a.add(stream[i:i + 10])
+        b.add(stream[i:i + 10])
+        if i % 50 == 40:
+            a.flush(stream[i + 9].ts)
+            b.flush(stream[i + 9].ts)  # a bid that fails: B stays a reader
+    assert not b.writer
+    if a_dies:  # killed: events after its last flush never reached the disk
+        a.add(stream[200:220])
+        b.add(stream[200:220])
+        a._db.close()
+        a._lock.release()  # what the kernel does when the process dies
+        last = stream[199].ts
+    else:
+        b.add(stream[200:220])
+        a.close()
+        last = stream[199].ts
+    b.add(stream[220:300])
+    b.flush(stream[-1].ts)  # the next bid wins
+    assert b.writer
+    b.close()
+    assert _rows(db) == [(ev.ts, ev.usd) for ev in stream]
+    assert last < stream[-1].ts
+
+
+def test_a_reader_keeps_only_its_last_minutes(tmp_path):
+    from tui.runtime.history import READER_KEEP_MS
+
+    db = str(tmp_path / "history.sqlite3")
+    a, b = History(db), History(db)
+    t0 = 1_700_000_000_000
+    for i in range(100):
+        b.add(_liqs(t0 + i * 60_000, 1))
+    b.flush(t0 + 100 * 60_000)
+    assert sum(len(x) for x in b._pending) == READER_KEEP_MS // 60_000 + 1
+    a.close()
+    b.close()
+
+
+def test_one_status_writer_and_the_file_passes_on(tmp_path):
+    """Two instances on one state dir: the status file has one writer, the
+    other takes over at its next write once the first stops (issue 13)."""
+    from tui.runtime import statefile
+    from tui.runtime.companion import StatusWriter
+
+    path = str(tmp_path / "status.json")
+    first = StatusWriter(lambda: {"v": 1, "written_ms": 1, "who": "first"}, path)
+    second = StatusWriter(lambda: {"v": 1, "written_ms": 2, "who": "second"}, path)
+    for _ in range(3):
+        first.write()
+        second.write()
+        assert statefile.read(path)["who"] == "first"
+    assert first.owner and not second.owner
+    first.write(state="stopped")
+    first.close()
+    assert statefile.read(path)["state"] == "stopped"
+    second.write()
+    assert statefile.read(path)["who"] == "second" and second.owner
+    second.close()

@@ -52,7 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return status_main(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Reported by the command they were given to, with its usage, not the top level's.
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.run(args, args.parser)
 
 

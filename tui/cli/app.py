@@ -13,6 +13,7 @@ def add_display(p: argparse.ArgumentParser) -> None:
     """The flags of every command that opens the TUI."""
     p.add_argument("--theme", help="theme name (see themes/)")
     p.add_argument("--no-mouse", action="store_true", help="keyboard only; nothing sent for mouse tracking")
+    p.add_argument("--log-file", metavar="FILE", help="where log lines go (default: liqwatch.log in the state dir)")
     add_config(p)
 
 
@@ -38,8 +39,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, parser)
     feed = replay_source(args, parser)
+    from tui.runtime.logs import log_to_file
+    from tui.runtime.paths import log_path
+
+    try:
+        log_to_file(args.log_file or log_path())
+    except OSError as exc:
+        parser.error(f"argument --log-file: cannot write {args.log_file or log_path()}: {exc.strerror or exc}")
     from tui.app import AppOptions, make_app
     from tui.format import DEMO, LIVE, REPLAY
 

@@ -115,6 +115,7 @@ async def collect(feeds: Sequence[Feed], replay: ReplayFeed | None, settings: Bu
             task.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
         status.write(state="stopped")
+        status.close()
     print(f"published {sink.published} events to {settings.stream} at {where}"
           f" ({sink.duplicates} already there)", file=sys.stderr)
     for name, why in result.feed_errors.items():

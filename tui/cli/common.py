@@ -11,7 +11,7 @@ import argparse
 import math
 import os
 import sys
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 if TYPE_CHECKING:
     from feeds.bus.settings import BusSettings
@@ -75,23 +75,42 @@ def add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="config file (default: $LIQWATCH_CONFIG or the platform config dir)")
 
 
-def load_config(path: str | None) -> Config:
-    """The config file, or exit 2 naming each bad key and its line."""
+def load_config(path: str | None, themes: Sequence[str] | None = None) -> Config:
+    """The config file, or exit 2 naming each bad key and its line (``themes``:
+    the names ``ui.theme`` may take, for the commands that draw)."""
     from tui.runtime.config import ConfigError, load
 
     try:
-        return load(path)
+        return load(path, themes)
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    """The config file with the command-line flags laid over it (flags win)."""
-    cfg = load_config(args.config)
-    if getattr(args, "theme", None):
-        cfg.ui.theme = args.theme
-    return cfg
+def theme_names() -> list[str]:
+    """Every theme name the app can show (imports Textual: for the commands that draw)."""
+    from pathlib import Path
+
+    from tui.runtime.paths import user_themes_dir
+    from tui.themes import theme_names as names
+
+    return names(Path(user_themes_dir()))
+
+
+def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config:
+    """The config file with the command-line flags laid over it (flags win);
+    an unknown ``--theme`` is a usage error."""
+    themes = theme_names()
+    theme = getattr(args, "theme", None)
+    if theme:
+        from tui.runtime.config import unknown_theme
+
+        if theme not in themes:
+            parser.error(f"argument --theme: {unknown_theme(theme, themes)}")
+        cfg = load_config(args.config)
+        cfg.ui.theme = theme
+        return cfg
+    return load_config(args.config, themes)
 
 
 def add_source(p: argparse.ArgumentParser, demo_help: str, replay_help: str, speed_help: str,
@@ -123,7 +142,8 @@ def bus_settings(cfg: Config, url: str | None, parser: argparse.ArgumentParser) 
 
 def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ReplayFeed | None:
     """The demo or the recording the flags name, paced at ``--speed``; None
-    for live.  A missing recording is a usage error (exit 2)."""
+    for live.  A missing recording, or a file that is not one, is a usage
+    error (exit 2)."""
     if args.demo:
         from tui.runtime.demo import DEMO_SPEED, demo_feed
 
@@ -131,7 +151,16 @@ def replay_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     if args.replay:
         if not os.path.isfile(args.replay):
             parser.error(f"no such recording: {args.replay}")
+        from feeds.recording import NotARecording, read_events
         from feeds.replay import ReplayFeed
+
+        try:
+            # The first chunk tells a recording from a file that is not one.
+            next(read_events(args.replay, on_bad_line=None), None)
+        except NotARecording as exc:
+            parser.error(str(exc))
+        except OSError as exc:
+            parser.error(f"cannot read {args.replay}: {exc.strerror or exc}")
 
         return ReplayFeed(args.replay, speed=args.speed or 1.0)
     return None

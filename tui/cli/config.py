@@ -18,17 +18,19 @@ from tui.cli.common import EXIT_USAGE, add_config
 
 HELP = "where the config file is; write a commented default; validate it"
 EXIT_OK = 0
-EXIT_EXISTS = 1
+EXIT_EXISTS = 1  # also: the file cannot be written
 EXIT_BAD_CONFIG = EXIT_USAGE
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     actions = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    add_config(actions.add_parser("path", help="print the config file's path (--config, $LIQWATCH_CONFIG, platform dir)"))
+    path = actions.add_parser("path", help="print the config file's path (--config, $LIQWATCH_CONFIG, platform dir)")
     init = actions.add_parser("init", help="write a commented default config (never overwrites without --force)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
-    add_config(init)
-    add_config(actions.add_parser("check", help="validate the config: exit 0 when OK, 2 naming each bad key and line"))
+    check = actions.add_parser("check", help="validate the config: exit 0 when OK, 2 naming each bad key and line")
+    for action in (path, init, check):
+        add_config(action)
+        action.set_defaults(parser=action)  # its errors with its own usage line
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -77,18 +79,23 @@ def cmd_init(explicit: str | None, force: bool) -> int:
     if path.exists() and not force:
         print(f"{path}: already exists; not overwritten (use --force to replace it)", file=sys.stderr)
         return EXIT_EXISTS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(default_text(), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(default_text(), encoding="utf-8")
+    except OSError as exc:
+        print(f"{path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_EXISTS
     print(f"wrote {path}")
     return EXIT_OK
 
 
 def cmd_check(explicit: str | None) -> int:
+    from tui.cli.common import theme_names
     from tui.runtime.config import ConfigError, load, resolve_path
 
     path: Path = resolve_path(explicit)
     try:
-        cfg = load(explicit)
+        cfg = load(explicit, theme_names())
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_BAD_CONFIG

@@ -7,12 +7,19 @@ loses at most that half second) and an engine, so ``liqwatch status`` shows
 the live line beside it.  Around them, what a recorder on a server needs: a
 clean stop on SIGTERM, SIGHUP or Ctrl-C, and an exit status that says when
 no venue could be reached or a feed failed.
+
+The output is opened (and truncated) before anything is read, so an output
+that is the same file as an input (the recording replayed, the config, the
+state files; through a symlink, a hard link or ``./``) is refused first.  A
+disk that fails mid-run ends it with one line and exit 1; the file holds
+every line flushed before.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -42,6 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = load_config(args.config)
+    clash = _an_input(args.path, _inputs(args, cfg.source))
+    if clash:
+        parser.error(f"{args.path} is {clash}: writing it would destroy it; choose another output")
     feed = replay_source(args, parser)
     from indicators.engine import Engine
 
@@ -59,6 +69,37 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         return run_record(live_feeds(cfg), args.path, args.duration, engine, live=True, append=args.append)
     return run_record([feed], args.path, args.duration, engine, live=False, append=args.append)
+
+
+def _inputs(args: argparse.Namespace, config: object) -> dict[str, str]:
+    """What this run reads, by what it is to the user."""
+    from feeds.data import DEMO_RECORDING
+    from tui.runtime import paths
+
+    out = {"the status file": paths.status_path(), "the history": paths.history_path()}
+    if config is not None:
+        out["the config file"] = str(config)
+    if args.demo:
+        out["the bundled demo"] = str(DEMO_RECORDING)
+    if args.replay:
+        out["the recording replayed"] = args.replay
+    return out
+
+
+def _an_input(path: str, inputs: dict[str, str]) -> str | None:
+    """Which input ``path`` is the same file as (device and inode, so
+    symlinks, hard links and ``./`` are seen through), or None."""
+    try:
+        out = os.stat(path)
+    except OSError:
+        return None  # not there yet (or unreachable: the open will say so)
+    for what, other in inputs.items():
+        try:
+            if os.path.samestat(out, os.stat(other)):
+                return what
+        except OSError:
+            continue
+    return None
 
 
 async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engine: Engine, live: bool,
@@ -93,10 +134,15 @@ async def _record(feeds: Sequence[Feed], path: str, duration: float | None, engi
         # Live feeds are supervised; a replay (--demo, --replay) runs alone.
         result = await run_feeds(feeds, [recording, Tap(engine.apply_many)], supervised=live, duration=duration,
                                  stop=stop)
+    except OSError as exc:
+        print(f"liqwatch record: writing {path} failed: {exc.strerror or exc}; it holds every line written "
+              f"before", file=sys.stderr)
+        return 1
     finally:
         writer_task.cancel()
         await asyncio.gather(writer_task, return_exceptions=True)
         status.write(state="stopped")
+        status.close()
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items())) or "nothing"
     print(f"recorded {result.total} events to {recording.path}: {counts}", file=sys.stderr)
     for name, why in result.feed_errors.items():

@@ -4,16 +4,19 @@ Needs no terminal: JSON goes to stdout for scripts (stable keys, see
 indicators/report.py), and the people's version is Rich output that degrades
 to plain text when stdout is a pipe (Rich is imported only for it).  Bad
 lines are warned on stderr with their line numbers and skipped; a report is
-still printed.
+still printed.  A file that is not a recording at all (no event before a run
+of bad lines) gets one line and exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import contextmanager
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from tui.cli.common import EXIT_USAGE, add_config, bus_settings, duration, load_config
 from tui.format import SIDE_ARROW, SIDE_WORD, age, local_tz, money, pct, price, short_symbol, stamp
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from feeds.bus.settings import BusSettings
+    from feeds.recording import ReadStats
     from indicators.params import IndicatorParams
 
 HELP = "summarise a recording (no terminal needed)"
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | None = None,
                out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Read ``path``, build the report, print it; returns the exit code."""
-    from feeds.recording import ReadStats, read_events
+    from feeds.recording import NotARecording, ReadStats, read_events
     from indicators.report import build_report
 
     out = out if out is not None else sys.stdout
@@ -70,9 +74,13 @@ def run_report(path: str, as_json: bool, params: IndicatorParams, tz: tzinfo | N
         print(f"{path}:{lineno}: {reason}; skipped", file=err)
 
     try:
-        report = build_report(read_events(path, on_bad_line=warn, stats=stats), params)
+        with _progress(path, stats, err, quiet=as_json):
+            report = build_report(read_events(path, on_bad_line=warn, stats=stats), params)
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror or exc}", file=err)
+        return EXIT_UNREADABLE
+    except NotARecording as exc:
+        print(exc, file=err)
         return EXIT_UNREADABLE
     if stats.truncated:
         print(f"{path}: the file ends mid-stream (cut off); reported up to the last complete line", file=err)
@@ -116,6 +124,45 @@ def print_report(report: dict[str, Any], as_json: bool, out: TextIO, tz: tzinfo 
         # `liqwatch report ... | head`: the reader left; that is not an error.
         return EXIT_OK
     return EXIT_OK
+
+
+# A recording this large takes seconds to read: show how far it got.
+PROGRESS_MIN_BYTES = 8 << 20
+
+
+@contextmanager
+def _progress(path: str, stats: ReadStats, err: TextIO, quiet: bool) -> Iterator[None]:
+    """A Rich progress bar on ``err`` while a large recording is read, when
+    ``err`` is a terminal; nothing in a pipeline or for ``--json``."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    if quiet or size < PROGRESS_MIN_BYTES or not err.isatty():
+        yield
+        return
+    import threading
+
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    done = threading.Event()
+    bar = Progress(TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   console=Console(file=err), transient=True)
+    task = bar.add_task(os.path.basename(path), total=size)
+
+    def follow() -> None:  # the reader only counts bytes; this thread moves the bar
+        while not done.wait(0.1):
+            bar.update(task, completed=stats.position)
+
+    with bar:
+        watcher = threading.Thread(target=follow, name="report-progress", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
 
 
 def _side_text(long_usd: float, short_usd: float) -> Text:

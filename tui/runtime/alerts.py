@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 import subprocess
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import ClassVar, Iterable, Sequence
 
 from feeds.events import Liquidation
+from feeds.settings import check_ranges
 from indicators.snapshot import Snapshot
 from tui.format import money
 
@@ -41,16 +42,17 @@ class AlertSettings:
     # the alert's title and message are appended as the last two arguments.
     command: list[str] = field(default_factory=list)
 
+    # BAI is 0-100; a cooldown stops at a week.
+    RANGES: ClassVar[dict[str, str]] = {
+        "liq_1h_usd": "[0, 1e15]",
+        "single_usd": "[0, 1e15]",
+        "bai": "[0, 100]",
+        "cooldown_minutes": "[0, 10080]",
+        "rearm_fraction": "(0, 1]",
+    }
+
     def validate(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        for key in ("liq_1h_usd", "single_usd", "bai", "cooldown_minutes"):
-            if getattr(self, key) < 0:
-                errors[key] = "must not be negative"
-        if self.bai > 100:
-            errors["bai"] = "must be at most 100 (BAI is 0-100)"
-        if not 0 < self.rearm_fraction <= 1:
-            errors["rearm_fraction"] = "must be in (0, 1]"
-        return errors
+        return check_ranges(self, self.RANGES)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from tui.runtime import statefile
+from tui.runtime.filelock import FileLock
 from tui.runtime.lifecycle import Lifecycle
 from tui.runtime.status_data import status_dict
 
@@ -28,19 +29,37 @@ log = logging.getLogger("liqwatch.companion")
 
 STATUS_EVERY_S = 1.0
 HISTORY_EVERY_S = 60.0
+# A reader of the history tries this often to become its writer (see History).
+TAKEOVER_EVERY_S = 2.0
 # Events replayed from the history per step; the UI draws between steps.
 WARM_CHUNK = 2000
 
 
 class StatusWriter:
-    """Rewrites the status file from ``build()`` every second (atomically)."""
+    """Rewrites the status file from ``build()`` every second (atomically).
+
+    Two instances sharing a state dir (a live app and a recorder, a demo
+    beside a live run) must not take turns at the one file, or ``liqwatch
+    status`` would flip between them each second.  The rule: the file has one
+    writer, the holder of ``<status file>.lock`` (an flock, released when the
+    process ends however it ends); the others try again at each write, so
+    when the writer stops, a waiting instance takes the file over within a
+    second.  ``liqwatch status`` shows the writer."""
 
     def __init__(self, build: Callable[[], dict], path: str | None = None) -> None:
         self.build = build
         self.path = path or statefile.status_path()
         self.writes = 0
+        self._lock = FileLock(self.path + ".lock")
+
+    @property
+    def owner(self) -> bool:
+        """Whether this instance writes the status file (it holds the lock)."""
+        return self._lock.held
 
     def write(self, state: str = "running") -> None:
+        if not self._lock.acquire():
+            return  # another instance is the writer; try again next second
         data = self.build()
         data["state"] = state
         try:
@@ -48,6 +67,10 @@ class StatusWriter:
             self.writes += 1
         except OSError as exc:  # a full disk must not take the app down
             log.warning("cannot write %s: %s", self.path, exc)
+
+    def close(self) -> None:
+        """Hand the status file over to a waiting instance."""
+        self._lock.release()
 
     async def run(self) -> None:
         while True:
@@ -126,7 +149,8 @@ class Companion:
     async def _flush_history(self) -> None:
         assert self.history is not None
         while True:
-            await asyncio.sleep(HISTORY_EVERY_S)
+            # A reader's flush is its bid for the writer's lock: every few seconds.
+            await asyncio.sleep(HISTORY_EVERY_S if self.history.writer else TAKEOVER_EVERY_S)
             self.history.collect_samples(self.pipeline.engine)
             try:
                 # Off the event loop: SQLite commits can take a disk's time.
@@ -158,6 +182,7 @@ class Companion:
             finally:
                 self.history.close()
         self.status.write(state="stopped")
+        self.status.close()
 
 
 def companion_for(pipeline: Pipeline, config: Config, wall_ms: Callable[[], int] | None = None) -> Companion:

@@ -17,10 +17,10 @@ import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Collection
 
 from feeds.bus.settings import BusSettings
-from feeds.settings import DEFAULT_WATCHLIST, ExchangeSettings, MarketCapSettings
+from feeds.settings import DEFAULT_WATCHLIST, ExchangeSettings, MarketCapSettings, check_ranges
 from feeds.venues import EXCHANGE_NAMES
 from indicators.params import IndicatorParams
 from tui.runtime.alerts import AlertSettings
@@ -35,10 +35,17 @@ class UISettings:
     # Timezone for displayed times: "local" or an IANA name such as "Europe/Berlin".
     timezone: str = "local"
 
+    RANGES: ClassVar[dict[str, str]] = {"large_usd": "(0, 1e15]"}
+
     def validate(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        if self.large_usd <= 0:
-            errors["large_usd"] = "must be positive"
+        errors = check_ranges(self, self.RANGES)
+        if self.timezone != "local":
+            from zoneinfo import ZoneInfo
+
+            try:
+                ZoneInfo(self.timezone)
+            except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+                errors["timezone"] = f"must be \"local\" or an IANA zone such as Europe/Berlin, got {self.timezone!r}"
         return errors
 
 
@@ -51,11 +58,11 @@ class HistorySettings:
     # Rows older than this are deleted (the cap range needs cap_range_days of samples).
     retention_days: float = 90.0
 
+    # At least 2: the 24 h totals and their baseline need it.
+    RANGES: ClassVar[dict[str, str]] = {"retention_days": "[2, 3650]"}
+
     def validate(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        if self.retention_days < 2:
-            errors["retention_days"] = "must be at least 2 (the 24 h totals and their baseline need it)"
-        return errors
+        return check_ranges(self, self.RANGES)
 
 
 @dataclass
@@ -263,23 +270,35 @@ def _build_named(name: str, tp: Any, data: Any, prefix: str, lines: _LineFinder,
     return out
 
 
-def parse(text: str, path: Path | None = None) -> Config:
-    """Parse and validate config text; raise ConfigError listing every problem."""
+def parse(text: str, path: Path | None = None, themes: Collection[str] | None = None) -> Config:
+    """Parse and validate config text; raise ConfigError listing every problem.
+
+    ``themes``, when given, are the theme names ``ui.theme`` may take (the
+    commands that draw pass them: finding them needs Textual)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(path, [("(syntax)", int(m.group(1)) if m else None, str(exc))]) from None
     problems: list[tuple[str, int | None, str]] = []
-    cfg = _build(Config, data, "", _LineFinder(text), problems)
+    lines = _LineFinder(text)
+    cfg = _build(Config, data, "", lines, problems)
+    if themes is not None and cfg.ui.theme not in themes:
+        problems.append(("ui.theme", lines.line("ui.theme"), unknown_theme(cfg.ui.theme, themes)))
     if problems:
         raise ConfigError(path, problems)
     cfg.source = path
     return cfg
 
 
-def load(explicit: str | os.PathLike[str] | None = None) -> Config:
-    """The config from ``--config``, ``LIQWATCH_CONFIG`` or the default file.
+def unknown_theme(name: str, themes: Collection[str]) -> str:
+    known = ", ".join(t for t in themes if t.startswith("liqwatch")) or ", ".join(themes)
+    return f"no such theme {name!r} (liqwatch's: {known}; or a file in the themes folder)"
+
+
+def load(explicit: str | os.PathLike[str] | None = None, themes: Collection[str] | None = None) -> Config:
+    """The config from ``--config``, ``LIQWATCH_CONFIG`` or the default file
+    (``themes``: see ``parse``).
 
     A missing default file means defaults; a missing file the user named is
     an error (they meant something by it).
@@ -289,9 +308,9 @@ def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     if not path.exists():
         if named:
             raise ConfigError(path, [("(file)", None, "no such file")])
-        return Config()
+        return parse("", None, themes)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [("(file)", None, f"cannot read: {exc}")]) from None
-    return parse(text, path)
+    return parse(text, path, themes)

@@ -4,6 +4,13 @@ Without it the 24 h totals, the cap range and the LVR trend would start from
 zero every morning.  One live process writes (a lock file makes sure of it;
 a second one only reads); a replay or the demo never opens it for writing.
 
+Two live instances sharing a state dir: the first is the writer.  The other
+keeps the last ``READER_KEEP_MS`` of what it receives and bids for the lock
+every few seconds (tui/runtime/companion.py); when the writer exits (or
+dies: the kernel frees the lock), it takes over within seconds and writes
+what it kept after the old writer's last flush, so no row is lost in any
+order of start and stop, and none is counted twice.
+
 Writing is off the hot path: ``add`` only keeps a reference to each batch,
 and ``flush`` (each minute, and at exit) aggregates and commits in one
 transaction.  The database is in WAL mode, so a reader never blocks the
@@ -28,7 +35,6 @@ Schema (``SCHEMA_VERSION`` 1; times are ms since the epoch, money USD):
 
 from __future__ import annotations
 
-import fcntl
 import heapq
 import logging
 import os
@@ -38,6 +44,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from feeds.events import DAY_MS, HOUR_MS, Candle, Event, Liquidation, MarketCap, OpenInterest, Volume
+from tui.runtime.filelock import FileLock
 from tui.runtime.paths import history_path
 
 if TYPE_CHECKING:
@@ -48,6 +55,9 @@ log = logging.getLogger("liqwatch.history")
 SCHEMA_VERSION = 1
 # Raw liquidations are kept this long: the 24 h window plus the hour it starts in.
 RECENT_HOURS = 26
+# What a reader keeps, by event time, for the day it becomes the writer: the
+# writer it takes over from flushed at most a minute before it died.
+READER_KEEP_MS = 5 * 60_000
 # Runs closer than this count as one unbroken coverage (a flush is each minute,
 # so a crash can leave the recorded end up to a minute early).
 GAP_MS = 5 * 60_000
@@ -95,8 +105,8 @@ class History:
         self.path = path or history_path()
         self.retention_ms = int(retention_days * DAY_MS)
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        self._lock_fh = None
-        self.writer = write and self._take_lock()
+        self._lock = FileLock(self.path + ".lock")
+        self._may_write = write
         # The flush runs in a worker thread; the lock keeps to one at a time.
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._flush_lock = threading.Lock()
@@ -105,22 +115,36 @@ class History:
         self._samples: tuple[list, list] = ([], [])
         self._run_start: int | None = None
         self._prior: list[tuple[int, int]] = []  # earlier runs' (start, end), newest first
-        if self.writer:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self.writer = False
+        if write and not self._become_writer():
+            log.warning("%s: another liqwatch is writing the history; this one reads it and takes over when "
+                        "that one stops", self.path)
         self._has_schema = self._table_exists("coverage")
 
-    def _take_lock(self) -> bool:
-        fh = open(self.path + ".lock", "a")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            log.warning("%s: another liqwatch is writing the history; this one only reads it", self.path)
+    def _become_writer(self) -> bool:
+        """Take the write lock if it is free, and ready the schema."""
+        if not self._lock.acquire():
             return False
-        self._lock_fh = fh
+        self.writer = True
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._has_schema = True
+        return True
+
+    def _take_over(self) -> bool:
+        """A reader's bid for the lock (each flush).  Once the old writer is gone,
+        the liquidations it already wrote (up to its last flush) are dropped
+        from what this one kept: the rest is written as this one's own."""
+        if not self._may_write or not self._become_writer():
+            return False
+        row = self._db.execute("SELECT MAX(end_ms) FROM coverage").fetchone()
+        handover = row[0] if row and row[0] is not None else None
+        if handover is not None:
+            self._pending = [[ev for ev in batch if type(ev) is not Liquidation or ev.ts > handover]
+                             for batch in self._pending]
+        log.info("%s: took over writing the history (the other liqwatch stopped)", self.path)
         return True
 
     def _table_exists(self, name: str) -> bool:
@@ -129,9 +153,9 @@ class History:
 
     # -- writing (the hot path only keeps references) -----------------------
     def add(self, batch: Sequence[Event]) -> None:
-        """A pipeline tap: remember the batch for the next flush (O(1))."""
-        if self.writer:
-            self._pending.append(batch)
+        """A pipeline tap: remember the batch for the next flush (O(1)); a
+        reader keeps it too, for the day it takes over."""
+        self._pending.append(batch)
 
     def collect_samples(self, engine: Engine) -> None:
         """Copy the engine's hourly LVR and OI samples; call on the loop's thread
@@ -141,12 +165,14 @@ class History:
 
     def flush(self, now_ms: int) -> None:
         """Write what was added since the last flush in one transaction, move
-        this run's coverage end, and drop rows past retention."""
-        if not self.writer:
-            return
+        this run's coverage end, and drop rows past retention.  A reader
+        bids for the lock instead, and keeps only its last READER_KEEP_MS."""
         with self._flush_lock:
             if self._closed:
                 return  # a flush cancelled at exit, arriving after the final one
+            if not self.writer and not self._take_over():
+                self._keep_recent()
+                return
             pending, self._pending = self._pending, []
             lvr, oi = self._samples
             db = self._db
@@ -161,6 +187,12 @@ class History:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def _keep_recent(self) -> None:
+        newest = max((batch[-1].ts for batch in self._pending if batch), default=None)
+        if newest is not None:
+            cut = newest - READER_KEEP_MS
+            self._pending = [b for b in self._pending if b and max(ev.ts for ev in b) >= cut]
 
     def mark_start(self, now_ms: int) -> None:
         """This run's coverage begins now (a gap since the last run shows from here).
@@ -231,9 +263,7 @@ class History:
         with self._flush_lock:
             self._closed = True
             self._db.close()
-        if self._lock_fh is not None:
-            self._lock_fh.close()
-            self._lock_fh = None
+        self._lock.release()
 
     # -- reading -------------------------------------------------------------
     def since_ms(self, now_ms: int) -> int | None:

@@ -13,6 +13,11 @@ that, so nothing can spin on a tty that returns EIO or EOF.
 
 A terminal that vanished without a SIGHUP (the signal ignored, as under
 ``nohup``) is noticed by polling the tty four times a second for POLLHUP/POLLERR.
+
+When the terminal is gone, there is nothing to restore on it and the UI's
+teardown could only hang on it: once the flush is done the process ends at
+once, rather than at the watchdog's deadline, so the exit keeps its 2 s
+promise with room on a loaded machine.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Lifecycle:
         self._watch: asyncio.Task | None = None
         self._watchdog: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._tty_fds: list[int] = []
 
     def install(self, watch_tty: bool = True) -> None:
         """Call from inside the running loop (in the main thread)."""
@@ -54,9 +60,9 @@ class Lifecycle:
                 continue
             signal.signal(sig, self._on_signal)
         if watch_tty:
-            fds = [fd for fd in (0, 1) if _isatty(fd)]
-            if fds:
-                self._watch = asyncio.create_task(self._watch_tty(fds), name="liqwatch-tty-watch")
+            self._tty_fds = [fd for fd in (0, 1) if _isatty(fd)]
+            if self._tty_fds:
+                self._watch = asyncio.create_task(self._watch_tty(self._tty_fds), name="liqwatch-tty-watch")
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         # Runs between two bytecodes of the main thread: only start the clock
@@ -77,6 +83,8 @@ class Lifecycle:
         try:
             self.flush()
         finally:
+            if self._tty_fds and _hung_up(self._tty_fds):
+                os._exit(EXIT_STATUS)  # flushed; a dead terminal has nothing to restore
             self.exit()
 
     def _start_watchdog(self, deadline_s: float | None = None) -> None:
@@ -92,16 +100,20 @@ class Lifecycle:
         os._exit(EXIT_STATUS)
 
     async def _watch_tty(self, fds: list[int]) -> None:
-        poller = select.poll()
-        for fd in fds:
-            poller.register(fd, 0)  # only errors and hang-ups are reported
         while True:
             await asyncio.sleep(WATCH_EVERY_S)
-            for _fd, flags in poller.poll(0):
-                if flags & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
-                    # Nothing to restore on a dead terminal: a short grace after the flush.
-                    self.stop("terminal gone", deadline_s=GONE_DEADLINE_S)
-                    return
+            if _hung_up(fds):
+                # Nothing to restore on a dead terminal: a short grace after the flush.
+                self.stop("terminal gone", deadline_s=GONE_DEADLINE_S)
+                return
+
+
+def _hung_up(fds: list[int]) -> bool:
+    """Whether any of the terminal's fds reports a hang-up or an error, now."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, 0)  # only errors and hang-ups are reported
+    return any(flags & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _fd, flags in poller.poll(0))
 
 
 def _isatty(fd: int) -> bool:

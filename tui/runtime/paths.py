@@ -1,5 +1,5 @@
 """Where liqwatch keeps things: the config file and user themes (config
-dir), the status file and the history (state dir).
+dir), the status file, the history and the log (state dir).
 
 One home, so that the app, the companion commands and the tests agree on
 every path.  ``liqwatch status`` goes through ``state_dir`` on every call,
@@ -17,6 +17,7 @@ STATE_DIR_ENV = "LIQWATCH_STATE_DIR"
 CONFIG_ENV = "LIQWATCH_CONFIG"
 STATUS_NAME = "status.json"
 HISTORY_NAME = "history.sqlite3"
+LOG_NAME = "liqwatch.log"
 
 
 def state_dir() -> str:
@@ -43,6 +44,11 @@ def status_path() -> str:
 
 def history_path() -> str:
     return os.path.join(state_dir(), HISTORY_NAME)
+
+
+def log_path() -> str:
+    """Where the app's log lines go (its screen is the terminal's)."""
+    return os.path.join(state_dir(), LOG_NAME)
 
 
 def config_dir() -> str:
