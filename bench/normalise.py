@@ -1,8 +1,7 @@
 """Benchmark: normalising raw liquidation frames vs a bare ``json.loads``.
 
-Generates realistic raw frames for Binance USD-M, Bybit v5, OKX v5, Gate,
-HTX and Bitget (the documented formats; frames of the venues that batch carry
-1-3 entries), then times, side by side in one run and on one core:
+Generates realistic raw frames for every venue of ``FEEDS`` (the documented
+formats; frames of the venues that batch carry 1-3 entries), then times, side by side in one run and on one core:
 
 * ``json.loads`` of every frame's JSON text (the baseline);
 * the feed path: the frame as it arrives (gzip for HTX), decoded the way the
@@ -30,6 +29,7 @@ from orjson import loads as fast_loads
 
 from feeds.settings import ExchangeSettings
 from feeds.venues import liquidation_feed
+from feeds.venues.bitmex import BitmexContract
 from feeds.venues.markets import Contract
 from feeds.venues.stream import StreamLiquidationFeed
 
@@ -44,16 +44,8 @@ HTX_SIZE = {"BTC": 0.001, "ETH": 0.01, "SOL": 1.0, "XRP": 10.0, "DOGE": 100.0, "
 
 
 def contracts(venue: str) -> dict[str, Contract]:
-    if venue == "gate":
-        table = {f"{b}_USDT": Contract(f"{b}/USDT:USDT", GATE_MULTIPLIER[b], False) for b in BASES}
-        table["BTC_USD"] = Contract("BTC/USD:BTC", 1.0, True)
-        return table
-    if venue == "htx":
-        table = {f"{b}-USDT": Contract(f"{b}/USDT:USDT", HTX_SIZE[b], False) for b in BASES}
-        table.update({"BTC-USD": Contract("BTC/USD:BTC", 100.0, True), "ETH-USD": Contract("ETH/USD:ETH", 10.0, True)})
-        return table
-    if venue == "bitget":
-        return {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES}
+    if venue in TABLES:
+        return TABLES[venue]()
     if venue == "binance":
         return {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES}
     if venue == "bybit":
@@ -63,6 +55,35 @@ def contracts(venue: str) -> dict[str, Contract]:
     table = {f"{b}-USDT-SWAP": Contract(f"{b}/USDT:USDT", OKX_CT_VAL[b], False) for b in BASES}
     table.update({"BTC-USD-SWAP": Contract("BTC/USD:BTC", 100.0, True), "ETH-USD-SWAP": Contract("ETH/USD:ETH", 10.0, True)})
     return table
+
+
+#: venue -> its contract table, for the venues added after the first three
+TABLES: dict[str, Callable[[], dict[str, Any]]] = {
+    "gate": lambda: {
+        **{f"{b}_USDT": Contract(f"{b}/USDT:USDT", GATE_MULTIPLIER[b], False) for b in BASES},
+        "BTC_USD": Contract("BTC/USD:BTC", 1.0, True),
+    },
+    "htx": lambda: {
+        **{f"{b}-USDT": Contract(f"{b}/USDT:USDT", HTX_SIZE[b], False) for b in BASES},
+        "BTC-USD": Contract("BTC/USD:BTC", 100.0, True),
+        "ETH-USD": Contract("ETH/USD:ETH", 10.0, True),
+    },
+    "bitget": lambda: {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES},
+    "deribit": lambda: {
+        **{f"{b}-PERPETUAL": Contract(f"{b}/USD:{b}", 10.0 if b == "BTC" else 1.0, True) for b in ("BTC", "ETH")},
+        **{f"{b}_USDC-PERPETUAL": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
+    },
+    "bitfinex": lambda: {f"t{b}F0:USTF0": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES},
+    "bitmex": lambda: {
+        "XBTUSD": BitmexContract("BTC/USD:BTC", "inverse", 1.0),
+        **{f"{b}USDT": BitmexContract(f"{b}/USDT:USDT", "linear", 1e-4) for b in BASES},
+    },
+    "dydx": lambda: {f"{b}-USD": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
+    "krakenfutures": lambda: {
+        **{f"PF_{b}USD": Contract(f"{b}/USD:USD", 1.0, False) for b in BASES},
+        **{f"PI_{b}USD": Contract(f"{b}/USD:{b}", 1.0, True) for b in ("BTC", "ETH")},
+    },
+}
 
 
 def _px(rng: random.Random, base: str) -> float:
@@ -169,6 +190,103 @@ def bitget_frames(n: int, rng: random.Random, t0: int) -> list[str]:
     return out
 
 
+def deribit_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """The whole futures trade stream: most trades are ordinary, one in five
+    carries a ``liquidation`` flag (M, T or MT)."""
+    out = []
+    for i in range(n):
+        trades = []
+        for k in range(rng.choice((1, 1, 2, 3))):
+            if rng.random() < 0.3:
+                base = rng.choice(("BTC", "ETH"))
+                name, amount = f"{base}-PERPETUAL", float(10 * rng.randint(1, 5000))
+            else:
+                base = rng.choice(list(BASES))
+                name, amount = f"{base}_USDC-PERPETUAL", round(rng.uniform(0.001, 50.0), 3)
+            px = _px(rng, base)
+            t = {"trade_seq": i * 3 + k, "trade_id": str(i * 3 + k), "timestamp": t0 + i, "tick_direction": 1,
+                 "price": px, "mark_price": px, "instrument_name": name, "index_price": px,
+                 "direction": rng.choice(("buy", "sell")), "amount": amount}
+            if rng.random() < 0.2:
+                t["liquidation"] = rng.choice(("M", "T", "MT"))
+            trades.append(t)
+        frame = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": "trades.future.any.100ms", "data": trades}}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
+def bitfinex_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """``liq:global``: a liquidation announced (IS_MATCH 0), sometimes with its fills."""
+    out = []
+    for i in range(n):
+        base = rng.choice(list(BASES))
+        px = _px(rng, base)
+        amount = round(rng.uniform(0.001, 50.0), 3) * rng.choice((1, -1))
+        entries = [["pos", 1000 + i, t0 + i, None, f"t{base}F0:USTF0", amount, px * 1.02, None, 0, 1, None, px]]
+        entries += [["pos", 1000 + i, t0 + i, None, f"t{base}F0:USTF0", amount / 2, px * 1.02, None, 1, 1, None, None]
+                    for _ in range(rng.choice((0, 0, 1, 2)))]
+        out.append(json.dumps([386841, entries], separators=(",", ":")))
+    return out
+
+
+def krakenfutures_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """The trade feed of every product: one trade a frame, one in five a liquidation."""
+    out = []
+    for i in range(n):
+        if rng.random() < 0.2:
+            base = rng.choice(("BTC", "ETH"))
+            product, qty = f"PI_{base}USD", float(rng.randint(1, 50000))
+        else:
+            base = rng.choice(list(BASES))
+            product, qty = f"PF_{base}USD", round(rng.uniform(0.001, 50.0), 3)
+        kind = "liquidation" if rng.random() < 0.2 else "fill"
+        trade = {"feed": "trade", "product_id": product, "uid": f"u{i}", "side": rng.choice(("buy", "sell")),
+                 "type": kind, "seq": i, "time": t0 + i, "qty": qty, "price": _px(rng, base)}
+        out.append(json.dumps(trade, separators=(",", ":")))
+    return out
+
+
+def dydx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """``v4_trades`` of every market: 1-3 trades a frame, one in five liquidated."""
+    out = []
+    for i in range(n):
+        base = rng.choice(list(BASES))
+        trades = []
+        for k in range(rng.choice((1, 1, 2, 3))):
+            ms = t0 + i * 3 + k
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+            kind = "LIQUIDATED" if rng.random() < 0.2 else "LIMIT"
+            trades.append({"id": f"{i:016x}{k:08x}", "side": rng.choice(("BUY", "SELL")),
+                           "size": f"{round(rng.uniform(0.001, 50.0), 3)}", "price": f"{_px(rng, base)}",
+                           "type": kind, "createdAt": stamp, "createdAtHeight": str(40_000_000 + i)})
+        frame = {"type": "channel_data", "connection_id": "c", "message_id": i, "id": f"{base}-USD",
+                 "channel": "v4_trades", "version": "2.1.0", "contents": {"trades": trades}}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
+def bitmex_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    """The ``liquidation`` table: inserts of new orders, updates and deletes of resting ones."""
+    out, resting = [], []
+    for i in range(n):
+        if resting and rng.random() < 0.4:
+            order_id, symbol = resting.pop(rng.randrange(len(resting)))
+            row, action = {"orderID": order_id, "symbol": symbol}, "delete"
+            if rng.random() < 0.5:
+                row["leavesQty"], action = rng.randint(1, 100), "update"
+                resting.append((order_id, symbol))
+        else:
+            base = rng.choice(list(BASES))
+            symbol = "XBTUSD" if rng.random() < 0.3 else f"{base}USDT"
+            order_id = f"{i:08x}-0000-0000-0000-{t0 % 10**12:012d}"
+            row = {"orderID": order_id, "symbol": symbol, "side": rng.choice(("Buy", "Sell")),
+                   "price": _px(rng, "BTC" if symbol == "XBTUSD" else base), "leavesQty": rng.randint(1, 100000)}
+            action = "insert"
+            resting.append((order_id, symbol))
+        out.append(json.dumps({"table": "liquidation", "action": action, "data": [row]}, separators=(",", ":")))
+    return out
+
+
 #: venue -> its frame generator
 FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "binance": binance_frames,
@@ -177,6 +295,11 @@ FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "gate": gate_frames,
     "htx": htx_frames,
     "bitget": bitget_frames,
+    "deribit": deribit_frames,
+    "bitfinex": bitfinex_frames,
+    "krakenfutures": krakenfutures_frames,
+    "dydx": dydx_frames,
+    "bitmex": bitmex_frames,
 }
 #: venue -> (how its frames travel, how the hook decodes them), where not JSON text
 WIRE: dict[str, tuple[Callable[[str], Any], Callable[[Any], Any]]] = {
@@ -187,6 +310,8 @@ WIRE: dict[str, tuple[Callable[[str], Any], Callable[[Any], Any]]] = {
 def _fresh_feed(venue: str) -> StreamLiquidationFeed:
     feed = liquidation_feed(venue, ExchangeSettings())
     assert isinstance(feed, StreamLiquidationFeed)
+    if venue == "bitfinex":
+        feed.chan_id = 386841  # learnt from the ``subscribed`` answer when live
     feed._normalise = feed.make_normaliser(contracts(venue))
     return feed
 
@@ -265,10 +390,10 @@ def run(frames_per_venue: int = 20_000, repeat: int = 7, seed: int = 7) -> dict[
 def main() -> None:
     r = run()
     print(f"liquidation frame normalisation, one core, decoder={r['decoder']}")
-    print(f"{'venue':10} {'frames':>7} {'events':>7} {'json.loads/s':>13} {'feed path/s':>12} {'hook only/s':>12} {'feed/json':>9}")
+    print(f"{'venue':13} {'frames':>7} {'events':>7} {'json.loads/s':>13} {'feed path/s':>12} {'hook only/s':>12} {'feed/json':>9}")
     for name, v in [*r["venues"].items(), ("all", r["all"])]:
         print(
-            f"{name:10} {v['frames']:7d} {v['events']:7d} {v['json_loads_fps']:13,.0f} {v['feed_fps']:12,.0f} "
+            f"{name:13} {v['frames']:7d} {v['events']:7d} {v['json_loads_fps']:13,.0f} {v['feed_fps']:12,.0f} "
             f"{v['hook_only_fps']:12,.0f} {v['ratio_feed_vs_json']:8.2f}x"
         )
     print(f"targets (>= 100k frames/s, <= 3x json.loads): {'met' if r['targets_met'] else 'NOT met'}")

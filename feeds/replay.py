@@ -16,7 +16,6 @@ from typing import Awaitable, Callable, Iterable, Iterator
 
 from feeds.base import Emit, Feed
 from feeds.events import Event, FeedStatus
-from feeds.recording import read_events
 
 # How often the paced part wakes up to emit what is due.  At 60x a 50 ms tick
 # is 3 s of data per batch: coarse enough to be cheap, fine enough that the
@@ -112,6 +111,10 @@ class ReplayFeed(Feed):
     # -- playback -------------------------------------------------------
     def _events(self) -> Iterator[Event]:
         if isinstance(self._source, (str, os.PathLike)):
+            # Imported here: the demo's feed is built before the first frame,
+            # and the reader (msgspec, gzip) is only needed once it plays.
+            from feeds.recording import read_events
+
             return read_events(self._source)
         return iter(self._source)
 

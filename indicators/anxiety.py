@@ -28,10 +28,12 @@ tests; a live price takes one log and a few float operations per side.
 from __future__ import annotations
 
 import math
+import zlib
 from collections import deque
 from typing import NamedTuple
 
 from feeds.events import DAY_MS, HOUR_MS
+from indicators.history import MAX, Buckets
 from indicators.params import IndicatorParams
 from indicators.snapshot import Mood
 
@@ -39,6 +41,9 @@ _SQRT2 = math.sqrt(2.0)
 MIN_Z_SAMPLES = 24  # a z over fewer bars than a day is noise: K stays 0.5
 MOOD_CLOCK_MS = 300_000  # moods are re-read at most every 5 minutes between updates
 ATR_BARS = 14  # eps is the mean log true range of this many bars
+# The mood pane's sparklines: the highest score of each 12 hours over 7 days.
+HISTORY_SPAN_MS = 12 * HOUR_MS
+HISTORY_BUCKETS = 14
 # BA beyond a level of maturity E: E * (W_PAIN S + W_ROUND R + W_CONFIRM K);
 # near it on its safe side (a test): at most W_TEST E.
 W_PAIN = 0.60
@@ -436,6 +441,10 @@ class MoodSeries:
 
     def __init__(self, symbol: str, params: IndicatorParams, bar_ms: int = HOUR_MS) -> None:
         self.symbol = symbol
+        # Where in the 5-minute mood clock this series rolls over: spread by
+        # symbol, so that 300 series do not all rebuild in the same snapshot
+        # (that snapshot was the p95).  crc32, not hash(): the same in every run.
+        self._clock_offset = zlib.crc32(symbol.encode()) % MOOD_CLOCK_MS
         self.p = params
         self.bar_ms = bar_ms
         self.window_ms = params.bai_window_days * DAY_MS
@@ -475,6 +484,10 @@ class MoodSeries:
         self._version = 0  # bumped on every change of price, bar or score
         self._mood_key: tuple[int, int] | None = None
         self._mood: Mood | None = None
+        # Each score as bars closed (a score is a decayed running maximum, so
+        # what a tick between two closes reached still shows at the next one).
+        self.bai_history = Buckets(HISTORY_SPAN_MS, HISTORY_BUCKETS, MAX)
+        self.euphoria_history = Buckets(HISTORY_SPAN_MS, HISTORY_BUCKETS, MAX)
 
     @property
     def floor(self) -> Level | None:
@@ -542,6 +555,8 @@ class MoodSeries:
             self.price, self.price_ts = close, now
         if self.days:
             self._update(now, ba, eu)
+            self.bai_history.add(now - 1, 100.0 * self.bai)
+            self.euphoria_history.add(now - 1, 100.0 * self.euphoria)
         else:
             self._version += 1
 
@@ -645,12 +660,13 @@ class MoodSeries:
     def mood(self, now: int | None = None) -> Mood:
         """The scores as of ``now`` (decayed since the last update), with their why.
 
-        Cached per update and per 5 minutes of ``now``: the UI asks four times
+        Cached per update and per 5 minutes of ``now`` (each series on its own
+        phase of the clock): the UI asks four times
         a second (and a 60x replay moves 15 s a tick), and between updates only
         the decay (3-day half-life: 0.08 points in 5 minutes) and the floor's
         age (shown in tenths of a day) move."""
         t = self.bai_ts if now is None or now < self.bai_ts else now
-        key = (self._version, t // MOOD_CLOCK_MS)
+        key = (self._version, (t + self._clock_offset) // MOOD_CLOCK_MS)
         if key != self._mood_key:
             self._mood = self._mood_at(t)
             self._mood_key = key
@@ -663,11 +679,12 @@ class MoodSeries:
         eu_live = self.live[1]
         bai, eu = self._decayed(t)
         ref, cref = down.ref, up.ref
+        bai_now, eu_now = 100.0 * max(down.ba, bai), 100.0 * max(eu_live, eu)
         return Mood(
             symbol=self.symbol,
             price=self.price,
-            bai=100.0 * max(down.ba, bai),
-            euphoria=100.0 * max(eu_live, eu),
+            bai=bai_now,
+            euphoria=eu_now,
             floor=ref.price if ref else None,
             floor_age_days=max(0, t - ref.ts) / DAY_MS if ref else None,
             touches=ref.touches if ref else 0,
@@ -686,7 +703,17 @@ class MoodSeries:
             breakout_pct=up.beyond_pct,
             euphoria_live=100.0 * eu_live,
             euphoria_from=self.euphoria_from if eu_live < eu and self.euphoria_from < self._at else None,
+            bai_7d=_with_now(self.bai_history.values(t), bai_now),
+            euphoria_7d=_with_now(self.euphoria_history.values(t), eu_now),
         )
+
+
+def _with_now(past: tuple[float | None, ...], now: float) -> tuple[float | None, ...]:
+    """The closed bars' scores with the current 12 hours raised to the score now."""
+    if not past:
+        return ()
+    last = past[-1]
+    return past if last is not None and last >= now else (*past[:-1], now)
 
 
 class RollingZ:

@@ -19,8 +19,12 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from feeds.events import DAY_MS, MarketCap
+from feeds.events import DAY_MS, HOUR_MS, MarketCap
+from indicators.history import LAST, Buckets
 from indicators.snapshot import FORMING, CapSnapshot
+
+# The sparkline's resolution: a close every 6 hours (120 points over 30 days).
+HISTORY_SPAN_MS = 6 * HOUR_MS
 
 _MARK_STEPS = (1e12, 5e11, 2.5e11, 1e11)
 
@@ -53,6 +57,8 @@ class CapRange:
         self.inside_since: int | None = None
         # The oldest sample of the unbroken run in the window: what the range covers.
         self.covered_from: int | None = None
+        self.history = Buckets(HISTORY_SPAN_MS, max(1, math.ceil(range_days * DAY_MS / HISTORY_SPAN_MS)), LAST)
+        self.history_days = self.history.count * HISTORY_SPAN_MS / DAY_MS
 
     def add(self, ev: MarketCap) -> None:
         if self.last is not None and ev.ts <= self.last.ts:
@@ -78,6 +84,7 @@ class CapRange:
         self.low, self.high = low, high
         self.last = ev
         self._push(ev.ts, usd)
+        self.history.add(ev.ts, usd)
 
     def _push(self, ts: int, usd: float) -> None:
         mins, maxs = self._mins, self._maxs
@@ -121,6 +128,7 @@ class CapRange:
             return CapSnapshot(
                 usd=ev.usd, ts=ev.ts, source=ev.source, low=low, high=high, position=None, state=FORMING,
                 days_in_range=0.0, marks=(), fixed_band=False, covered_days=covered,
+                history=self.history.values(ev.ts), history_days=self.history_days,
             )
         span = high - low
         inside = self.state == "inside"
@@ -137,4 +145,5 @@ class CapRange:
             marks=round_marks(low, high),
             fixed_band=self.band is not None,
             covered_days=covered,
+            history=self.history.values(ev.ts), history_days=self.history_days,
         )

@@ -348,10 +348,15 @@ class Engine:
         )
         hourly = self.hours.recent(hour_of(t))
         current = hourly[-1]
+        # The current hour's verdict is the trend now, as the leverage pane's final harvest is.
+        memory = self.hours.extremes(hour_of(t), lambda end: self._lvr_trend(min(end, t)))
+        peak, quiet = memory if memory is not None else (None, None)
         return LiquidationSnapshot(
             windows=windows,
             hourly=hourly,
             storm=current if current.storm else None,
+            peak=peak,
+            quiet=quiet,
             count=liq.count,
             usd=liq.usd,
             largest=liq.largest,

@@ -359,14 +359,19 @@ class HourlyLiquidations:
         return tuple(left[h] if h not in bars and h in left else self.verdict(h, lvr_trend)
                      for h in range(hour_of(self.first_ts), now_h + 1, HOUR_MS))
 
-    def extremes(self, now_h: int, lvr_trend: LvrTrend) -> tuple[HourVerdict, HourVerdict] | None:
-        """(peak, quiet): the hours with the largest and the smallest total of
-        the last 24 (``now_h`` included) since coverage began, the later one on
-        a tie; None before any liquidation.
+    def extremes(self, now_h: int, lvr_trend: LvrTrend) -> tuple[HourVerdict, HourVerdict | None] | None:
+        """(peak, quiet): the hour with the largest total of the last 24
+        (``now_h`` included) and the closed one with the smallest, since
+        coverage began, the later one on a tie; None before any liquidation,
+        and no quiet hour before one has closed.  ``now_h`` is still filling:
+        it can be the peak (a storm under way), never the quiet hour (any hour
+        looks quiet a minute in).
 
-        The storm memory: "peak 21:00 $600M, 33x baseline, final harvest /
-        quiet 03:00 $100M" is these two verdicts.  Read from ``recent``, so a
-        snapshot that shows the hourly bars gets it for the cost of two scans."""
+        The storm memory: "peak 21:00 $600M, 33.3x baseline, final harvest /
+        quiet 15:00 $12.0M" is these two verdicts.  Read from ``recent``, so a
+        snapshot that shows the hourly bars gets it for the cost of two scans;
+        a closed storm peak takes the LVR trend it had when the data clock left
+        it (``left``), so a snapshot asks the trend only while a storm is on."""
         if self.first_ts is None:
             return None
         first = hour_of(self.first_ts)
@@ -374,8 +379,12 @@ class HourlyLiquidations:
         if not newest_first:
             return None
         peak = max(newest_first, key=_TOTAL)
-        quiet = min(newest_first, key=_TOTAL)
-        return self._judged(peak, lvr_trend), self._judged(quiet, lvr_trend)
+        closed = newest_first[1:] if newest_first[0].start == now_h else newest_first
+        quiet = HourVerdict(min(closed, key=_TOTAL)) if closed else None
+        was = self._left.get(peak.start)
+        if peak.storm and was is not None and was.lvr_trend is not None:
+            return HourVerdict(peak, was.lvr_trend, final_harvest(True, was.lvr_trend)), quiet
+        return self._judged(peak, lvr_trend), quiet
 
 
 class SampledBars:

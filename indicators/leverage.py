@@ -21,10 +21,13 @@ from operator import itemgetter, le
 from statistics import median
 from typing import Mapping, Sequence
 
+import math
+
 import numpy as np
 
 from feeds.events import DAY_MS, HOUR_MS, MarketCap, OpenInterest, Volume
 from indicators.batch import Pair
+from indicators.history import MAX, Buckets
 from indicators.hourly import final_harvest
 from indicators.params import IndicatorParams
 from indicators.snapshot import LeverageSnapshot
@@ -100,6 +103,9 @@ class Leverage:
         self.lvr_samples: deque[tuple[int, float]] = deque(maxlen=keep)
         self.oi_samples: deque[tuple[int, float]] = deque(maxlen=8 * 24 + 2)
         self.liq_oi_samples: deque[tuple[int, float]] = deque(maxlen=7 * 24)
+        self._days = math.ceil(params.lvr_peak_days)
+        self._daily_key: tuple | None = None
+        self._daily = Buckets(DAY_MS, self._days, MAX)
 
     def on_volume(self, ev: Volume) -> None:
         if ev.usd_24h >= 0:
@@ -206,6 +212,40 @@ class Leverage:
         last = len(sums) - 1 - int((sums[::-1] == sums.max()).argmax())
         return recent[23 + last][0]
 
+    def daily(self, t: int, falling_since: int | None) -> tuple[tuple[float | None, ...], int, int | None]:
+        """(the LVR's picture over lvr_peak_days, the start of its first day,
+        the index of the peak to mark).
+
+        Each day holds the highest 24 h LVR (the mean of 24 consecutive hourly
+        samples, as ``_peak_time`` reads it) of the windows that ended in it,
+        so the tallest day is the one "falling since" names: the picture and
+        the words point at the same day.  Rebuilt from the samples when they
+        change (once an hour; a warm start replaces them wholesale), so it
+        never drifts from them.  The peak marked is "falling since"'s day when
+        the trend is falling, else the highest day."""
+        samples = self.lvr_samples
+        key = (len(samples), samples[0][0], samples[-1][0]) if samples else None
+        if key != self._daily_key:
+            self._daily_key = key
+            self._daily = Buckets(DAY_MS, self._days, MAX)
+            # A NaN or inf sample (no volume) is no picture: passed over, as the peak search does.
+            ordered = [s for s in sorted(samples, key=_TS) if math.isfinite(s[1])]
+            running = 0.0
+            for i, (end, value) in enumerate(ordered):
+                running += value
+                if i >= 24:
+                    running -= ordered[i - 24][1]
+                if i >= 23:
+                    self._daily.add(end, running / 24)
+        values = self._daily.values(t)
+        first = self._daily.first_start(t)
+        if falling_since is not None:
+            peak = (falling_since - first) // DAY_MS
+            if 0 <= peak < len(values) and values[peak] is not None:
+                return values, first, peak
+        known = [(v, i) for i, v in enumerate(values) if v is not None]
+        return values, first, max(known)[1] if known else None
+
     def _oi_change(self, t: int, back_ms: int) -> float | None:
         """Relative change of total OI from the latest sample at or before t - back."""
         then = None
@@ -237,6 +277,7 @@ class Leverage:
         word, now_m, then_m, since, lag_days = self.trend(t)
         oi = self.oi_total if self.oi else None
         change_24h = self._oi_change(t, DAY_MS)
+        daily, daily_from, peak = self.daily(t, since)
         return LeverageSnapshot(
             lvr_24h=self.lvr_24h(day[1], day[0]) if day is not None else None,
             lvr_trend=word,
@@ -250,4 +291,7 @@ class Leverage:
             flush=self.flush(t, change_24h, self.p.storm_min_baseline_hours),
             final_harvest=final_harvest(storm_now, word),
             lvr_trend_days=lag_days,
+            lvr_daily=daily,
+            lvr_daily_from=daily_from if daily else None,
+            lvr_peak_index=peak,
         )

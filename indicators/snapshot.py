@@ -92,6 +92,11 @@ class LiquidationSnapshot:
     windows: tuple[WindowTotals, ...] = ()  # 1h, 4h, 12h, 24h in that order
     hourly: tuple[HourBar, ...] = ()  # the last 48 h, oldest first, current hour last
     storm: HourBar | None = None  # the current hour when it is a storm
+    # The storm memory, the article's first sentence: the largest hour of the
+    # last 24 (the current one included) with its verdict, and the quietest
+    # closed hour of them it stands against.  None before coverage.
+    peak: HourVerdict | None = None
+    quiet: HourVerdict | None = None
     count: int = 0  # every liquidation seen since start
     usd: float = 0.0
     largest: Liquidation | None = None
@@ -119,6 +124,14 @@ class LeverageSnapshot:
     # The lag (days) the trend actually compared over: lvr_trend_days, or half
     # the covered history when that is shorter (a young recording).
     lvr_trend_days: float | None = None
+    # The LVR's picture over lvr_peak_days: each UTC day's highest 24 h LVR
+    # (of the 24-hour windows that ended in it), oldest first, today last,
+    # None for a day without one: the sparkline.
+    lvr_daily: tuple[float | None, ...] = ()
+    lvr_daily_from: int | None = None  # ms, the start of lvr_daily's first day
+    # The index in lvr_daily of the peak to mark: the day "falling since" names
+    # when the trend is falling, else the highest day.
+    lvr_peak_index: int | None = None
 
 
 # The cap range's state while its samples cover too little time to be a range.
@@ -141,6 +154,10 @@ class CapSnapshot:
     marks: tuple[float, ...] = ()  # round trillions within [low, high]
     fixed_band: bool = False
     covered_days: float = 0.0  # how much history the range is made of
+    # The cap over the range's days in 6-hour closes, oldest first, the
+    # current one last, None where no sample came: the sparkline over the gauge.
+    history: tuple[float | None, ...] = ()
+    history_days: float = 0.0  # the span those closes cover
 
     @property
     def forming(self) -> bool:
@@ -174,6 +191,10 @@ class Mood:
     breakout_pct: float = 0.0  # how far above the ceiling, in percent
     euphoria_live: float = 0.0
     euphoria_from: int | None = None
+    # The scores over the last 7 days, the highest of each 12 hours (0-100),
+    # oldest first, the current 12 hours last, None before the series had a score.
+    bai_7d: tuple[float | None, ...] = ()
+    euphoria_7d: tuple[float | None, ...] = ()
 
     @property
     def bai_band(self) -> str:

@@ -53,6 +53,8 @@ WALL_AFTER_MS = 2000
 FROZEN_WALL_MS = int(DEMO_META["instant_until_ts"]) + WALL_AFTER_MS
 # In the storm hour (21:00-22:00 UTC), 50 minutes in: $600M, FROG broken.
 STORM_MS = int(DEMO_META["hour_600m_start"]) + 50 * 60_000
+# An hour and ten minutes after the storm hour began: the storm memory's moment.
+AFTER_STORM_MS = int(DEMO_META["hour_600m_start"]) + 70 * 60_000
 
 
 def quiet_config() -> Config:

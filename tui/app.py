@@ -5,6 +5,11 @@ tests (so a test drives exactly what a user runs).  The app never renders per
 event: a timer takes the engine's snapshot and updates the visible panes
 inside ``batch_update()``, the fast ones at 4 Hz and the slow ones at 1 Hz,
 and a pane whose slice of the snapshot did not change sends nothing.
+
+Nothing but Textual and the panes is imported before the first frame: the
+engine (numpy), the pipeline and the feeds behind it are wired just after
+it (``_start``), so the screen is up in about the time of a bare Textual
+app.  Until then the frame shows the badge and the pane titles.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from datetime import tzinfo
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
@@ -23,22 +28,16 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 
-from feeds.base import Feed
 from feeds.bus import BUS_FEED
 from feeds.events import Liquidation
-from feeds.venues import EXCHANGE_NAMES
-from indicators.engine import Engine
 from indicators.snapshot import Snapshot
 from tui import keys
 from tui.format import DEMO, DESK, LIVE, MODE_LABEL, clock, local_tz
 from tui.keys import PANES
 from tui.palette import VARIABLE_DEFAULTS, Palette
-from tui.runtime import replay_keys
 from tui.runtime.alerts import Alert, AlertBook, desktop_escapes, run_command
-from tui.runtime.companion import companion_for
 from tui.runtime.config import Config
 from tui.runtime.paths import user_themes_dir
-from tui.runtime.pipeline import Pipeline
 from tui.screens.alerts import AlertsScreen
 from tui.screens.filter import FilterScreen
 from tui.screens.help import HelpScreen
@@ -52,9 +51,20 @@ from tui.widgets.status_line import StatusFacts, StatusLine
 from tui.widgets.tape import TapeFilter, TapeView
 from tui.widgets.totals import TotalsPane
 
-# Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.
+if TYPE_CHECKING:
+    from feeds.base import Feed
+    from indicators.engine import Engine
+    from tui.runtime.companion import Companion
+    from tui.runtime.pipeline import Pipeline
+
+# Redraw rates (DESIGN.md): fast panes about 4 Hz, slow ones 1 Hz.  The fast
+# timer sleeps while nothing arrives (a batch wakes it); the slow one keeps
+# the clock.
 FAST_S = 0.25
-SLOW_EVERY = 4
+SLOW_S = 1.0
+# With nothing arriving only time changes the panes (a liquidation leaving a
+# window, a mood decaying): they are read again after this much data time.
+QUIET_REFRESH_MS = 10_000
 MIN_WIDTH, MIN_HEIGHT = 40, 12
 # Textual's palette commands that liqwatch's own keys replace (q, ?).
 TEXTUAL_REPLACED = ("Quit", "Keys")
@@ -85,28 +95,27 @@ class LiqwatchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "liqwatch"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-standard"), (140, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Under 36 rows the panes are compact (tui/app.tcss, refresh_panes): the
+    # panes' column must hold totals, cap and mood whole.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-medium"), (36, "-tall")]
     BINDINGS = keys.bindings()
 
     def __init__(self, options: AppOptions) -> None:
         super().__init__()
         self.options = options
         cfg = options.config
-        self.engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
-        self.pipeline = Pipeline(
-            self.engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode in (LIVE, DESK),
-            tape=options.tape,
-        )
-        # Status file each second, history when live (tui/runtime/companion.py).
-        self.companion = companion_for(self.pipeline, cfg, options.wall_ms)
+        self._engine: Engine | None = None
+        self._pipeline: Pipeline | None = None
+        self._companion: Companion | None = None
+        self._fast = self._slow = None
         self.tz = options.tz or local_tz(cfg.ui.timezone)
         self.mode_label = options.label or MODE_LABEL[options.mode]
         self.alert_book = AlertBook(cfg.alerts)
         self._alert_seq = 0
         self._palette: Palette | None = None
         self._palette_theme = ""
-        self._ticks = 0
-        self._events_seen = -1
+        self._events_seen = self._slow_seen = -1
+        self._snap_ms: int | None = None  # the data clock of the last snapshot
         self.compact = False
         self.last_snapshot: Snapshot | None = None
         self._banner = ""
@@ -117,6 +126,49 @@ class LiqwatchApp(App[int]):
             self.register_theme(theme)
         self.theme_names = [t.name for t in themes]
         self.theme = cfg.ui.theme
+
+    # -- wiring (after the first frame) ---------------------------------------
+    def _wire(self) -> None:
+        """The engine, the pipeline and the companion, and their imports (numpy):
+        done once, by ``_start`` just after the first frame, or earlier by
+        whoever asks for one of them (a test, an action)."""
+        if self._pipeline is not None:
+            return
+        from indicators.engine import Engine
+        from tui.runtime.companion import companion_for
+        from tui.runtime.pipeline import Pipeline
+
+        options, cfg = self.options, self.options.config
+        engine = options.engine if options.engine is not None else Engine(cfg.indicators, watchlist=cfg.watchlist)
+        pipeline = Pipeline(
+            engine, options.feeds, options.mode, wall_ms=options.wall_ms, supervised=options.mode in (LIVE, DESK),
+            tape=options.tape,
+        )
+        # Status file each second, history when live (tui/runtime/companion.py).
+        self._companion = companion_for(pipeline, cfg, options.wall_ms)
+        self._engine, self._pipeline = engine, pipeline
+
+    @property
+    def wired(self) -> bool:
+        return self._pipeline is not None
+
+    @property
+    def engine(self) -> Engine:
+        self._wire()
+        assert self._engine is not None
+        return self._engine
+
+    @property
+    def pipeline(self) -> Pipeline:
+        self._wire()
+        assert self._pipeline is not None
+        return self._pipeline
+
+    @property
+    def companion(self) -> Companion:
+        self._wire()
+        assert self._companion is not None
+        return self._companion
 
     # -- theme -------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -131,9 +183,10 @@ class LiqwatchApp(App[int]):
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # The tape, the panes (essentials first: at 80x24 the ones that fit
-        # are the ones that matter) and the hourly bars, laid out by
-        # tui/app.tcss.
+        # The tape; the panes that answer "what now" (totals, cap, mood:
+        # essentials first, in one column they are the ones that fit); the
+        # hourly bars and the leverage pane, which go under the tape or
+        # beside the panes as the size allows.  Laid out by tui/app.tcss.
         with Container(id="main"):
             with Vertical(id="tape-pane", classes="pane"):
                 yield TapeView(self.tz, self.options.config.ui.large_usd, self.palette, id="tape")
@@ -142,8 +195,8 @@ class LiqwatchApp(App[int]):
                 yield TotalsPane(id="totals", classes="pane")
                 yield CapPane(id="cap", classes="pane")
                 yield MoodPane(id="mood", classes="pane")
-                yield LeveragePane(id="leverage", classes="pane")
             yield HourlyPane(id="hourly", classes="pane")
+            yield LeveragePane(id="leverage", classes="pane")
         yield Static("", id="banner")
         yield Static("", id="too-small")
         yield StatusLine(id="status")
@@ -153,17 +206,29 @@ class LiqwatchApp(App[int]):
             self.query_one(f"#{pane}", SnapshotPane).key = key
         for reason in self.skipped_themes:
             self.notify(reason, title="Theme skipped", severity="warning", timeout=10, markup=False)
+        self.refresh_panes(slow=True)
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        """After the first frame: wire the engine, draw it, then start the feeds
+        (a venue feed's first act is the heavy ccxt import)."""
+        if not self.is_running:
+            return
+        self._wire()
         self.companion.start(exit=None if self.is_headless else self.exit)
         self.refresh_panes(slow=True)
-        # Feeds start after the first frame: a venue feed's first act is the
-        # heavy ccxt import, and the screen should be up before that.
         self.call_after_refresh(self.pipeline.start)
-        self._timer = self.set_interval(FAST_S, self._tick)
+        self.pipeline.taps.append(self._wake)
+        self._fast = self.set_interval(FAST_S, self._tick_fast)
+        self._slow = self.set_interval(SLOW_S, self._tick_slow)
 
     async def on_unmount(self) -> None:
-        self._timer.stop()
-        await self.pipeline.stop()
-        await self.companion.stop()
+        for timer in (self._fast, self._slow):
+            if timer is not None:
+                timer.stop()
+        if self.wired:
+            await self.pipeline.stop()
+            await self.companion.stop()
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
@@ -176,17 +241,35 @@ class LiqwatchApp(App[int]):
         self.refresh_panes(slow=True)
 
     # -- rendering -----------------------------------------------------------
-    def _tick(self) -> None:
-        """The 4 Hz timer.  A quiet tick (no new events, no slow turn) does
-        nothing: an idle screen costs no snapshot, and sends nothing.  Once
-        shutdown has begun the panes are being removed: nothing to draw."""
+    def _wake(self, _batch: object) -> None:
+        """A batch was applied (a pipeline tap): the fast timer runs again."""
+        if self._fast is not None:
+            self._fast.resume()
+
+    def _tick_fast(self) -> None:
+        """The 4 Hz timer: the fast panes when events arrived, else it pauses
+        until the next batch (``_wake``).  Once shutdown has begun the panes
+        are being removed: nothing to draw."""
         if not self.is_running:
             return
-        self._ticks += 1
-        slow = self._ticks % SLOW_EVERY == 0
-        if slow or self.pipeline.events_in != self._events_seen:
-            self._events_seen = self.pipeline.events_in
-            self.refresh_panes(slow=slow)
+        if self.pipeline.events_in != self._events_seen:
+            self.refresh_panes(slow=False)
+        elif self._fast is not None:
+            self._fast.pause()
+
+    def _tick_slow(self) -> None:
+        """The 1 Hz timer: every pane when events arrived or the data clock
+        moved QUIET_REFRESH_MS since the last snapshot; else only the status
+        line (its clock and the data age), from the last snapshot."""
+        if not self.is_running:
+            return
+        now = self.pipeline.now_ms()
+        snap_ms = self._snap_ms
+        if (self.pipeline.events_in != self._slow_seen or snap_ms is None or self.last_snapshot is None
+                or not 0 <= now - snap_ms < QUIET_REFRESH_MS):
+            self.refresh_panes(slow=True)
+        else:
+            self._show_status(self.last_snapshot, now)
 
     def _visible(self, widget: SnapshotPane | TapeView) -> bool:
         if self.screen.has_class("-too-small"):
@@ -195,16 +278,27 @@ class LiqwatchApp(App[int]):
         return pane.display and not pane.has_class("-collapsed")
 
     def refresh_panes(self, slow: bool = True) -> None:
-        """Take one snapshot and update the visible panes from it."""
+        """Take one snapshot and update the visible panes from it (before the
+        engine is wired, the first frame: the titles and the badge)."""
+        if not self.wired:
+            self._first_frame()
+            return
         pipeline = self.pipeline
         now = pipeline.now_ms()
         snap = self.engine.snapshot(now)
         self.last_snapshot = snap
+        self._snap_ms = now
+        # What the timers compare with: the fast panes are drawn from this
+        # snapshot, and the slow ones too when ``slow``.
+        self._events_seen = pipeline.events_in
+        if slow:
+            self._slow_seen = pipeline.events_in
         palette = self.palette
         theme = self.theme
-        # The side panel and short terminals are compact by nature (24 rows
-        # must show the essentials); elsewhere `c` decides.
-        compact = self.compact or self.screen.has_class("-narrow") or self.screen.has_class("-short")
+        # The side panel and terminals under 36 rows are compact by nature
+        # (24 rows must show the essentials); elsewhere `c` decides.
+        screen = self.screen
+        compact = self.compact or any(screen.has_class(c) for c in ("-narrow", "-short", "-medium"))
         with self.batch_update():
             tape = self.query_one(TapeView)
             tape.set_palette(palette)
@@ -213,36 +307,48 @@ class LiqwatchApp(App[int]):
             self._update_tape_title(tape)
             if slow:
                 self._refresh_slow(snap, palette, theme, compact)
-            facts = StatusFacts(
-                mode=pipeline.mode,
-                label=self.status_label(),
-                feeds=snap.feeds,
-                now_ms=now,
-                data_age_s=pipeline.data_age_s(),
-                wall_ms=self.options.wall_ms(),
-                tz=self.tz,
-                width=self.size.width,
-                alerts=len(self.alert_book.history),
-                feed_errors=pipeline.feed_errors,
-            )
-            self.query_one(StatusLine).show(palette, facts)
+            self._show_status(snap, now)
+
+    def _show_status(self, snap: Snapshot, now: int) -> None:
+        pipeline = self.pipeline
+        facts = StatusFacts(
+            mode=pipeline.mode,
+            label=self.status_label(),
+            feeds=snap.feeds,
+            now_ms=now,
+            data_age_s=pipeline.data_age_s(),
+            wall_ms=self.options.wall_ms(),
+            tz=self.tz,
+            width=self.size.width,
+            alerts=len(self.alert_book.history),
+            feed_errors=pipeline.feed_errors,
+        )
+        self.query_one(StatusLine).show(self.palette, facts)
+
+    def _first_frame(self) -> None:
+        with self.batch_update():
+            self._update_tape_title(self.query_one(TapeView))
+            wall = self.options.wall_ms()
+            facts = StatusFacts(mode=self.options.mode, label=self.mode_label, feeds=(), now_ms=wall, data_age_s=None,
+                                wall_ms=wall, tz=self.tz, width=self.size.width, alerts=0)
+            self.query_one(StatusLine).show(self.palette, facts)
 
     def _refresh_slow(self, snap: Snapshot, palette: Palette, theme: str, compact: bool) -> None:
         """The 1 Hz panes.  The totals are here too: at a thousand liquidations
         a second their digits change on every tick, and redrawing them four
         times a second costs terminal bandwidth nobody can read."""
+        liq = snap.liquidations
         totals = self.query_one(TotalsPane)
         totals.set_note(self._coverage_note())
         if self._visible(totals):
-            liq = snap.liquidations
             totals.show((liq.windows, liq.storm, theme, compact), palette, liq, self.tz, compact)
         hourly = self.query_one(HourlyPane)
         if self._visible(hourly):
             rows = STRIP_ROWS if self.screen.has_class("-narrow") else (COMPACT_ROWS if compact else BAR_ROWS)
-            hourly.show((snap.liquidations.hourly, rows, theme), palette, snap.liquidations.hourly, rows, self.tz)
+            hourly.show((liq.hourly, liq.peak, liq.quiet, rows, theme), palette, liq, rows, self.tz)
         leverage = self.query_one(LeveragePane)
         if self._visible(leverage):
-            leverage.show((snap.leverage, theme), palette, snap.leverage, self.tz)
+            leverage.show((snap.leverage, theme, compact), palette, snap.leverage, self.tz, compact)
         cap = self.query_one(CapPane)
         if self._visible(cap):
             min_days = self.engine.params.cap_range_min_days
@@ -280,7 +386,7 @@ class LiqwatchApp(App[int]):
 
     def _update_tape_title(self, tape: TapeView) -> None:
         title = "1 Tape · newest first"
-        if self.pipeline.mode == DEMO:
+        if self.options.mode == DEMO:
             title += " · synthetic"
         if tape.filter.active:
             title += f" · filter {tape.filter.describe()}"
@@ -342,6 +448,8 @@ class LiqwatchApp(App[int]):
         self.push_screen(AlertsScreen(self.alert_book.history, self.tz))
 
     def action_replay_pause(self) -> None:
+        from tui.runtime import replay_keys
+
         replay = self.pipeline.replay
         if replay is None:
             self.notify("Nothing to pause: this is live data", timeout=2)
@@ -350,6 +458,8 @@ class LiqwatchApp(App[int]):
         self.refresh_panes(slow=False)
 
     def action_replay_speed(self, step: int) -> None:
+        from tui.runtime import replay_keys
+
         replay = self.pipeline.replay
         if replay is None:
             self.notify("Speed applies to a replay or the demo", timeout=2)
@@ -369,6 +479,8 @@ class LiqwatchApp(App[int]):
             if new is not None:
                 tape.set_filter(new)
                 self.refresh_panes(slow=False)
+
+        from feeds.venues import EXCHANGE_NAMES
 
         # The venues liqwatch has feeds for, and any other a recording brings.
         known = {*EXCHANGE_NAMES, *(ev.exchange for ev in self.pipeline.tape)}

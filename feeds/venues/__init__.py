@@ -32,6 +32,11 @@ VENUE_MODULES: dict[str, str] = {
     "gate": "feeds.venues.gate",
     "htx": "feeds.venues.htx",
     "bitget": "feeds.venues.bitget",
+    "deribit": "feeds.venues.deribit",
+    "bitfinex": "feeds.venues.bitfinex",
+    "krakenfutures": "feeds.venues.krakenfutures",
+    "dydx": "feeds.venues.dydx",
+    "bitmex": "feeds.venues.bitmex",
 }
 
 EXCHANGE_NAMES: tuple[str, ...] = tuple(VENUE_MODULES)

@@ -18,10 +18,9 @@ from typing import Any
 
 from feeds.events import LONG, SHORT, Liquidation
 from feeds.settings import ExchangeSettings
-from feeds.venues.ccxt_feed import DEDUPE_CAPACITY, RATE_LIMIT_WAIT_S
 from feeds.venues.markets import Contract
 from feeds.venues.spec import STREAM, ContextSpec, VenueSpec
-from feeds.venues.stream import NEW_EVENT, Normaliser, Spawn, StreamLiquidationFeed
+from feeds.venues.stream import NEW_EVENT, Normaliser, PerMarketStreamFeed, Spawn
 
 TOPIC = "allLiquidation"
 _PREFIX = TOPIC + "."
@@ -49,33 +48,15 @@ def bybit_normaliser(contracts: dict[str, Contract], exchange: str = "bybit") ->
     return normalise
 
 
-class BybitFeed(StreamLiquidationFeed):
-    """Bybit linear and inverse liquidations (feed name ``bybit``).  Markets
-    are refreshed every 10 minutes, not hourly: each new listing is a topic
-    to subscribe."""
+class BybitFeed(PerMarketStreamFeed):
+    """Bybit linear and inverse liquidations (feed name ``bybit``): every
+    contract's topic, ``chunk_size`` topics a request."""
 
-    def __init__(
-        self,
-        spec: VenueSpec,
-        settings: ExchangeSettings,
-        *,
-        chunk_size: int = 10,
-        markets_refresh_s: float = 600.0,
-        dedupe_capacity: int = DEDUPE_CAPACITY,
-        rate_limit_wait_s: float = RATE_LIMIT_WAIT_S,
-    ) -> None:
-        super().__init__(
-            spec,
-            settings,
-            markets_refresh_s=markets_refresh_s,
-            dedupe_capacity=dedupe_capacity,
-            rate_limit_wait_s=rate_limit_wait_s,
-        )
+    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, *, chunk_size: int = 10, **kwargs: Any) -> None:
+        super().__init__(spec, settings, **kwargs)
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
         self.chunk_size = chunk_size
-        #: market ids subscribed on the current connection
-        self.subscribed: set[str] = set()
 
     def is_liquidation_frame(self, message: Any) -> bool:
         return type(message) is dict and str(message.get("topic", "")).startswith(_PREFIX)
@@ -83,30 +64,21 @@ class BybitFeed(StreamLiquidationFeed):
     def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
         return bybit_normaliser(contracts, self.name)
 
-    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
-        self.subscribed = set()
-        self._subscribe_new(exchange, spawn)
+    def wants(self, market: dict[str, Any]) -> bool:
+        return bool(market.get("contract"))
 
-    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
-        self._subscribe_new(exchange, spawn)
-
-    def _subscribe_new(self, exchange: Any, spawn: Spawn) -> None:
+    def subscribe_markets(self, exchange: Any, spawn: Spawn, markets: list[dict[str, Any]]) -> None:
         by_kind: dict[str, list[str]] = {"linear": [], "inverse": []}
-        for market in exchange.markets.values():
-            market_id = market["id"]
-            if not market.get("contract") or market_id in self.subscribed:
-                continue
-            by_kind["inverse" if market.get("inverse") else "linear"].append(market_id)
+        for market in markets:
+            by_kind["inverse" if market.get("inverse") else "linear"].append(market["id"])
         for kind, ids in by_kind.items():
             if not ids:
                 continue
             url = exchange.implode_hostname(exchange.urls["api"]["ws"]["public"][kind])
-            ids.sort()
             for start in range(0, len(ids), self.chunk_size):
                 topics = [_PREFIX + i for i in ids[start : start + self.chunk_size]]
                 hashes = ["liqwatch:" + t for t in topics]
                 spawn(exchange.watch_topics(url, hashes, topics))
-            self.subscribed.update(ids)
 
 
 def bybit_volume_usd(ticker: dict[str, Any], market: dict[str, Any]) -> float | None:

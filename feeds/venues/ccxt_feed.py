@@ -55,6 +55,9 @@ class CcxtFeed(Feed):
 
     #: The liquidation feed kind a subclass implements (``VenueSpec.kind``).
     KIND: ClassVar[Kind]
+    #: Whether the feed opens a ccxt exchange (``VenueSpec.ccxt_id``); the
+    #: feeds of venues ccxt lacks speak aiohttp (``aiohttp_stream.py``).
+    NEEDS_CCXT: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -84,6 +87,8 @@ class CcxtFeed(Feed):
         from feeds.venues.ccxt_hook import open_exchange
 
         spec = self.spec
+        if spec.ccxt_id is None:
+            raise TypeError(f"{spec.name}: ccxt has no such venue")
         exchange = open_exchange(
             spec.ccxt_id,
             self.settings,

@@ -55,8 +55,9 @@ class VenueSpec:
 
     #: Config name (``[exchanges.<name>]``), feed name and the ``exchange`` of its events.
     name: str
-    #: ccxt.pro class name, e.g. ``binanceusdm``.
-    ccxt_id: str
+    #: ccxt.pro class name, e.g. ``binanceusdm``; None for a venue ccxt
+    #: lacks, whose feed speaks to it itself (``aiohttp_stream.py``).
+    ccxt_id: str | None
     kind: Kind
     #: The liquidation feed class; built as ``feed(spec, settings, **overrides)``.
     feed: type[CcxtFeed]
@@ -71,14 +72,19 @@ class VenueSpec:
     ws_paths: Mapping[str, str] = field(default_factory=dict)
     #: The context feed's facts; None: the venue has no context feed (yet).
     context: ContextSpec | None = None
+    #: False when the venue's frames carry no time (BitMEX's liquidation
+    #: table): then an event's ``ts`` is when liqwatch received it.
+    exchange_time: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.feed.KIND != self.kind:
             raise ValueError(f"{self.name}: {self.feed.__name__} is a {self.feed.KIND} feed, the spec says {self.kind}")
-        if not self.name or not self.ccxt_id or not self.tickers_params:
+        if not self.name or self.ccxt_id == "" or not self.tickers_params:
             raise ValueError(f"{self.name!r}: a venue needs a name, a ccxt id and its tickers params")
+        if self.ccxt_id is None and (self.feed.NEEDS_CCXT or self.context is not None):
+            raise ValueError(f"{self.name}: only a feed that speaks to the venue itself may have no ccxt id")
 
     def liquidation_feed(self, settings: ExchangeSettings, **overrides: Any) -> CcxtFeed:
         """The venue's liquidation feed (named like the venue)."""

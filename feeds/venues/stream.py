@@ -11,6 +11,13 @@ Frames are normalised synchronously inside ccxt's receive callback (cheap,
 no copy of the frame kept) and queued; ``run`` awaits ``emit`` for whatever
 has accumulated, so back-pressure from the pipeline never blocks the socket
 reader and no frame is lost while ``emit`` waits.
+
+A venue can go minutes without a liquidation (BitMEX, Bitfinex) while its
+connection is busy with trades, heartbeats or pongs.  So when
+``heartbeat_s`` pass with frames but no liquidation, the feed emits an empty
+batch: the supervisor's heartbeat (``Feed.stale_after``), which keeps a
+quiet venue ``live`` instead of resubscribing it as silent.  A connection
+that sends nothing at all still goes stale.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ Spawn = Callable[[Coroutine[Any, Any, Any]], None]
 # same immutable tuple as ``Liquidation(ts, ...)``, without namedtuple's
 # Python-level ``__new__``, which costs 5x more (bench/normalise.py).
 NEW_EVENT = tuple.__new__
+
+#: Seconds between heartbeats (empty batches) while frames come but no liquidation.
+HEARTBEAT_S = 5.0
 
 # What a broken frame raises inside a normaliser (missing key, wrong type,
 # unparsable number, unknown side).
@@ -60,6 +70,9 @@ class StreamLiquidationFeed(CcxtFeed):
         super().__init__(spec, settings, rate_limit_wait_s=rate_limit_wait_s, dedupe_capacity=dedupe_capacity)
         self.markets_refresh_s = markets_refresh_s
         self.last_garbage = ""
+        #: every frame the venue sent (liquidation or not): what a heartbeat proves
+        self.frames = 0
+        self.heartbeat_s = HEARTBEAT_S
         self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
@@ -103,6 +116,7 @@ class StreamLiquidationFeed(CcxtFeed):
         raise KeyError("markets not loaded yet")
 
     def _on_frame(self, message: Any) -> bool:
+        self.frames += 1
         if not self.is_liquidation_frame(message):
             return False
         try:
@@ -122,8 +136,8 @@ class StreamLiquidationFeed(CcxtFeed):
                 self._wake.set()
 
     def refresh_soon(self) -> None:
-        """Reload markets now rather than at the next hourly refresh (a frame
-        named a contract the loaded markets do not have)."""
+        """Reload markets now rather than at the next periodic refresh (a
+        frame named a contract the loaded markets do not have)."""
         if self._refresh_now is not None:
             self._refresh_now.set()
 
@@ -150,55 +164,94 @@ class StreamLiquidationFeed(CcxtFeed):
         self.garbage += 1
         self.last_garbage = f"{type(exc).__name__}: {exc} in {str(frame)[:120]!r}"
 
-    @staticmethod
-    async def _connected(exchange: Any, wake: asyncio.Event, news: list[bool]) -> None:
-        """Once every connection the subscriptions opened is up, ask the loop
-        for a heartbeat: a quiet venue is ``live`` (connected and subscribed)
-        before its first liquidation, not ``connecting`` until then."""
-        await asyncio.sleep(0)  # the watchers spawned by ``subscribe`` make their clients
-        try:
-            await asyncio.gather(*(client.connected for client in list(exchange.clients.values())))
-        except Exception:  # noqa: BLE001 - a failed connection ends its watcher, which the loop reports
-            return
-        news.append(True)
-        wake.set()
-
     async def run(self, emit: Emit) -> None:
-        tasks: list[asyncio.Task[Any]] = []
-        connected: list[bool] = []
-        announce: asyncio.Future[Any] | None = None
-
         async with self.session(sink=self._on_frame, bad=self._on_bad, control=self.is_control_text) as exchange:
-            wake = self._wake = asyncio.Event()
 
-            def spawn(coro: Coroutine[Any, Any, Any]) -> None:
-                task = asyncio.ensure_future(coro)
-                task.add_done_callback(lambda _t: wake.set())
-                tasks.append(task)
-
-            try:
+            async def start(spawn: Spawn) -> None:
                 self.set_contracts(exchange.markets)
                 await self.subscribe(exchange, spawn)
                 spawn(self._refresh_markets(exchange, spawn))
-                announce = asyncio.ensure_future(self._connected(exchange, wake, connected))
                 await self.on_subscribed(exchange)
-                while True:
-                    await wake.wait()
-                    wake.clear()
-                    for task in tasks:
-                        if task.done():
-                            task.result()  # raises the connection's error
-                            raise ConnectionError(f"{self.name}: a subscription ended")
-                    if self._pending:
-                        batch, self._pending = self._pending, []
-                        await emit(batch)
-                    elif connected:
-                        await emit([])  # the heartbeat of ``_connected``
-                    connected.clear()
-            finally:
-                if announce is not None:
-                    announce.cancel()
-                self._wake = self._refresh_now = None
+
+            await self.pump(start, emit)
+
+    async def pump(self, start: Callable[[Spawn], Coroutine[Any, Any, None]], emit: Emit) -> None:
+        """Run the connection's tasks (``start`` spawns them) and hand the
+        queued events to ``emit`` until one of the tasks ends: then raise its
+        error (or ``ConnectionError``) for the supervisor.  Every stream feed
+        runs through here, whatever client speaks to the venue."""
+        tasks: list[asyncio.Task[Any]] = []
+        wake = self._wake = asyncio.Event()
+
+        def spawn(coro: Coroutine[Any, Any, Any]) -> None:
+            task = asyncio.ensure_future(coro)
+            task.add_done_callback(lambda _t: wake.set())
+            tasks.append(task)
+
+        try:
+            await start(spawn)
+            seen = self.frames
+            while True:
+                try:
+                    async with asyncio.timeout(self.heartbeat_s):
+                        await wake.wait()
+                except TimeoutError:
+                    if self.frames != seen:
+                        seen = self.frames
+                        await emit([])  # alive, nothing to report
+                    continue
+                wake.clear()
                 for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                    if task.done():
+                        task.result()  # raises the connection's error
+                        raise ConnectionError(f"{self.name}: a subscription ended")
+                if self._pending:
+                    batch, self._pending = self._pending, []
+                    seen = self.frames
+                    await emit(batch)
+        finally:
+            self._wake = self._refresh_now = None
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class PerMarketStreamFeed(StreamLiquidationFeed):
+    """A venue whose liquidations come per market (Bybit, Kraken Futures,
+    dYdX): every listed market it ``wants`` is subscribed on each new
+    connection, and each markets refresh (every 10 minutes, not hourly: a
+    new listing is one more market to subscribe) subscribes the new ones.
+    ``subscribed`` holds the market ids of the current connection."""
+
+    def __init__(self, spec: VenueSpec, settings: ExchangeSettings, *, markets_refresh_s: float = 600.0, **kwargs: Any) -> None:
+        super().__init__(spec, settings, markets_refresh_s=markets_refresh_s, **kwargs)
+        self.subscribed: set[str] = set()
+
+    @abstractmethod
+    def wants(self, market: dict[str, Any]) -> bool:
+        """Whether ccxt ``market`` carries liquidations to subscribe."""
+
+    @abstractmethod
+    def subscribe_markets(self, exchange: Any, spawn: Spawn, markets: list[dict[str, Any]]) -> None:
+        """Spawn the watches for ``markets`` (new on this connection, by id)."""
+
+    @staticmethod
+    def market_id(market: dict[str, Any]) -> str:
+        """The id a subscription names (the ccxt market id by default)."""
+        return str(market["id"])
+
+    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
+        self.subscribed = set()
+        self._subscribe_new(exchange, spawn)
+
+    async def on_markets_refreshed(self, exchange: Any, spawn: Spawn) -> None:
+        self._subscribe_new(exchange, spawn)
+
+    def _subscribe_new(self, exchange: Any, spawn: Spawn) -> None:
+        new = sorted(
+            (m for m in exchange.markets.values() if self.wants(m) and self.market_id(m) not in self.subscribed),
+            key=self.market_id,
+        )
+        if new:
+            self.subscribe_markets(exchange, spawn, new)
+            self.subscribed.update(map(self.market_id, new))

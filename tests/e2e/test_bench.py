@@ -61,3 +61,26 @@ def test_bench_quick_runs_every_benchmark_and_saves_the_results(tmp_path: Path) 
     tui_rates = [t["rate"] for t in doc["figures"]["tui"]["rates"]]
     assert tui_rates == [0, 1000] and all("error" not in t for t in doc["figures"]["tui"]["rates"])
     assert "figure" in proc.stdout and "target" in proc.stdout
+
+
+def test_peer_figures_agree_with_the_report_and_a_changed_figure_is_caught(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    pytest.importorskip("polars")
+    from bench import peer
+    from bench.report import write_recording
+
+    path = tmp_path / "small.jsonl"
+    write_recording(path, 5_000)
+    out = peer.compare(path, repeat=1)
+    assert out["agree"] == {"duckdb": True, "polars": True}
+    assert out["events"] == 5_000 and out["ratio_vs_duckdb"] > 0
+
+
+def test_peer_disagreements_name_what_differs() -> None:
+    from bench.peer import disagreements
+
+    ours = {"count": 3, "long_usd": 1.0, "windows": {"1h": [1.0, 2.0, 3]}}
+    assert disagreements(ours, ours) == []
+    assert disagreements(ours, {**ours, "count": 4}) == ["liquidations.count: 3 != 4"]
+    assert disagreements(ours, {**ours, "windows": {"1h": [1.0, 2.1, 3]}}) == ["liquidations.windows.1h[1]: 2.0 != 2.1"]
+    assert disagreements(ours, {**ours, "long_usd": 1.0 + 1e-12}) == []

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_every_registered_venue_has_a_complete_spec(name: str) -> None:
     spec = spec_of(name)
     assert isinstance(spec, VenueSpec) and spec.name == name
-    assert spec.ccxt_id and spec.kind in KINDS and spec.feed.KIND == spec.kind
+    assert (spec.ccxt_id or not spec.feed.NEEDS_CCXT) and spec.kind in KINDS and spec.feed.KIND == spec.kind
     assert spec.tickers_params and all(isinstance(p, dict) for p in spec.tickers_params)
     assert all(path.startswith("/") for path in spec.ws_paths.values())
     if spec.context is not None:

@@ -36,6 +36,11 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "okx:context",
         "htx",
         "bitget",
+        "deribit",
+        "bitfinex",
+        "krakenfutures",
+        "dydx",
+        "bitmex",
     ]
 
 

@@ -13,8 +13,13 @@ against them unchanged (only origins differ).  Usable outside pytest::
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
 from tests.loopback.bitget import BitgetLoopback
+from tests.loopback.bitfinex import BitfinexLoopback
+from tests.loopback.bitmex import BitmexLoopback
 from tests.loopback.bybit import BybitLoopback
+from tests.loopback.deribit import DeribitLoopback
+from tests.loopback.dydx import DydxLoopback
 from tests.loopback.harness import Collector, Restarting, running
+from tests.loopback.krakenfutures import KrakenFuturesLoopback
 from tests.loopback.okx import OkxLoopback
 from tests.loopback.gate import GateLoopback
 from tests.loopback.htx import HtxLoopback
@@ -28,6 +33,11 @@ __all__ = [
     "GateLoopback",
     "HtxLoopback",
     "BitgetLoopback",
+    "DeribitLoopback",
+    "BitfinexLoopback",
+    "KrakenFuturesLoopback",
+    "DydxLoopback",
+    "BitmexLoopback",
     "Collector",
     "Restarting",
     "running",
@@ -44,4 +54,9 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "gate": GateLoopback(),
         "htx": HtxLoopback(),
         "bitget": BitgetLoopback(),
+        "deribit": DeribitLoopback(),
+        "bitfinex": BitfinexLoopback(),
+        "krakenfutures": KrakenFuturesLoopback(),
+        "dydx": DydxLoopback(),
+        "bitmex": BitmexLoopback(),
     }

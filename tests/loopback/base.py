@@ -128,6 +128,11 @@ class LoopbackExchange:
             await self._changed.wait_for(lambda: len(self.ws_paths) >= count)
 
     @property
+    def channels(self) -> set[str]:
+        """Every channel some open socket is subscribed to."""
+        return {c for chans in self._sockets.values() for c in chans}
+
+    @property
     def open_sockets(self) -> int:
         return len(self._sockets)
 
@@ -186,8 +191,14 @@ class LoopbackExchange:
             for text in again:
                 await self._send(ws, text)
 
-    async def serve_ws(self, request: web.Request, on_text: Callable[[web.WebSocketResponse, str], Awaitable[None]]) -> web.WebSocketResponse:
-        """Run one WebSocket connection; ``on_text`` handles each text frame."""
+    async def serve_ws(
+        self,
+        request: web.Request,
+        on_text: Callable[[web.WebSocketResponse, str], Awaitable[None]],
+        on_open: Callable[[web.WebSocketResponse], Awaitable[None]] | None = None,
+    ) -> web.WebSocketResponse:
+        """Run one WebSocket connection; ``on_open`` greets it (venues that
+        speak first), ``on_text`` handles each text frame."""
         ws = web.WebSocketResponse(autoping=False, heartbeat=None)
         await ws.prepare(request)
         self._sockets[ws] = set()
@@ -195,6 +206,8 @@ class LoopbackExchange:
         async with self._changed:
             self._changed.notify_all()
         try:
+            if on_open is not None:
+                await on_open(ws)
             async for msg in ws:
                 if msg.type == WSMsgType.PING:
                     if not self.stalled:

@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import json
+import random
 import time
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
 from feeds.events import Liquidation
+from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
 TOPIC = "liquidation"
@@ -74,6 +76,16 @@ class BitgetLoopback(LoopbackExchange):
         frame = {"action": "update", "arg": {"instType": inst_type, "topic": TOPIC}, "data": entries,
                  "ts": max(int(e["ts"]) for e in entries) + 5}
         await self.send_frames([json.dumps(frame)], [dict(e, instType=inst_type) for e in entries], f"{TOPIC}:{inst_type}")
+
+    async def send_random(self, rng: random.Random, seq: Callable[[], int], ts: int) -> bool:
+        """Soak traffic: one usdt-futures frame of 1-2 entries."""
+        if f"{TOPIC}:usdt-futures" not in self.channels:
+            return False
+        base = rng.choice(("BTC", "ETH"))
+        entries = [self.entry(f"{base}USDT", rng.choice(("buy", "sell")), prices.base_price(base), float(seq()), ts)
+                   for _ in range(rng.choice((1, 1, 2)))]
+        await self.send_liquidations("usdt-futures", entries)
+        return True
 
     def expected_liquidations(self) -> list[Liquidation]:
         names = {}

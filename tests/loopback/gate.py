@@ -12,8 +12,9 @@ reconnect, from the REST row."""
 from __future__ import annotations
 
 import json
+import random
 import time
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -151,6 +152,16 @@ class GateLoopback(LoopbackExchange):
         await self.send_frames([json.dumps(frame)], list(entries), f"{CHANNEL}:{settle}")
         if len(self.sent_entries) == before:
             self.missed.extend(entries)
+
+    async def send_random(self, rng: random.Random, seq: Callable[[], int], ts: int) -> bool:
+        """Soak traffic: one batched frame of 1-3 entries for a USDT contract."""
+        if f"{CHANNEL}:usdt" not in self.channels:
+            return False
+        base = rng.choice(BASES)
+        price = prices.base_price(base)
+        await self.send_liquidations(f"{base}_USDT", [self.entry(f"{base}_USDT", seq() * rng.choice((1, -1)), price, ts)
+                                                      for _ in range(rng.choice((1, 1, 2, 3)))])
+        return True
 
     def _contract_facts(self, contract: str) -> tuple[str, float, bool]:
         base, quote = contract.split("_")

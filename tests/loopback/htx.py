@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import time
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
 from feeds.events import Liquidation
+from tests.loopback import prices
 from tests.loopback.base import LoopbackExchange
 
 TOPIC = "public.*.liquidation_orders"
@@ -112,6 +114,16 @@ class HtxLoopback(LoopbackExchange):
         """One gzip notify frame for ``code`` holding every entry."""
         frame = {"op": "notify", "topic": f"public.{code}.liquidation_orders", "ts": _now_ms(), "data": entries}
         await self.send_frames([self.encode(frame)], list(entries), f"{TOPIC}:{self.kind_of(code)}")
+
+    async def send_random(self, rng: random.Random, seq: Callable[[], int], ts: int) -> bool:
+        """Soak traffic: one frame of 1-2 entries for a USDT-margined swap."""
+        if f"{TOPIC}:linear" not in self.channels:
+            return False
+        base = rng.choice(tuple(LINEAR_SIZE))
+        code = f"{base}-USDT"
+        entries = [self.entry(code, rng.choice(("sell", "buy")), seq(), prices.base_price(base), ts) for _ in range(rng.choice((1, 1, 2)))]
+        await self.send_liquidations(code, entries)
+        return True
 
     def expected_liquidations(self) -> list[Liquidation]:
         out = []

@@ -1,7 +1,8 @@
 """Screen snapshots of the demo at a frozen moment (canned data, frozen clock,
 UTC), at every layout: wide, standard, 80x24, the tmux side panel, too small,
 and with NO_COLOR; the storm hour and a collapsed tape; and each modal screen
-(keys, filter, alerts) and the command palette, full size and in the side panel."""
+(keys, filter, alerts) and the command palette, full size and in the side panel;
+and an hour after the storm, the storm memory."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from tests.conftest import FROZEN_WALL_MS, STORM_MS, frozen_demo_app, settle
+from tests.conftest import AFTER_STORM_MS, FROZEN_WALL_MS, STORM_MS, frozen_demo_app, settle
 from tui.runtime.alerts import Alert
 
 SIZES = {
@@ -77,6 +78,16 @@ def test_no_color_80x24(snap_compare, monkeypatch):
 def test_storm(snap_compare, size):
     """50 minutes into the storm hour: the ⚡ on the hourly axis and its caption, whole at every size."""
     assert shoot(snap_compare, size, until_ms=STORM_MS)
+
+
+AFTER_STORM_SIZES = {"standard-120x40": (120, 40), "side-panel-48x60": (48, 60), "standard-80x24": (80, 24)}
+
+
+@pytest.mark.parametrize("size", AFTER_STORM_SIZES.values(), ids=AFTER_STORM_SIZES.keys())
+def test_an_hour_after_the_storm(snap_compare, size):
+    """The storm memory: an hour and ten minutes after the storm hour began,
+    its peak and verdict beside the quiet hour, under the hourly bars."""
+    assert shoot(snap_compare, size, until_ms=AFTER_STORM_MS)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (48, 60)], ids=["standard-120x40", "side-panel-48x60"])

@@ -11,6 +11,7 @@ from indicators.snapshot import CapSnapshot
 from tui.format import age, money, pct
 from tui.palette import Palette
 from tui.widgets.base import Fit, SnapshotPane, one_line
+from tui.widgets.spark import fit, strip
 
 DAY_S = 86_400
 
@@ -79,4 +80,16 @@ class CapPane(SnapshotPane):
         if compact:
             return Group(head, gauge)
         foot = Text(f"{kind}; marks {marks}" if marks else kind, palette.dim)
-        return Group(head, gauge, foot)
+        return Group(head, *self.picture(palette, cap, len(lo) + 2, bar_width), gauge, foot)
+
+    @staticmethod
+    def picture(palette: Palette, cap: CapSnapshot, indent: int, width: int) -> list[Text]:
+        """The cap over the range's days, right above the gauge's bar: the
+        band is the scale (the bottom of a cell is the range's low, the top
+        its high), so the days it spent near an edge, and a break, show."""
+        cells = fit(cap.history, width, "last")
+        if sum(v is not None for v in cells) < 2:
+            return []
+        days = f"{cap.history_days:.0f}d"
+        return [one_line(Text.assemble((days.rjust(indent - 1) + " ", palette.dim),
+                                       (strip(cells, cap.low, cap.high), palette.accent)))]

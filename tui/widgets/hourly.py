@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from indicators.snapshot import HourBar
+from indicators.snapshot import HourBar, HourVerdict, LiquidationSnapshot
 from tui.format import clock, money
 from tui.palette import Palette
 from tui.widgets.base import Fit, SnapshotPane, one_line
@@ -60,14 +60,32 @@ def hourly_columns(bars: Sequence[HourBar], height: int) -> list[list[Cell]]:
     return columns
 
 
-def storm_caption(bars: Sequence[HourBar], tz: tzinfo) -> str:
-    """The storm hours of the chart, newest first, on one line."""
-    parts = [
-        f"{clock(b.start, tz, seconds=False)} {money(b.total_usd)}" + (f", {b.multiple:.1f}x baseline" if b.multiple else "")
-        for b in reversed(bars)
-        if b.storm
-    ]
-    return "⚡ " + " · ".join(parts) if parts else ""
+def memory(palette: Palette, peak: HourVerdict | None, quiet: HourVerdict | None, tz: tzinfo,
+           width: int) -> list[Text]:
+    """The storm memory under the chart: the day's peak hour with its verdict,
+    beside the quiet hour it stands against ("⚡ peak 21:00 $600M, 33.3x
+    baseline, final harvest · quiet 15:00 $12.0M"), on one line when it fits,
+    else on two.  A storm is flagged and bold for the whole day after it."""
+    if peak is None:
+        return []
+    bar = peak.bar
+    style = palette.warning + palette.bold if bar.storm else palette.dim
+    # In fewer words where the pane is narrow (the side panel): "33.3x", not "33.3x baseline".
+    for times in ("x baseline", "x"):
+        words = [f"peak {clock(bar.start, tz, seconds=False)} {money(bar.total_usd)}"]
+        if bar.multiple is not None:
+            words.append(f"{bar.multiple:.1f}{times}")
+        if peak.final_harvest:
+            words.append("final harvest")
+        head = Text(("⚡ " if bar.storm else "") + ", ".join(words), style)
+        if head.cell_len <= width:
+            break
+    if quiet is None:
+        return [one_line(head)]
+    tail = Text(f"quiet {clock(quiet.bar.start, tz, seconds=False)} {money(quiet.bar.total_usd)}", palette.dim)
+    if head.cell_len + 3 + tail.cell_len <= width:
+        return [Text.assemble(head, (" · ", palette.dim), tail)]
+    return [one_line(head), one_line(Text.assemble("  " if bar.storm else "", tail))]
 
 
 def legend(palette: Palette, bars: Sequence[HourBar], label_w: int, width: int, tz: tzinfo) -> Text:
@@ -92,10 +110,11 @@ class HourlyPane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Hourly · last 24h", **kwargs)
 
-    def build(self, palette: Palette, hourly: Sequence[HourBar], height: int, tz: tzinfo) -> RenderableType:
-        return Fit(lambda width: self.draw(palette, hourly, width, height, tz))
+    def build(self, palette: Palette, liq: LiquidationSnapshot, height: int, tz: tzinfo) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, liq, width, height, tz))
 
-    def draw(self, palette: Palette, hourly: Sequence[HourBar], width: int, height: int, tz: tzinfo) -> RenderableType:
+    def draw(self, palette: Palette, liq: LiquidationSnapshot, width: int, height: int, tz: tzinfo) -> RenderableType:
+        hourly = liq.hourly
         bars = list(hourly)[-HOURS:]
         if not bars:
             return Text("no liquidations observed yet", palette.dim)
@@ -124,7 +143,5 @@ class HourlyPane(SnapshotPane):
                 axis.append(("▲" if i == len(bars) - 1 else "·").ljust(cell_w), palette.dim)
         lines.append(axis)
         lines.append(legend(palette, bars, label_w, width, tz))
-        caption = storm_caption(bars, tz)
-        if caption:
-            lines.append(one_line(Text(caption, palette.warning + palette.bold)))
+        lines.extend(memory(palette, liq.peak, liq.quiet, tz, width))
         return Group(*lines)

@@ -11,9 +11,31 @@ from rich.text import Text
 from indicators.snapshot import LeverageSnapshot
 from tui.format import day, money, pct
 from tui.palette import Palette
-from tui.widgets.base import SnapshotPane, one_line
+from tui.widgets.base import Fit, SnapshotPane, one_line
+from tui.widgets.spark import cell_of, fit, strip
 
 TREND_WORD = {"falling": "▼ falling", "rising": "▲ rising", "flat": "▶ flat", "unknown": "trend unknown"}
+DAY_MS = 86_400_000
+
+
+def lvr_picture(palette: Palette, lev: LeverageSnapshot, width: int, tz: tzinfo) -> Text | None:
+    """The daily LVR as a sparkline from 0 to its highest day, the peak's cell
+    in bold with its date after the line where it fits: the fall that
+    "falling since" names, seen."""
+    label = f"{len(lev.lvr_daily)}d "
+    cells = fit(lev.lvr_daily, width - len(label), "mean")
+    known = [v for v in cells if v is not None]
+    if len(known) < 2 or lev.lvr_daily_from is None:
+        return None
+    line = Text(label, palette.dim)
+    peak = None if lev.lvr_peak_index is None else cell_of(lev.lvr_peak_index, len(lev.lvr_daily), len(cells))
+    for i, ch in enumerate(strip(cells, 0.0, max(known))):
+        line.append(ch, palette.accent + palette.bold if i == peak else palette.dim)
+    if lev.lvr_peak_index is not None:
+        note = f" peak {day(lev.lvr_daily_from + lev.lvr_peak_index * DAY_MS, tz)}"
+        if line.cell_len + len(note) <= width:
+            line.append(note, palette.dim)
+    return one_line(line)
 
 
 class LeveragePane(SnapshotPane):
@@ -22,7 +44,10 @@ class LeveragePane(SnapshotPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("Leverage", **kwargs)
 
-    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo) -> RenderableType:
+    def build(self, palette: Palette, lev: LeverageSnapshot, tz: tzinfo, compact: bool) -> RenderableType:
+        return Fit(lambda width: self.draw(palette, lev, width, tz, compact))
+
+    def draw(self, palette: Palette, lev: LeverageSnapshot, width: int, tz: tzinfo, compact: bool) -> RenderableType:
         lines: list[Text] = []
         if lev.lvr_24h is None:
             lines.append(Text("LVR: waiting for 24h volume…", palette.dim))
@@ -38,7 +63,11 @@ class LeveragePane(SnapshotPane):
                 )
             )
             lines.append(Text(trend + since, trend_style))
-            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None:
+            picture = lvr_picture(palette, lev, width, tz)
+            if picture is not None:
+                lines.append(picture)
+            # Where rows are few, the picture says what the medians do.
+            if lev.lvr_median_7d is not None and lev.lvr_median_then is not None and not (compact and picture):
                 lines.append(
                     one_line(
                         Text(f"7d median {money(lev.lvr_median_7d)}, was {money(lev.lvr_median_then)}", palette.dim)
@@ -62,8 +91,9 @@ class LeveragePane(SnapshotPane):
                 )
             )
         if lev.final_harvest:
-            lines.append(Text("⚑ LEVERAGE FLUSH: \"final harvest\"", palette.warning + palette.bold))
-            lines.append(Text("storm hour while LVR trends down", palette.dim))
+            lines.append(one_line(Text("⚑ LEVERAGE FLUSH: \"final harvest\"", palette.warning + palette.bold)))
+            if not compact:
+                lines.append(one_line(Text("storm hour while LVR trends down", palette.dim)))
         elif lev.flush:
-            lines.append(Text("⚑ FLUSH: OI -10%+ in 24h, heavy liquidations", palette.warning + palette.bold))
+            lines.append(one_line(Text("⚑ FLUSH: OI -10%+ in 24h, heavy liquidations", palette.warning + palette.bold)))
         return Group(*lines)

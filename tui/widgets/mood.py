@@ -7,20 +7,28 @@ from typing import Any, Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from indicators.snapshot import Mood
+from indicators.snapshot import Mood, band
 from indicators.why import why
 from tui.format import price, short_symbol
 from tui.palette import Palette
 from tui.widgets.base import Fit, SnapshotPane
+from tui.widgets.spark import fit, strip
 
 
-def score_bar(score: float, width: int) -> str:
-    """A 0-100 score as a bar of eighth blocks, so small differences still show."""
-    blocks = " ▏▎▍▌▋▊▉█"
-    eighths = round(max(0.0, min(100.0, score)) / 100 * width * 8)
-    full, rest = divmod(eighths, 8)
-    bar = "█" * full + (blocks[rest] if rest else "")
-    return bar.ljust(width)
+def week(palette: Palette, scores: tuple[float | None, ...], width: int, greed: bool) -> Text:
+    """A score's last 7 days on the 0-100 scale, each cell in its band's style
+    (the height says it without colour), padded to ``width``."""
+    line = Text()
+    cells = fit(scores, width, "max")
+    for v, ch in zip(cells, strip(cells, 0.0, 100.0)):
+        if v is None:
+            line.append(ch)
+        elif greed:
+            line.append(ch, palette.euphoria if v >= 20 else palette.dim)
+        else:
+            line.append(ch, palette.band(band(v)))
+    line.pad_right(width - line.cell_len)
+    return line
 
 
 class MoodPane(SnapshotPane):
@@ -35,10 +43,13 @@ class MoodPane(SnapshotPane):
     def draw(self, palette: Palette, moods: Sequence[Mood], width: int, compact: bool) -> RenderableType:
         if not moods:
             return Text("waiting for candles…", palette.dim)
-        # Fixed columns, so a long "why" never squeezes the scores.
-        bar_w = 8 if width >= 52 else (4 if width >= 44 else 0)
+        # Fixed columns, so a long "why" never squeezes the scores; each score's
+        # last 7 days where there is room (the greed's from 53 columns).
+        spark_w = 14 if width >= 67 else (7 if width >= 53 else (4 if width >= 44 else 0))
+        greed_w = spark_w if width >= 53 else 0
         why_inline = width >= 90 and not compact
-        lines = [Text(f"{'':6} {'anxiety':<{bar_w + 18}} greed", palette.dim)]
+        head = "anxiety 7d" if spark_w >= 7 else "anxiety"
+        lines = [Text(f"{'':6} {head:<{spark_w + 18}} {'greed 7d' if greed_w else 'greed'}", palette.dim)]
         for m in moods:
             name = Text(f"{short_symbol(m.symbol)[:6]:<6} ", palette.bold)
             if m.price is None and m.floor is None:
@@ -46,17 +57,25 @@ class MoodPane(SnapshotPane):
                 continue
             band_style = palette.band(m.bai_band)
             greed_style = palette.euphoria if m.euphoria >= 20 else palette.dim
-            line = name + Text.assemble(
-                (score_bar(m.bai, bar_w) + (" " if bar_w else ""), band_style),
+            line = name.copy()
+            if spark_w:
+                line.append_text(week(palette, m.bai_7d, spark_w, greed=False))
+                line.append(" ")
+            line.append_text(Text.assemble(
                 (f"{m.bai:3.0f} {m.bai_band:<13} ", band_style),
                 (f"{m.euphoria:3.0f} {m.euphoria_band:<8}", greed_style),
-            )
-            if why_inline:
-                line.append(f"  {why(m, price)}", palette.dim)
+            ))
+            if greed_w:
+                line.append(" ")
+                line.append_text(week(palette, m.euphoria_7d, greed_w, greed=True))
+            reason_text = why(m, price)
+            # The why after the scores when it fits whole; else, for a notable score, on a line of its own.
+            inline = why_inline and line.cell_len + 2 + len(reason_text) <= width
+            if inline:
+                line.append(f"  {reason_text}", palette.dim)
             lines.append(line)
-            # Without room for a why column, a notable score still gets its reasons.
-            if not why_inline and not compact and max(m.bai, m.euphoria) >= 20:
-                reason = Text(f"{'':6} └ {why(m, price)}", palette.dim, no_wrap=True, overflow="ellipsis")
+            if not inline and not compact and max(m.bai, m.euphoria) >= 20:
+                reason = Text(f"{'':6} └ {reason_text}", palette.dim, no_wrap=True, overflow="ellipsis")
                 reason.truncate(width, overflow="ellipsis")
                 lines.append(reason)
         return Group(*lines)
