@@ -1,12 +1,12 @@
 """Benchmark: normalising raw liquidation frames vs a bare ``json.loads``.
 
-Generates realistic raw frames for Binance USD-M, Bybit v5 and OKX v5 (the
-documented formats; Bybit and OKX frames carry 1-3 entries), then times, side
-by side in one run and on one core:
+Generates realistic raw frames for every venue of ``FEEDS`` (the documented
+formats; frames of the venues that batch carry 1-3 entries), then times, side by side in one run and on one core:
 
-* ``json.loads`` of every frame (the baseline);
-* the feed path: decode with the same parser ccxt's client uses (orjson when
-  installed) and hand the frame to the feed's hook (``_on_frame``: frame
+* ``json.loads`` of every frame's JSON text (the baseline);
+* the feed path: the frame as it arrives (gzip for HTX), decoded the way the
+  hook does (gunzip where the venue compresses, then the parser ccxt's client
+  uses, orjson) and handed to the feed's hook (``_on_frame``: frame
   recognition, normalisation, de-duplication, queueing);
 * the hook alone on pre-decoded frames (normalisation cost by itself).
 
@@ -16,10 +16,16 @@ Run ``python -m bench.normalise``; ``run()`` returns the figures as a dict.
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import time
-from typing import Any, Callable
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+# The parser the feed path uses (ccxt_hook: orjson, a ccxt dependency).
+from orjson import loads as fast_loads
 
 from feeds.settings import ExchangeSettings
 from feeds.venues import liquidation_feed
@@ -27,13 +33,14 @@ from feeds.venues.bitmex import BitmexContract
 from feeds.venues.markets import Contract
 from feeds.venues.stream import StreamLiquidationFeed
 
-# The parser the feed path uses (ccxt_hook: orjson, a ccxt dependency).
-from orjson import loads as fast_loads
-
 DECODER = "orjson"
 
 BASES = {"BTC": 60000.0, "ETH": 3000.0, "SOL": 150.0, "XRP": 0.5, "DOGE": 0.1, "ADA": 0.4, "LINK": 15.0}
 OKX_CT_VAL = {"BTC": 0.01, "ETH": 0.1, "SOL": 1.0, "XRP": 100.0, "DOGE": 1000.0, "ADA": 100.0, "LINK": 1.0}
+
+
+GATE_MULTIPLIER = {"BTC": 0.0001, "ETH": 0.01, "SOL": 1.0, "XRP": 10.0, "DOGE": 10.0, "ADA": 10.0, "LINK": 1.0}
+HTX_SIZE = {"BTC": 0.001, "ETH": 0.01, "SOL": 1.0, "XRP": 10.0, "DOGE": 100.0, "ADA": 10.0, "LINK": 0.1}
 
 
 def contracts(venue: str) -> dict[str, Contract]:
@@ -52,6 +59,16 @@ def contracts(venue: str) -> dict[str, Contract]:
 
 #: venue -> its contract table, for the venues added after the first three
 TABLES: dict[str, Callable[[], dict[str, Any]]] = {
+    "gate": lambda: {
+        **{f"{b}_USDT": Contract(f"{b}/USDT:USDT", GATE_MULTIPLIER[b], False) for b in BASES},
+        "BTC_USD": Contract("BTC/USD:BTC", 1.0, True),
+    },
+    "htx": lambda: {
+        **{f"{b}-USDT": Contract(f"{b}/USDT:USDT", HTX_SIZE[b], False) for b in BASES},
+        "BTC-USD": Contract("BTC/USD:BTC", 100.0, True),
+        "ETH-USD": Contract("ETH/USD:ETH", 10.0, True),
+    },
+    "bitget": lambda: {f"{b}USDT": Contract(f"{b}/USDT:USDT", 1.0, False) for b in BASES},
     "deribit": lambda: {
         **{f"{b}-PERPETUAL": Contract(f"{b}/USD:{b}", 10.0 if b == "BTC" else 1.0, True) for b in ("BTC", "ETH")},
         **{f"{b}_USDC-PERPETUAL": Contract(f"{b}/USDC:USDC", 1.0, False) for b in BASES},
@@ -124,6 +141,51 @@ def okx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
         family = inst.rsplit("-", 1)[0]
         frame = {"arg": {"channel": "liquidation-orders", "instType": "SWAP"},
                  "data": [{"details": details, "instFamily": family, "instId": inst, "instType": "SWAP", "uly": family}]}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
+def gate_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    out = []
+    for i in range(n):
+        base = rng.choice(list(BASES))
+        result = [
+            {"price": _px(rng, base), "size": f"{rng.randint(1, 5000) * rng.choice((1, -1))}", "time_ms": t0 + i * 3 + k,
+             "contract": f"{base}_USDT"}
+            for k in range(rng.choice((1, 1, 1, 2, 3)))
+        ]
+        frame = {"channel": "futures.public_liquidates", "event": "update", "time": (t0 + i * 3) // 1000,
+                 "time_ms": t0 + i * 3 + 5, "result": result}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
+def htx_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    out = []
+    for i in range(n):
+        base = rng.choice(list(BASES))
+        code = f"{base}-USDT"
+        data = []
+        for k in range(rng.choice((1, 1, 1, 2))):
+            vol, px = rng.randint(1, 2000), _px(rng, base)
+            data.append({"symbol": base, "contract_code": code, "direction": rng.choice(("sell", "buy")), "offset": "close",
+                         "volume": vol, "price": px, "created_at": t0 + i * 3 + k, "amount": vol * HTX_SIZE[base],
+                         "trade_turnover": vol * HTX_SIZE[base] * px, "business_type": "swap", "pair": code})
+        frame = {"op": "notify", "topic": f"public.{code}.liquidation_orders", "ts": t0 + i * 3 + 5, "data": data}
+        out.append(json.dumps(frame, separators=(",", ":")))
+    return out
+
+
+def bitget_frames(n: int, rng: random.Random, t0: int) -> list[str]:
+    out = []
+    for i in range(n):
+        data = []
+        for k in range(rng.choice((1, 1, 2, 3))):
+            base = rng.choice(list(BASES))
+            data.append({"symbol": f"{base}USDT", "side": rng.choice(("buy", "sell")), "price": f"{_px(rng, base)}",
+                         "amount": f"{rng.uniform(5, 50000):.6f}", "ts": str(t0 + i * 3 + k)})
+        frame = {"action": "update", "arg": {"instType": "usdt-futures", "topic": "liquidation"}, "data": data,
+                 "ts": t0 + i * 3 + 5}
         out.append(json.dumps(frame, separators=(",", ":")))
     return out
 
@@ -230,11 +292,18 @@ FEEDS: dict[str, Callable[[int, random.Random, int], list[str]]] = {
     "binance": binance_frames,
     "bybit": bybit_frames,
     "okx": okx_frames,
+    "gate": gate_frames,
+    "htx": htx_frames,
+    "bitget": bitget_frames,
     "deribit": deribit_frames,
     "bitfinex": bitfinex_frames,
     "krakenfutures": krakenfutures_frames,
     "dydx": dydx_frames,
     "bitmex": bitmex_frames,
+}
+#: venue -> (how its frames travel, how the hook decodes them), where not JSON text
+WIRE: dict[str, tuple[Callable[[str], Any], Callable[[Any], Any]]] = {
+    "htx": (lambda text: gzip.compress(text.encode()), lambda data: fast_loads(zlib.decompress(data, 16 + zlib.MAX_WBITS))),
 }
 
 
@@ -269,6 +338,8 @@ def run(frames_per_venue: int = 20_000, repeat: int = 7, seed: int = 7) -> dict[
         frames = make_frames(frames_per_venue, rng, t0)
         decoded = [json.loads(f) for f in frames]
         json_loads = json.loads
+        encode, decode = WIRE.get(venue, (str, fast_loads))
+        wire = [encode(f) for f in frames]
 
         def baseline() -> None:
             for f in frames:
@@ -279,8 +350,8 @@ def run(frames_per_venue: int = 20_000, repeat: int = 7, seed: int = 7) -> dict[
         def feed_path() -> None:
             feed = _fresh_feed(venue)
             sink = feed._on_frame
-            for f in frames:
-                sink(fast_loads(f))
+            for f in wire:
+                sink(decode(f))
             counts.append(len(feed._pending))
 
         def hook_only() -> None:

@@ -8,8 +8,8 @@ market-cap server on 127.0.0.1, writes a config that points every venue's
 runs the real ``liqwatch record`` as a subprocess against them.
 Over N minutes it:
 
-* sends liquidation frames to every venue all the time (the WebSocket venues
-  a few frames a second each, Gate and HTX a row every couple of seconds);
+* sends liquidation frames to every venue all the time (a few frames a
+  second each);
 * drops each WebSocket venue's connection every 20 to 60 s;
 * sends a garbage frame for 1 % of the frames;
 * stalls one venue (no frames, no pongs) for 2 minutes;
@@ -21,8 +21,8 @@ Short soaks scale the stall (20 % of the run, at most 120 s), the burst (10 %
 of the run, at most 10 s) and the drop interval (at least 10 s) down, and say
 so in the summary.  No drop or 429 starts in the last 10 s (the recovery
 limit), so each fault is judged inside the run.  After the N minutes the soak
-stops sending, gives the REST-polled venues one poll interval to catch up,
-and stops the recorder with SIGTERM (its normal way out).
+stops sending, gives a fault that ended late its whole recovery window, and
+stops the recorder with SIGTERM (its normal way out).
 
 The servers know the ground truth (every entry they sent, computed into
 events independently of the feed code).  The soak asserts:
@@ -59,20 +59,15 @@ from feeds.events import FeedStatus, Liquidation
 from feeds.recording import read_events
 from feeds.settings import MARKETCAP_PROVIDERS
 from feeds.venues import EXCHANGE_NAMES, spec_of
-from feeds.venues.spec import POLLED, STREAM
+from feeds.venues.spec import STREAM
 from tests.loopback import all_venues
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.marketcap import MarketCapServer
-from tests.loopback.rest_venues import HTX_CONTRACT_SIZE
 
 RECOVERY_LIMIT_S = 10.0
 RSS_LIMIT_MB = 20.0
-# The REST-polled venues' poll interval (feeds.venues.polled default) plus
-# slack: rows added this long before the end have been polled by then.
-REST_CATCH_UP_S = 18.0
-# Which venue is streamed, polled, or has a context feed: the registry's facts.
+# Which venue is streamed, or has a context feed: the registry's facts.
 STREAM_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).kind == STREAM)
-REST_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).kind == POLLED)
 CONTEXT_VENUES = tuple(n for n in EXCHANGE_NAMES if spec_of(n).context is not None)
 #: venues added since the first six, in the 429 rotation (one line each)
 NEW_VENUES = (
@@ -81,6 +76,7 @@ NEW_VENUES = (
     "krakenfutures",
     "dydx",
     "bitmex",
+    "bitget",
 )
 STALLED_VENUE = "bybit"
 BURST_VENUE = "binance"
@@ -159,8 +155,6 @@ class Traffic:
         self.n = 0
         self.frames = 0
         self.garbage = 0
-        #: monotonic time of the last Gate/HTX row
-        self.last_rest = 0.0
 
     def _next(self) -> int:
         self.n += 1
@@ -217,17 +211,7 @@ class Traffic:
                     for _ in range(rng.choice((1, 1, 2)))
                 ]
                 await server.send_liquidations(f"{base}-USDT-SWAP", details)
-        elif venue == "gate":
-            base = rng.choice(tuple(BASE_PRICE))
-            size = self._next() * rng.choice((1, -1))
-            server.add_liquidations([server.row(f"{base}_USDT", size, BASE_PRICE[base], t // 1000)])
-        elif venue == "htx":
-            base = rng.choice(tuple(BASE_PRICE))
-            row = server.row(f"{base}-USDT", rng.choice(("sell", "buy")), self._next(), BASE_PRICE[base], t, HTX_CONTRACT_SIZE[base])
-            server.add_liquidations([row])
         self.frames += frames
-        if venue in REST_VENUES:
-            self.last_rest = time.monotonic()
         if venue in STREAM_VENUES:
             for _ in range(frames):
                 if rng.random() < GARBAGE_SHARE:
@@ -389,8 +373,8 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
                 driver holds the soak up after the last fault's window."""
                 await asyncio.sleep(max(0.0, min(seconds, end_at - time.monotonic())))
 
-            async def steady(venue: str, rate: float, stop_early: float = 0.0) -> None:
-                while running() and time.monotonic() < end_at - stop_early:
+            async def steady(venue: str, rate: float) -> None:
+                while running():
                     await traffic.send(venue)
                     await pause(rng.expovariate(rate))
 
@@ -468,9 +452,6 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
                     await asyncio.sleep(2.0)
 
             tasks = [asyncio.create_task(steady(v, STREAM_RATE)) for v in STREAM_VENUES]
-            # Gate and HTX are polled every 15 s: their last rows go in early
-            # enough to be collected within the run.
-            tasks += [asyncio.create_task(steady(v, 0.5, min(REST_CATCH_UP_S, plan.seconds / 3))) for v in REST_VENUES]
             tasks += [asyncio.create_task(dropper(v)) for v in STREAM_VENUES]
             tasks += [asyncio.create_task(c) for c in (staller(), rate_limiter(), burster())]
             rss_task = asyncio.create_task(watch_rss())
@@ -483,13 +464,11 @@ async def soak(minutes: float, seed: int = 1, keep: Path | None = None, log: Cal
             for server in servers.values():
                 server.resume()
             if proc.returncode is None:
-                # The REST-polled venues poll every 15 s: let them collect the
-                # last rows; and a fault that ended late (a 429 a polled venue
-                # took long to be served) keeps its whole recovery window.
+                # A fault that ended late (a 429 whose requests came slowly)
+                # keeps its whole recovery window.
                 last_fault_end = max((f.end for f in faults), default=0)
-                catch_up = max(2.0, traffic.last_rest + REST_CATCH_UP_S - time.monotonic(),
-                               (last_fault_end - now_ms()) / 1000 + RECOVERY_LIMIT_S)
-                log(f"soak: faults done; {catch_up:.0f} s for the last polls")
+                catch_up = max(2.0, (last_fault_end - now_ms()) / 1000 + RECOVERY_LIMIT_S)
+                log(f"soak: faults done; {catch_up:.0f} s for the last recoveries")
                 await asyncio.wait([died], timeout=catch_up)
             if proc.returncode is not None:
                 process_died = f"the recorder exited with code {proc.returncode} during the soak"

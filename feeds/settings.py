@@ -58,19 +58,28 @@ def _is_origin(url: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
 @dataclass
 class ExchangeSettings:
     """One venue.  A URL replaces the venue's origin (scheme, host, port) only;
-    the paths stay the venue's own.  Empty means the venue's real origin."""
+    the paths stay the venue's own.  Empty means the venue's real origin.
+
+    ``ws_path`` replaces the liquidation stream's WebSocket path where the
+    venue keeps that path as a fact because public sources disagree on it
+    (``VenueSpec.ws_paths``: Binance COIN-M); empty keeps the venue's.
+    """
 
     enabled: bool = True
     ws_url: str = ""
     rest_url: str = ""
+    ws_path: str = ""
 
     def validate(self) -> dict[str, str]:
-        """A URL that is not an origin would have the feed retry forever."""
+        """A URL that is not an origin, or a path that is not one, would have
+        the feed retry forever."""
         errors: dict[str, str] = {}
         if self.ws_url and not _is_origin(self.ws_url, ("ws", "wss")):
             errors["ws_url"] = "must be empty or a ws(s) origin such as wss://stream.example.com or ws://127.0.0.1:9001"
         if self.rest_url and not _is_origin(self.rest_url):
             errors["rest_url"] = "must be empty or an http(s) origin such as https://api.example.com"
+        if self.ws_path and not self.ws_path.startswith("/"):
+            errors["ws_path"] = "must be empty or a path starting with /, e.g. /market/ws"
         return errors
 
 

@@ -199,8 +199,9 @@ def maturity(age_ms: float, touches: int, p: IndicatorParams) -> float:
 def beyond_ba(x: float, e: float, r: float, k: float, p: IndicatorParams) -> float:
     """BA at log-distance ``x`` > 0 beyond a level of maturity ``e``, round level ``r``,
     confirmation ``k``; its pain S = min(1, (x / ``bai_full_breach``) ** ``bai_pain_exponent``)."""
-    s = (x / p.bai_full_breach) ** p.bai_pain_exponent
-    return e * (W_PAIN * (s if s < 1.0 else 1.0) + W_ROUND * r + W_CONFIRM * k)
+    ratio = x / p.bai_full_breach
+    s = ratio**p.bai_pain_exponent if ratio < 1.0 else 1.0  # capped before the power: no overflow
+    return e * (W_PAIN * s + W_ROUND * r + W_CONFIRM * k)
 
 
 def near_ba(x: float, e: float, eps: float) -> float:

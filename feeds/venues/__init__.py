@@ -31,6 +31,7 @@ VENUE_MODULES: dict[str, str] = {
     "okx": "feeds.venues.okx",
     "gate": "feeds.venues.gate",
     "htx": "feeds.venues.htx",
+    "bitget": "feeds.venues.bitget",
     "deribit": "feeds.venues.deribit",
     "bitfinex": "feeds.venues.bitfinex",
     "krakenfutures": "feeds.venues.krakenfutures",

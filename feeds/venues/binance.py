@@ -33,11 +33,21 @@ OHLCV_LIMIT = 1000
 _QUOTES = ("USDT", "USDC")
 
 
+def expiry_suffix(market_id: str) -> str:
+    """``-YYMMDD`` of a dated contract id (``BTCUSDT_250328``, ``BTCUSD_200925``),
+    as ccxt spells the expiry in a unified symbol; empty for a perpetual
+    (``BTCUSDT``, ``BTCUSD_PERP``)."""
+    _, sep, tail = market_id.partition("_")
+    return f"-{tail}" if sep and len(tail) == 6 and tail.isdigit() else ""
+
+
 def _usdm_symbol(market_id: str) -> str:
-    """Unified symbol of a USD-M perpetual listed after markets were loaded."""
+    """Unified symbol of a USD-M contract listed after markets were loaded; a
+    dated one keeps its expiry (``BTCUSDT_250328`` -> ``BTC/USDT:USDT-250328``)."""
+    pair = market_id.partition("_")[0]
     for quote in _QUOTES:
-        if market_id.endswith(quote) and len(market_id) > len(quote):
-            return f"{market_id[: -len(quote)]}/{quote}:{quote}"
+        if pair.endswith(quote) and len(pair) > len(quote):
+            return f"{pair[: -len(quote)]}/{quote}:{quote}{expiry_suffix(market_id)}"
     return market_id
 
 

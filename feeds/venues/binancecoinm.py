@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from feeds.events import Liquidation
-from feeds.venues.binance import OHLCV_LIMIT, SIDES, BinanceFeed
+from feeds.venues.binance import OHLCV_LIMIT, SIDES, BinanceFeed, expiry_suffix
 from feeds.venues.markets import Contract
 from feeds.venues.spec import STREAM, ContextSpec, VenueSpec
 from feeds.venues.stream import NEW_EVENT, Normaliser
@@ -26,9 +26,11 @@ OTHER_CONTRACT_USD = 10.0
 
 
 def _coinm_contract(market_id: str) -> Contract:
-    """A COIN-M contract listed after markets were loaded (Binance's fixed sizes)."""
+    """A COIN-M contract listed after markets were loaded (Binance's fixed
+    sizes); a dated one keeps its expiry (``BTCUSD_200925`` -> ``BTC/USD:BTC-200925``)."""
     base = market_id.split("USD", 1)[0]
-    return Contract(f"{base}/USD:{base}", BTC_CONTRACT_USD if base == "BTC" else OTHER_CONTRACT_USD, True)
+    size = BTC_CONTRACT_USD if base == "BTC" else OTHER_CONTRACT_USD
+    return Contract(f"{base}/USD:{base}{expiry_suffix(market_id)}", size, True)
 
 
 def coinm_normaliser(contracts: dict[str, Contract], exchange: str = "binancecoinm") -> Normaliser:

@@ -1,9 +1,8 @@
 """What every ccxt venue feed shares: the exchange session, polite calls,
 de-duplication and the counters.
 
-The three kinds (``stream.py`` liquidations over WebSocket, ``polled.py``
-liquidations over REST, ``context.py`` volume, open interest and candles)
-each open a ccxt.pro exchange with the origins from config, load its markets
+Both kinds of feed (``stream.py`` liquidations over WebSocket,
+``context.py`` volume, open interest and candles over REST) each open a ccxt.pro exchange with the origins from config, load its markets
 without being rude about it, and close it whatever happens; this class does
 that once, from the venue's ``VenueSpec``.
 

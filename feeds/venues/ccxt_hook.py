@@ -6,8 +6,9 @@ result, OKX keeps only ``details[0]``, and a frame that starts like JSON but
 does not parse raises inside the receive loop's callback, which silently
 ends that connection's receive loop.  So the exchange is subclassed:
 
-* the client's text handler decodes each frame itself and reports a frame
-  that does not decode instead of dying on it;
+* the client's text handler decodes each frame itself (gunzipping it where
+  the venue compresses, HTX) and reports a frame that does not decode
+  instead of dying on it;
 * ``handle_message`` offers every decoded frame to the feed's sink first; a
   liquidation frame stops there and never reaches ccxt's own handler.
 
@@ -19,6 +20,7 @@ running imports it (the TUI paints before ccxt loads).
 from __future__ import annotations
 
 import functools
+import zlib
 from typing import Any, Callable, Mapping
 
 import ccxt.pro as ccxt_pro
@@ -37,9 +39,17 @@ BadFrame = Callable[[Any, BaseException], None]
 ControlText = Callable[[str], bool]
 
 _HOOKED: dict[type, type] = {}
+#: ``zlib.decompress`` wbits for a gzip stream (faster than ``gzip.decompress``).
+_GZIP = 16 + zlib.MAX_WBITS
 
 
 def _decode_and_dispatch(client: Any, bad: BadFrame, data: Any) -> None:
+    if isinstance(data, bytes) and client.liqwatch_gunzip:
+        try:
+            data = zlib.decompress(data, _GZIP)
+        except zlib.error as exc:
+            bad(data, exc)
+            return
     if isinstance(data, bytes) and client.decompressBinary:
         try:
             data = data.decode()
@@ -68,6 +78,9 @@ def _hooked(base: type) -> type:
         def client(self, url: str) -> Any:
             client = super().client(url)
             if not getattr(client, "liqwatch_hooked", False):
+                # ccxt gunzips before the text handler, where a bad frame
+                # would end the receive loop: the hook does it instead.
+                client.liqwatch_gunzip, client.gunzip = client.gunzip, False
                 client.handle_text_or_binary_message = functools.partial(
                     _decode_and_dispatch, client, self.liqwatch_bad
                 )
@@ -106,7 +119,8 @@ def open_exchange(
     rate_limit_ms: float | None = None,
 ) -> Any:
     """A ccxt.pro ``ccxt_id`` exchange with origins from ``settings`` and the
-    venue's own paths from ``ws_paths`` (``VenueSpec.ws_paths``).
+    venue's own paths from ``ws_paths`` (``VenueSpec.ws_paths``; config's
+    ``ws_path`` replaces them).
 
     With ``sink``/``bad`` it is the hooked subclass (liquidation streams); the
     context feeds pass neither and get the stock class (REST only).  The
@@ -130,6 +144,6 @@ def open_exchange(
         exchange.liqwatch_control = control
     urls = rewrite_origins(exchange.urls, settings.ws_url, settings.rest_url)
     for key, path in (ws_paths or {}).items():
-        urls["api"]["ws"][key] = replace_path(urls["api"]["ws"][key], path)
+        urls["api"]["ws"][key] = replace_path(urls["api"]["ws"][key], settings.ws_path or path)
     exchange.urls = urls
     return exchange

@@ -31,3 +31,14 @@ def contract_table(markets: Iterable[dict[str, Any]]) -> dict[str, Contract]:
         size = m.get("contractSize")
         table[m["id"]] = Contract(m["symbol"], float(size) if size else 1.0, bool(m.get("inverse")))
     return table
+
+
+def amounts(contract: Contract, contracts: float, price: float) -> tuple[float, float]:
+    """(base quantity, USD notional) of ``contracts`` contracts at ``price``:
+    a linear contract is ``contract_size`` base units, an inverse one
+    ``contract_size`` USD."""
+    if contract.inverse:
+        usd = contracts * contract.contract_size
+        return usd / price, usd
+    qty = contracts * contract.contract_size
+    return qty, qty * price

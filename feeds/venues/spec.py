@@ -21,11 +21,11 @@ if TYPE_CHECKING:
     from feeds.settings import ExchangeSettings
     from feeds.venues.ccxt_feed import CcxtFeed
 
-#: A liquidation feed kind: a WebSocket stream, or REST polled.
-Kind = Literal["stream", "polled"]
+#: A liquidation feed kind: a WebSocket stream (every venue today; Gate and
+#: HTX were REST polls until their streams replaced them).
+Kind = Literal["stream"]
 STREAM: Kind = "stream"
-POLLED: Kind = "polled"
-KINDS: tuple[Kind, ...] = (STREAM, POLLED)
+KINDS: tuple[Kind, ...] = (STREAM,)
 
 #: ``(ccxt ticker, ccxt market) -> 24 h turnover in USD``, or None when the
 #: ticker does not say.
@@ -64,7 +64,7 @@ class VenueSpec:
     #: ccxt options (e.g. which market types to load), for every feed of the venue.
     ccxt_options: Mapping[str, Any] = field(default_factory=dict)
     #: ``fetch_tickers`` params, one request each, that together list every
-    #: contract (volume for the context feed, the ranking of a polled feed).
+    #: contract (volume for the context feed).
     tickers_params: tuple[Mapping[str, Any], ...] = ({},)
     #: ccxt ``urls['api']['ws']`` key -> the path to use there, on whatever
     #: origin config gives: the venue's WebSocket path where public sources

@@ -23,6 +23,7 @@ that sends nothing at all still goes stale.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import abstractmethod
 from typing import Any, Callable, Coroutine
 
@@ -54,6 +55,8 @@ class StreamLiquidationFeed(CcxtFeed):
     ``last_garbage`` says why the last bad frame was dropped."""
 
     KIND = STREAM
+    #: The shortest time between two markets reloads that frames asked for.
+    FORCED_REFRESH_GAP_S = 30.0
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class StreamLiquidationFeed(CcxtFeed):
         self._normalise: Normaliser = self._no_markets
         self._pending: list[Liquidation] = []
         self._wake: asyncio.Event | None = None
+        self._refresh_now: asyncio.Event | None = None
 
     # -- what a venue provides ------------------------------------------------
 
@@ -97,6 +101,10 @@ class StreamLiquidationFeed(CcxtFeed):
         """A non-JSON text frame this venue legitimately sends."""
         return False
 
+    async def on_subscribed(self, exchange: Any) -> None:
+        """Once per run, right after ``subscribe``: a venue that can fetch
+        what it missed during an outage (Gate) does it here."""
+
     # -- the engine -----------------------------------------------------------
 
     def set_contracts(self, markets: Any) -> None:
@@ -116,16 +124,38 @@ class StreamLiquidationFeed(CcxtFeed):
         except FRAME_ERRORS as exc:
             self._on_bad(message, exc)
             return True
+        self.accept(events)
+        return True
+
+    def accept(self, events: list[Liquidation]) -> None:
+        """Queue the fresh ones of ``events`` for ``emit``."""
         fresh = self.fresh(events)
         if fresh:
             self._pending.extend(fresh)
             if self._wake is not None:
                 self._wake.set()
-        return True
+
+    def refresh_soon(self) -> None:
+        """Reload markets now rather than at the next periodic refresh (a
+        frame named a contract the loaded markets do not have)."""
+        if self._refresh_now is not None:
+            self._refresh_now.set()
 
     async def _refresh_markets(self, exchange: Any, spawn: Spawn) -> None:
+        """Reload markets every ``markets_refresh_s``, or sooner when asked
+        (``refresh_soon``), but an asked-for reload at most once per
+        ``FORCED_REFRESH_GAP_S``: a stream of frames naming a contract the
+        venue never lists must not turn into a stream of reloads."""
+        now = self._refresh_now = asyncio.Event()
+        forced_at = float("-inf")
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.markets_refresh_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(now.wait(), self.markets_refresh_s)
+            if now.is_set():
+                await asyncio.sleep(max(0.0, forced_at + self.FORCED_REFRESH_GAP_S - loop.time()))
+                forced_at = loop.time()
+            now.clear()
             await self.load_markets(exchange, reload=True)
             self.set_contracts(exchange.markets)
             await self.on_markets_refreshed(exchange, spawn)
@@ -141,6 +171,7 @@ class StreamLiquidationFeed(CcxtFeed):
                 self.set_contracts(exchange.markets)
                 await self.subscribe(exchange, spawn)
                 spawn(self._refresh_markets(exchange, spawn))
+                await self.on_subscribed(exchange)
 
             await self.pump(start, emit)
 
@@ -179,7 +210,7 @@ class StreamLiquidationFeed(CcxtFeed):
                     seen = self.frames
                     await emit(batch)
         finally:
-            self._wake = None
+            self._wake = self._refresh_now = None
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

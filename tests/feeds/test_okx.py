@@ -85,17 +85,46 @@ async def test_pings_are_answered_with_pong_text(okx: OkxLoopback) -> None:
                 assert (await ws.receive_str()) == "pong"
 
 
-async def test_unknown_instrument_frame_is_counted_not_fatal(okx: OkxLoopback) -> None:
+async def test_an_unknown_linear_instrument_is_held_until_the_markets_know_it(okx: OkxLoopback) -> None:
+    """A new listing in the same frame as a known instrument: the known entry
+    arrives at once, the new one after the markets reload that it triggers
+    (not the hourly one), priced with its listed ctVal; the connection stays."""
     feed = liquidation_feed("okx", settings_for(okx))
     out = Collector()
     async with running(feed, out) as driver:
         async with asyncio.timeout(BOUND_S):
             await okx.wait_subscribed(2)
-            await okx.send_liquidations("NEW-USDT-SWAP", [okx.detail("sell", 1, 1.0, T0)])
-            await okx.send_liquidations("ETH-USDT-SWAP", [okx.detail("sell", 10, 2000.0, T0 + 1)])
+            okx.list_instrument("SWAP", "NEW-USDT-SWAP", "10", "linear")  # listed after the feed loaded markets
+            await okx.send_items(
+                [("NEW-USDT-SWAP", [okx.detail("sell", 3, 2.0, T0)]), ("ETH-USDT-SWAP", [okx.detail("buy", 10, 2000.0, T0 + 1)])]
+            )
+            events = await out.wait_for(2)
+    assert driver.runs == 1 and feed.garbage == 0 and feed.held == []
+    assert events == [
+        Liquidation(T0 + 1, "okx", "ETH/USDT:USDT", "short", 2000.0, pytest.approx(1.0), pytest.approx(2000.0)),
+        Liquidation(T0, "okx", "NEW/USDT:USDT", "long", 2.0, 30.0, 60.0),  # 3 contracts x 10 NEW x 2 USD
+    ]
+
+
+async def test_an_instrument_the_venue_never_lists_is_named_garbage_and_costs_nothing_else(okx: OkxLoopback) -> None:
+    feed = liquidation_feed("okx", settings_for(okx))
+    out = Collector()
+    async with running(feed, out) as driver:
+        async with asyncio.timeout(BOUND_S):
+            await okx.wait_subscribed(2)
+            await okx.send_items(
+                [("GHOST-USDT-SWAP", [okx.detail("sell", 1, 1.0, T0)]), ("SOL-USDT-SWAP", [okx.detail("sell", 4, 150.0, T0 + 1)])]
+            )
             events = await out.wait_for(1)
-    assert feed.garbage == 1 and driver.runs == 1
-    assert events == [Liquidation(T0 + 1, "okx", "ETH/USDT:USDT", "long", 2000.0, 1.0, 2000.0)]
+            while feed.garbage == 0:  # counted once the reload has answered without it
+                await asyncio.sleep(0.01)
+            for i in range(5):  # more of it: held, but no reload before FORCED_REFRESH_GAP_S
+                await okx.send_liquidations("GHOST-USDT-SWAP", [okx.detail("sell", 1, 1.0, T0 + 10 + i)])
+            await asyncio.sleep(0.3)
+    assert driver.runs == 1 and feed.garbage == 1 and "GHOST-USDT-SWAP" in feed.last_garbage
+    # markets loaded twice: at the start and once on the first GHOST frame (SWAP and FUTURES each)
+    assert sum("/api/v5/public/instruments" in r for r in okx.rest_log) == 4 and len(feed.held) == 5
+    assert events == [Liquidation(T0 + 1, "okx", "SOL/USDT:USDT", "long", 150.0, 4.0, 600.0)]
 
 
 async def test_ccxt_watcher_would_subscribe_only_one_inst_type(okx: OkxLoopback) -> None:
@@ -122,3 +151,4 @@ async def test_ccxt_watcher_would_subscribe_only_one_inst_type(okx: OkxLoopback)
         await asyncio.gather(*tasks, return_exceptions=True)
         await exchange.close()
     assert [s["args"][0]["instType"] for s in okx.subscriptions] == ["SWAP"]
+

@@ -66,9 +66,13 @@ def test_config_tables_come_from_the_registry() -> None:
 
 
 def test_a_spec_that_contradicts_its_feed_class_does_not_build() -> None:
-    spec = spec_of("gate")
-    with pytest.raises(ValueError, match="polled feed, the spec says stream"):
-        dataclasses.replace(spec, kind="stream")
+    spec = spec_of("okx")
+
+    class CarrierPigeonFeed(type(spec.liquidation_feed(ExchangeSettings()))):  # type: ignore[misc]
+        KIND = "carrier-pigeon"
+
+    with pytest.raises(ValueError, match="CarrierPigeonFeed is a carrier-pigeon feed, the spec says stream"):
+        dataclasses.replace(spec, feed=CarrierPigeonFeed)
     with pytest.raises(ValueError, match="kind must be one of"):
         dataclasses.replace(spec, kind="carrier-pigeon")
 
@@ -84,23 +88,61 @@ async def test_the_ws_path_is_the_specs() -> None:
     assert server.ws_paths[0].startswith("/market/ws/")
 
 
+def test_coinm_stream_path_today_is_dstream_ws() -> None:
+    """Today's choice, pinned: COIN-M liquidations on dstream's ``/ws`` (USD-M
+    moved to ``/market/ws``; public sources disagree whether COIN-M did)."""
+    assert spec_of("binancecoinm").ws_paths == {"inverse": "/ws"}
+
+
+async def test_config_ws_path_overrides_the_coinm_stream_path() -> None:
+    from tui.runtime.config import parse
+
+    async with BinanceLoopback("coinm") as server:
+        cfg = parse(f'[exchanges.binancecoinm]\nws_url = "{server.ws_origin}"\nrest_url = "{server.http_origin}"\n'
+                    'ws_path = "/market/ws"\n')
+        async with running(spec_of("binancecoinm").liquidation_feed(cfg.exchanges["binancecoinm"])):
+            async with asyncio.timeout(BOUND_S):
+                await server.wait_connections(1)
+    assert server.ws_paths[0].startswith("/market/ws/")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[exchanges.binancecoinm]\nws_path = "market/ws"\n', "exchanges.binancecoinm.ws_path (line 2): must be empty or a path"),
+        ('[exchanges.okx]\nws_path = "/ws"\n', "exchanges.okx.ws_path (line 2): this venue has no overridable stream path"),
+    ],
+)
+def test_a_bad_ws_path_is_named_with_its_line(text: str, message: str) -> None:
+    from tui.runtime.config import ConfigError, parse
+
+    with pytest.raises(ConfigError) as err:
+        parse(text)
+    assert message in err.value.render()
+
+
 NEW_VENUE = '''
 """Examplex: a venue added to the tree the way the next one will be."""
 
 from typing import Any
 
-from feeds.events import Liquidation
 from feeds.venues.markets import Contract
-from feeds.venues.polled import PolledLiquidationFeed
-from feeds.venues.spec import POLLED, VenueSpec
+from feeds.venues.spec import STREAM, VenueSpec
+from feeds.venues.stream import Normaliser, Spawn, StreamLiquidationFeed
 
 
-class ExamplexFeed(PolledLiquidationFeed):
-    def normalise_row(self, row: dict[str, Any], contract: Contract) -> Liquidation:
+class ExamplexFeed(StreamLiquidationFeed):
+    def is_liquidation_frame(self, message: Any) -> bool:
+        return False
+
+    def make_normaliser(self, contracts: dict[str, Contract]) -> Normaliser:
+        raise NotImplementedError
+
+    async def subscribe(self, exchange: Any, spawn: Spawn) -> None:
         raise NotImplementedError
 
 
-SPEC = VenueSpec(name="examplex", ccxt_id="kraken", kind=POLLED, feed=ExamplexFeed)
+SPEC = VenueSpec(name="examplex", ccxt_id="kraken", kind=STREAM, feed=ExamplexFeed)
 '''
 
 CHECK_NEW_VENUE = textwrap.dedent(

@@ -35,6 +35,7 @@ def test_build_feeds_names_every_enabled_venue() -> None:
         "okx",
         "okx:context",
         "htx",
+        "bitget",
         "deribit",
         "bitfinex",
         "krakenfutures",

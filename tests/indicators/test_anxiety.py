@@ -7,7 +7,7 @@ import math
 import pytest
 
 from feeds.events import Candle, Price
-from indicators.anxiety import round_level
+from indicators.anxiety import beyond_ba, round_level
 from indicators.engine import Engine
 from indicators.params import IndicatorParams
 
@@ -277,3 +277,11 @@ def test_the_tick_scores_are_the_explained_scores(seed):
             if up.state == "breached" and up.ba > 0:
                 seen.add("breakout")
     assert {"breached", "testing", "calm", "anchored", "breakout"} <= seen
+
+
+def test_pain_is_capped_before_its_power_so_extreme_params_cannot_overflow() -> None:
+    """``config check`` accepts bai_full_breach down to just above 0 and an
+    exponent up to 10 (Hypothesis found 4.9e-137): pain is then 1, not an
+    OverflowError."""
+    p = IndicatorParams(bai_full_breach=4.9e-137, bai_pain_exponent=10.0)
+    assert beyond_ba(0.2, 1.0, 0.0, 0.0, p) == beyond_ba(0.2, 1.0, 0.0, 0.0, IndicatorParams(bai_full_breach=0.1))

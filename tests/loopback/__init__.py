@@ -12,6 +12,7 @@ against them unchanged (only origins differ).  Usable outside pytest::
 
 from tests.loopback.base import LoopbackExchange
 from tests.loopback.binance import BinanceLoopback
+from tests.loopback.bitget import BitgetLoopback
 from tests.loopback.bitfinex import BitfinexLoopback
 from tests.loopback.bitmex import BitmexLoopback
 from tests.loopback.bybit import BybitLoopback
@@ -20,7 +21,8 @@ from tests.loopback.dydx import DydxLoopback
 from tests.loopback.harness import Collector, Restarting, running
 from tests.loopback.krakenfutures import KrakenFuturesLoopback
 from tests.loopback.okx import OkxLoopback
-from tests.loopback.rest_venues import GateLoopback, HtxLoopback
+from tests.loopback.gate import GateLoopback
+from tests.loopback.htx import HtxLoopback
 
 __all__ = [
     "all_venues",
@@ -30,6 +32,7 @@ __all__ = [
     "OkxLoopback",
     "GateLoopback",
     "HtxLoopback",
+    "BitgetLoopback",
     "DeribitLoopback",
     "BitfinexLoopback",
     "KrakenFuturesLoopback",
@@ -50,6 +53,7 @@ def all_venues() -> dict[str, LoopbackExchange]:
         "okx": OkxLoopback(),
         "gate": GateLoopback(),
         "htx": HtxLoopback(),
+        "bitget": BitgetLoopback(),
         "deribit": DeribitLoopback(),
         "bitfinex": BitfinexLoopback(),
         "krakenfutures": KrakenFuturesLoopback(),

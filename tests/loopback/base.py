@@ -42,10 +42,10 @@ class LoopbackExchange:
         self.rest_log: list[str] = []
         #: ground truth: every liquidation entry sent, once, in order
         self.sent_entries: list[dict[str, Any]] = []
-        #: the text of every liquidation frame sent (not counting resends)
-        self.sent_frames: list[str] = []
+        #: every liquidation frame sent (not counting resends)
+        self.sent_frames: list[str | bytes] = []
         #: frames sent again on purpose (duplicates after a resubscribe)
-        self.resent: list[str] = []
+        self.resent: list[str | bytes] = []
         #: garbage frames sent
         self.garbage_sent = 0
         #: after each subscribe, resend the last N liquidation frames
@@ -114,7 +114,7 @@ class LoopbackExchange:
             await ws.close(code=1011, message=b"loopback drop")
         self._sockets.clear()
 
-    async def send_garbage(self, text: str = '{"this is": not json') -> None:
+    async def send_garbage(self, text: str | bytes = '{"this is": not json') -> None:
         self.garbage_sent += 1
         await self._broadcast([text], channel=None)
 
@@ -128,6 +128,11 @@ class LoopbackExchange:
             await self._changed.wait_for(lambda: len(self.ws_paths) >= count)
 
     @property
+    def channels(self) -> set[str]:
+        """Every channel some open socket is subscribed to."""
+        return {c for chans in self._sockets.values() for c in chans}
+
+    @property
     def open_sockets(self) -> int:
         return len(self._sockets)
 
@@ -138,7 +143,7 @@ class LoopbackExchange:
 
     # -- for venue subclasses ---------------------------------------------------
 
-    async def send_frames(self, frames: list[str], entries: list[dict[str, Any]], channel: str) -> None:
+    async def send_frames(self, frames: list[str] | list[bytes], entries: list[dict[str, Any]], channel: str) -> None:
         """Write liquidation ``frames`` back to back to every socket subscribed
         to ``channel`` and record their ``entries`` as sent.  While stalled
         nothing is sent, so nothing is recorded (``stalled_frames`` counts)."""
@@ -155,7 +160,7 @@ class LoopbackExchange:
         elif len(entries) == len(frames):  # one entry per frame
             self.sent_entries.extend(entries[:written])
 
-    async def _broadcast(self, frames: list[str], channel: str | None) -> int:
+    async def _broadcast(self, frames: list[str] | list[bytes], channel: str | None) -> int:
         """Write ``frames`` in order to every socket on ``channel``; returns
         how many of them (a prefix) reached at least one socket."""
         if self.stalled:
@@ -168,7 +173,7 @@ class LoopbackExchange:
                 if ws.closed:
                     break
                 try:
-                    await ws.send_str(text)
+                    await self._send(ws, text)
                 except ConnectionError:
                     break
                 written = max(written, i + 1)
@@ -184,7 +189,7 @@ class LoopbackExchange:
             again = self.sent_frames[-self.replay_on_subscribe :]
             self.resent.extend(again)
             for text in again:
-                await ws.send_str(text)
+                await self._send(ws, text)
 
     async def serve_ws(
         self,
@@ -215,9 +220,41 @@ class LoopbackExchange:
             self._sockets.pop(ws, None)
         return ws
 
+    async def serve_args_ws(self, request: web.Request, channel_of: Callable[[dict[str, Any]], str]) -> web.WebSocketResponse:
+        """The protocol OKX and Bitget share: text "ping" answered "pong", and
+        ``{"op":"subscribe","args":[...]}`` acknowledged arg by arg, each arg
+        subscribing the channel ``channel_of(arg)``."""
+
+        async def on_text(ws: web.WebSocketResponse, text: str) -> None:
+            if text == "ping":
+                if not self.stalled:
+                    await ws.send_str("pong")
+                return
+            msg = json.loads(text)
+            if msg.get("op") == "subscribe":
+                channels = []
+                for arg in msg.get("args", []):
+                    await self.send_json(ws, {"event": "subscribe", "arg": arg, "connId": "loopback"})
+                    channels.append(channel_of(arg))
+                await self._subscribed(ws, msg, channels)
+
+        return await self.serve_ws(request, on_text)
+
+    @staticmethod
+    async def _send(ws: web.WebSocketResponse, frame: str | bytes) -> None:
+        """A text frame, or a binary one (venues that compress, HTX)."""
+        if isinstance(frame, bytes):
+            await ws.send_bytes(frame)
+        else:
+            await ws.send_str(frame)
+
+    def encode(self, payload: Any) -> str | bytes:
+        """A control frame as this venue writes it (JSON text by default)."""
+        return json.dumps(payload)
+
     async def send_json(self, ws: web.WebSocketResponse, payload: Any) -> None:
         if not self.stalled and not ws.closed:
-            await ws.send_str(json.dumps(payload))
+            await self._send(ws, self.encode(payload))
 
     def _retry_after_value(self) -> str:
         if self._retry_as_date:

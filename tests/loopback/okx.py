@@ -173,20 +173,7 @@ class OkxLoopback(LoopbackExchange):
         return web.json_response({"code": "0", "msg": "", "data": [{"ts": str(int(time.time() * 1000))}]})
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
-        async def on_text(ws: web.WebSocketResponse, text: str) -> None:
-            if text == "ping":
-                if not self.stalled:
-                    await ws.send_str("pong")
-                return
-            msg = json.loads(text)
-            if msg.get("op") == "subscribe":
-                channels = []
-                for arg in msg.get("args", []):
-                    await self.send_json(ws, {"event": "subscribe", "arg": arg, "connId": "loopback"})
-                    channels.append(f"{arg.get('channel')}:{arg.get('instType', arg.get('instId'))}")
-                await self._subscribed(ws, msg, channels)
-
-        return await self.serve_ws(request, on_text)
+        return await self.serve_args_ws(request, lambda arg: f"{arg.get('channel')}:{arg.get('instType', arg.get('instId'))}")
 
     @staticmethod
     def detail(side: str, sz: float, bk_px: float, ts: int) -> dict[str, str]:
@@ -222,21 +209,21 @@ class OkxLoopback(LoopbackExchange):
                 out.append(Liquidation(int(e["ts"]), "okx", symbol, side, price, usd / price, usd))
         return out
 
+    def list_instrument(self, inst_type: str, inst_id: str, ct_val: str, ct_type: str, exp: str = "") -> None:
+        """A new listing, in the instruments answer from now on."""
+        self.instruments[inst_type].append(_instrument(inst_type, inst_id, ct_val, ct_type, exp))
+
     async def send_liquidations(self, inst_id: str, details: list[dict[str, str]], *, inst_type: str | None = None) -> None:
         """One frame for ``inst_id`` holding every entry of ``details``."""
-        inst_type = inst_type or ("SWAP" if inst_id.endswith("-SWAP") else "FUTURES")
-        family = "-".join(inst_id.split("-")[:2])
-        frame = {
-            "arg": {"channel": CHANNEL, "instType": inst_type},
-            "data": [
-                {
-                    "details": details,
-                    "instFamily": family,
-                    "instId": inst_id,
-                    "instType": inst_type,
-                    "uly": family,
-                }
-            ],
-        }
-        entries = [dict(d, instId=inst_id, instType=inst_type) for d in details]
+        await self.send_items([(inst_id, details)], inst_type=inst_type)
+
+    async def send_items(self, items: list[tuple[str, list[dict[str, str]]]], *, inst_type: str | None = None) -> None:
+        """One frame whose ``data`` holds one item per ``(instId, details)``."""
+        inst_type = inst_type or ("SWAP" if items[0][0].endswith("-SWAP") else "FUTURES")
+        data, entries = [], []
+        for inst_id, details in items:
+            family = "-".join(inst_id.split("-")[:2])
+            data.append({"details": details, "instFamily": family, "instId": inst_id, "instType": inst_type, "uly": family})
+            entries += [dict(d, instId=inst_id, instType=inst_type) for d in details]
+        frame = {"arg": {"channel": CHANNEL, "instType": inst_type}, "data": data}
         await self.send_frames([json.dumps(frame)], entries, f"{CHANNEL}:{inst_type}")

@@ -89,6 +89,19 @@ class Config:
     # Where the config came from (None: defaults only); not a config key.
     source: Path | None = field(default=None, metadata={"internal": True})
 
+    def validate(self) -> dict[str, str]:
+        """A ``ws_path`` only means something for a venue whose stream path is
+        a venue fact (``VenueSpec.ws_paths``); anywhere else it would be
+        silently ignored, so it is refused."""
+        from feeds.venues import spec_of
+
+        having = ", ".join(n for n in EXCHANGE_NAMES if spec_of(n).ws_paths)
+        return {
+            f"exchanges.{name}.ws_path": f"this venue has no overridable stream path (only {having})"
+            for name, ex in self.exchanges.items()
+            if ex.ws_path and not spec_of(name).ws_paths
+        }
+
 
 # Tables whose keys are names from a fixed list, each holding one settings object.
 _NAMED_TABLES: dict[str, tuple[str, ...]] = {"exchanges": EXCHANGE_NAMES}
